@@ -1,0 +1,93 @@
+"""The audit's result object: plain tables, no hidden state.
+
+Per-community results are kept two ways: ``findings`` (long: one row per feature and rule, every kind alike)
+and wide columns on ``communities`` named ``<rule_id>__<field>`` (what maps and shapefiles need).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pyproj
+
+    from geoplan.rules.base import RuleResult
+
+#: Separator between rule id and field in the wide columns, e.g. ``reach_elderly_15__status``.
+SEP = "__"
+
+
+@dataclass(frozen=True)
+class NetworkSummary:
+    """What the distances were measured on."""
+
+    source: str
+    basis: str  # "network" or "euclidean x1.3 (no network given)"
+    n_nodes: int
+    n_edges: int
+    max_snap_m: float
+    communities_attached: int
+    communities_total: int
+    facilities_attached: int
+    facilities_total: int
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """Everything an audit produced.
+
+    Attributes
+    ----------
+    title : str
+        Project title, for maps and reports.
+    preset_id, preset_title : str
+        The rule preset used.
+    communities : GeoDataFrame
+        Every input community, input order, canonical columns + ``<rule_id>__<field>`` result columns
+        (status, value, threshold, unit, shortfall, basis, reason, and kind extras such as
+        ``facility_name`` and ``minutes``). Metric CRS (``crs``).
+    facilities : GeoDataFrame
+        Every input facility with ``attached`` (on the network) and its own rule results if any.
+    admin_units : GeoDataFrame or None
+        Admin units with presence / ratio results, when the preset has such rules.
+    findings : DataFrame
+        Long table: level, feature_index, feature_id, feature_name, rule_id, + RESULT_COLUMNS.
+    indicators : DataFrame
+        The plan's indicators (INDICATOR_COLUMNS), phrased like the plan.
+    rule_results : dict
+        rule id → :class:`~geoplan.rules.base.RuleResult`, for programmatic use.
+    rules : DataFrame
+        One row per rule: id, kind, titles, citation, parameters used.
+    network : NetworkSummary or None
+    crs : pyproj.CRS
+        The metric CRS everything was measured in.
+    assumptions : list of str
+        Every configured default that was used, in words (also flagged per figure).
+    created : str
+        ISO date of the run (reports use it; pass ``created=`` to reproduce a report byte for byte).
+    """
+
+    title: str
+    preset_id: str
+    preset_title: str
+    communities: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    admin_units: gpd.GeoDataFrame | None
+    findings: pd.DataFrame
+    indicators: pd.DataFrame
+    rule_results: dict[str, RuleResult]
+    rules: pd.DataFrame
+    network: NetworkSummary | None
+    crs: pyproj.CRS
+    assumptions: list[str] = field(default_factory=list)
+    created: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def rule_columns(self, rule_id: str) -> list[str]:
+        """The wide community columns of one rule."""
+        prefix = f"{rule_id}{SEP}"
+        return [c for c in self.communities.columns if str(c).startswith(prefix)]
