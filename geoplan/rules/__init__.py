@@ -1,0 +1,12 @@
+"""Rule kinds: one module each, registered here by their ``KIND`` string (see :mod:`geoplan.rules.base`)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from geoplan.rules import reach
+
+#: kind string → module with ``check_params`` and ``evaluate``.
+KINDS: dict[str, ModuleType] = {m.KIND: m for m in (reach,)}
+
+__all__ = ["KINDS"]
