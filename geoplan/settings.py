@@ -20,8 +20,6 @@ euclidean_detour_factor : float
     1.3 is a common urban circuity (network / crow-fly) figure.
 min_edge_length_m : float
     Zero-length edges (duplicate nodes in the source) are given this length, so the sparse graph keeps them.
-default_encoding : str
-    Encoding tried for text inputs without a declared one; GBK is tried next, and the choice is logged.
 """
 
 from __future__ import annotations
@@ -31,4 +29,3 @@ max_snap_m: float = 300.0
 search_factor: float = 3.0
 euclidean_detour_factor: float = 1.3
 min_edge_length_m: float = 1e-3
-default_encoding: str = "utf-8"

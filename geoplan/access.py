@@ -1,0 +1,177 @@
+"""Distances from communities to the nearest facility of given types.
+
+One object per audit: it attaches communities and facilities to the walking network once, then answers
+``nearest(types)`` with one multi-source shortest-path pass per set of types (cached). Without a network it
+falls back to straight-line distance × a detour factor, and says so in every answer (``basis``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from geoplan import settings
+from geoplan.network import Attachment, Network, attach_points, nearest_source
+
+log = logging.getLogger(__name__)
+
+NETWORK = "network"
+_NO_XY = "no usable coordinates / 坐标缺失或无效"
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """Nearest facility of some types, per community.
+
+    dist_m : float array
+        Walking distance in metres; ``inf`` where no facility is reachable within ``limit_m``.
+    facility : int array
+        Row position (``iloc``) in the facilities table of that facility, -1 where none.
+    evaluable : bool array
+        False where the community could not be placed on the network (``reason`` says why).
+    reason : object array
+        Why a community is not evaluable (None where it is).
+    basis : str
+        ``"network"`` or ``"euclidean x1.3 (no network given)"``.
+    limit_m : float
+        Search radius: distances beyond it are reported as ``inf``.
+    """
+
+    dist_m: NDArray[np.float64]
+    facility: NDArray[np.int64]
+    evaluable: NDArray[np.bool_]
+    reason: NDArray[np.object_]
+    basis: str
+    limit_m: float
+
+
+def _xy(gdf: gpd.GeoDataFrame) -> NDArray[np.float64]:
+    """Point coordinates; NaN for rows without a geometry."""
+    if not len(gdf):
+        return np.empty((0, 2))
+    coords = shapely.get_coordinates(gdf.geometry.to_numpy(), include_z=False)
+    out = np.full((len(gdf), 2), np.nan)
+    has = ~(shapely.is_missing(gdf.geometry.to_numpy()) | shapely.is_empty(gdf.geometry.to_numpy()))
+    out[has] = coords
+    return out
+
+
+def _scatter(part: Attachment, rows: NDArray[np.bool_]) -> Attachment:
+    """Expand an attachment of the rows in ``rows`` to all rows (others: not attached)."""
+    n = len(rows)
+    node = np.full(n, -1, dtype=np.int64)
+    offset = np.full(n, np.nan)
+    edge = np.full(n, -1, dtype=np.int64)
+    attached = np.zeros(n, dtype=bool)
+    node[rows], offset[rows], edge[rows], attached[rows] = part.node, part.offset_m, part.edge, part.attached
+    return Attachment(node=node, offset_m=offset, edge=edge, attached=attached)
+
+
+@dataclass
+class Access:
+    """Nearest-facility distances for one audit (communities and facilities in the network's CRS).
+
+    Parameters
+    ----------
+    communities, facilities : GeoDataFrame
+        Point layers in the metric CRS; facilities need ``facility_type``.
+    network : Network or None
+        The walking network, or None for the labelled Euclidean fallback.
+    max_snap_m : float
+        Points farther than this from a walkable edge are not attached (not evaluable).
+    limit_m : float
+        Search radius for shortest paths.
+    """
+
+    communities: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    network: Network | None
+    max_snap_m: float = settings.max_snap_m
+    limit_m: float = np.inf
+    detour_factor: float = settings.euclidean_detour_factor
+    graph: Network | None = field(init=False, default=None)
+    community_attachment: Attachment | None = field(init=False, default=None)
+    facility_attachment: Attachment | None = field(init=False, default=None)
+    _cache: dict[tuple[str, ...], Nearest] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.network is None:
+            return
+        xy = {"communities": _xy(self.communities), "facilities": _xy(self.facilities)}
+        # Rows without coordinates stay in the tables but are not offered to the snapper.
+        finite = {k: np.isfinite(v).all(axis=1) for k, v in xy.items()}
+        self.graph, attached = attach_points(self.network, {k: xy[k][finite[k]] for k in xy}, self.max_snap_m)
+        self.community_attachment = _scatter(attached["communities"], finite["communities"])
+        self.facility_attachment = _scatter(attached["facilities"], finite["facilities"])
+        log.info(
+            "attached %d/%d communities and %d/%d facilities to the network (max snap %.0f m)",
+            int(self.community_attachment.attached.sum()), len(self.communities),
+            int(self.facility_attachment.attached.sum()), len(self.facilities), self.max_snap_m,
+        )
+
+    @property
+    def basis(self) -> str:
+        """``"network"`` or the labelled Euclidean fallback."""
+        if self.network is not None:
+            return NETWORK
+        return f"euclidean x{self.detour_factor:g} (no network given)"
+
+    def facility_mask(self, types: Sequence[str]) -> NDArray[np.bool_]:
+        """Facilities whose plan type is one of ``types``."""
+        return np.asarray(self.facilities["facility_type"].isin(list(types)).to_numpy(), dtype=bool)
+
+    def nearest(self, types: Sequence[str]) -> Nearest:
+        """Distance from every community to the nearest facility of any of ``types``."""
+        key = tuple(sorted(types))
+        if key not in self._cache:
+            self._cache[key] = self._network_nearest(key) if self.network else self._euclidean_nearest(key)
+        return self._cache[key]
+
+    def _network_nearest(self, types: tuple[str, ...]) -> Nearest:
+        assert self.graph is not None and self.community_attachment is not None
+        assert self.facility_attachment is not None
+        fac_ok = self.facility_mask(types) & self.facility_attachment.attached
+        fac_pos = np.flatnonzero(fac_ok)
+        com = self.community_attachment
+        dist = np.full(len(self.communities), np.inf)
+        nearest = np.full(len(self.communities), -1, dtype=np.int64)
+        targets = np.flatnonzero(com.attached)
+        if len(fac_pos) and len(targets):
+            d, src = nearest_source(self.graph, self.facility_attachment.node[fac_pos], com.node[targets],
+                                    limit_m=self.limit_m)
+            dist[targets] = d
+            nearest[targets] = np.where(src >= 0, fac_pos[np.maximum(src, 0)], -1)
+        reason = np.full(len(self.communities), None, dtype=object)
+        reason[~com.attached] = (
+            f"farther than {self.max_snap_m:g} m from any walkable street (not attached to the network) / "
+            f"距步行路网超过{self.max_snap_m:g}米"
+        )
+        no_xy = ~np.isfinite(_xy(self.communities)).all(axis=1)
+        reason[no_xy] = _NO_XY
+        return Nearest(dist, nearest, com.attached.copy(), reason, self.basis, self.limit_m)
+
+    def _euclidean_nearest(self, types: tuple[str, ...]) -> Nearest:
+        fac_pos = np.flatnonzero(self.facility_mask(types))
+        n = len(self.communities)
+        dist = np.full(n, np.inf)
+        nearest = np.full(n, -1, dtype=np.int64)
+        if len(fac_pos) and n:
+            tree = cKDTree(_xy(self.facilities)[fac_pos])
+            xy = _xy(self.communities)
+            ok = np.isfinite(xy).all(axis=1)
+            d = np.full(n, np.inf)
+            i = np.zeros(n, dtype=np.int64)
+            d[ok], i[ok] = tree.query(xy[ok], distance_upper_bound=self.limit_m / self.detour_factor)
+            hit = np.isfinite(d)
+            dist[hit] = d[hit] * self.detour_factor
+            nearest[hit] = fac_pos[i[hit]]
+        evaluable = np.isfinite(_xy(self.communities)).all(axis=1)
+        reason = np.where(evaluable, None, _NO_XY).astype(object)
+        return Nearest(dist, nearest, evaluable, reason, self.basis, self.limit_m)

@@ -1,0 +1,124 @@
+"""reach — every community within N minutes' walk of a facility of some types (一刻钟/15分钟服务圈).
+
+Per community: the nearest facility of the rule's types over the walking network, its distance (m) and
+walking time (min) at the audit's walking speed; pass when distance ≤ minutes × speed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geoplan.rules import _rates
+from geoplan.rules._scope import scope_mask
+from geoplan.rules.base import (
+    ASSUMED,
+    FAIL,
+    MEASURED,
+    NOT_APPLICABLE,
+    NOT_EVALUABLE,
+    PASS,
+    RESULT_COLUMNS,
+    Rule,
+    RuleContext,
+    RuleResult,
+    indicators_frame,
+)
+
+KIND = "reach"
+_WEIGHTS = ("households", "population")
+
+
+def check_params(params: Mapping[str, Any]) -> list[str]:
+    """Problems with a reach rule's parameters (empty when fine)."""
+    problems = []
+    types = params.get("types")
+    if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
+        problems.append("types: a non-empty list of facility type names is required")
+    minutes = params.get("minutes")
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0:
+        problems.append(f"minutes: a positive number is required, got {minutes!r}")
+    if params.get("weight", "households") not in _WEIGHTS:
+        problems.append(f"weight: one of {', '.join(_WEIGHTS)}")
+    return problems
+
+
+def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
+    """Evaluate a reach rule for every community."""
+    p = rule.params
+    types = list(p["types"])
+    threshold = float(p["minutes"]) * ctx.walk_speed_m_per_min
+    nearest = ctx.access.nearest(types)
+    com = ctx.communities
+    fac = ctx.facilities
+    dist = pd.Series(nearest.dist_m, index=com.index)
+    reached = np.isfinite(nearest.dist_m)
+    in_scope, scope_reason = scope_mask(com, str(p.get("scope", "all")), ctx.options)
+
+    status = np.where(dist <= threshold, PASS, FAIL).astype(object)
+    status[~nearest.evaluable] = NOT_EVALUABLE
+    status[~in_scope] = NOT_APPLICABLE
+    value_basis = MEASURED if nearest.basis == "network" else ASSUMED
+    basis = np.where(status == NOT_EVALUABLE, NOT_EVALUABLE, value_basis).astype(object)
+
+    type_label = "/".join(types)
+    reason = np.full(len(com), "", dtype=object)
+    none_reached = nearest.evaluable & ~reached
+    limit_txt = f"{nearest.limit_m:.0f} m" if np.isfinite(nearest.limit_m) else "the network"
+    reason[none_reached] = f"no {type_label} facility reachable within {limit_txt} / 可达范围内无设施"
+    if nearest.basis != "network":
+        reason[nearest.evaluable] = nearest.basis
+    reason[~nearest.evaluable] = nearest.reason[~nearest.evaluable]
+    reason[~in_scope] = scope_reason[~in_scope]
+
+    value = dist.where(reached)
+    pos = np.maximum(nearest.facility, 0)
+    names = fac["name"].to_numpy(dtype=object)[pos] if len(fac) else np.full(len(com), None, dtype=object)
+    ids = fac["facility_id"].to_numpy(dtype=object)[pos] if len(fac) else np.full(len(com), None, dtype=object)
+    has = nearest.facility >= 0
+    table = pd.DataFrame(
+        {
+            "status": status,
+            "value": value.round(1),
+            "threshold": round(threshold, 1),
+            "unit": "m",
+            "shortfall": (value - threshold).clip(lower=0).round(1),
+            "basis": basis,
+            "reason": reason,
+            "minutes": (value / ctx.walk_speed_m_per_min).round(1),
+            "facility_id": np.where(has, ids, None),
+            "facility_name": np.where(has, names, None),
+        },
+        index=com.index,
+    )
+    evaluable = status != NOT_EVALUABLE
+    for col in ("value", "shortfall", "minutes"):
+        table.loc[~evaluable | (status == NOT_APPLICABLE), col] = np.nan
+    assert tuple(table.columns[: len(RESULT_COLUMNS)]) == RESULT_COLUMNS
+    return RuleResult(rule, "community", table, _indicators(rule, ctx, table, threshold, nearest.basis))
+
+
+def _indicators(rule: Rule, ctx: RuleContext, table: pd.DataFrame, threshold: float, basis: str) -> pd.DataFrame:
+    p = rule.params
+    target = p.get("target_rate")
+    zh = str(p.get("indicator_zh") or f"{rule.title_zh}覆盖率")
+    en = str(p.get("indicator_en") or f"{rule.title_en}: share of communities covered")
+    note = (
+        f"{p['minutes']} min × {ctx.walk_speed_m_per_min:g} m/min ({ctx.speed_basis}) = {threshold:.0f} m, "
+        f"distances: {basis}"
+    )
+    value_basis = MEASURED if basis == "network" else ASSUMED
+    weight = str(p.get("weight", "households"))
+    rows = [_rates.rate_indicator(rule.id, zh, en, table["status"], target, note, basis=value_basis)]
+    if weight in ctx.communities.columns:
+        weight_zh = {"households": "户数", "population": "人口"}[weight]
+        rows.append(
+            _rates.rate_indicator(
+                rule.id, zh, en, table["status"], target, note, weights=ctx.communities[weight],
+                weight_label=f"{weight_zh} {weight}", basis=value_basis,
+            )
+        )
+    return indicators_frame(rows)
