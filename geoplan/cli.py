@@ -1,0 +1,114 @@
+"""``geoplan`` command line: a thin shell over the Python API.
+
+    geoplan audit [PROJECT] [--out maps] [--preset NAME] [--minutes 10] [--speed 75] ...
+    geoplan presets list | show NAME
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from geoplan._errors import GeoplanError
+
+log = logging.getLogger("geoplan")
+
+
+def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("audit", help="audit a project (default: the embedded Hangzhou demo) and write outputs")
+    p.add_argument("project", nargs="?", help="geoplan.toml or its folder (default: embedded demo)")
+    p.add_argument("--out", type=Path, default=Path("maps"), help="output folder (default: ./maps)")
+    p.add_argument("--preset", help="preset name or TOML path (overrides the project's)")
+    p.add_argument("--minutes", type=float, help="minutes for every reach rule (overrides the preset)")
+    p.add_argument("--speed", type=float, help="walking speed in m/min (overrides project and preset)")
+    p.add_argument("--max-snap", type=float, help="max distance (m) from a point to the network")
+    p.add_argument("--new-build-from", type=int, help="build year from which a compound counts as new")
+    p.add_argument("--no-network", action="store_true", help="use straight lines × detour factor (labelled)")
+    p.add_argument("--date", help="date stamped on outputs (ISO), for reproducible reports")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="map language")
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from geoplan.audit import audit
+    from geoplan.demo import demo_project
+    from geoplan.outputs.write import write_all
+
+    project = Path(args.project) if args.project else demo_project()
+    log.info("auditing %s", project)
+    result = audit(
+        project, preset=args.preset, minutes=args.minutes, walk_speed_m_per_min=args.speed,
+        max_snap_m=args.max_snap, new_build_from_year=args.new_build_from, use_network=not args.no_network,
+        created=args.date,
+    )
+    written = write_all(result, args.out, lang=args.lang)
+    out = sys.stdout
+    out.write(headline(result))
+    out.write("\nwritten:\n")
+    for label, path in written.items():
+        out.write(f"  {label:<22} {path}\n")
+    return 0
+
+
+def headline(result: object) -> str:
+    """The figures a planner looks at first, as printed by ``geoplan audit``."""
+    from geoplan.result import AuditResult
+
+    assert isinstance(result, AuditResult)
+    com = result.communities
+    lines = [f"{result.title}", f"preset {result.preset_id}: {result.preset_title}",
+             f"communities: {len(com)}   facilities: {len(result.facilities)}"]
+    if result.network is not None:
+        n = result.network
+        lines.append(f"distances: {n.basis} ({n.source}, {n.n_nodes} nodes; "
+                     f"{n.communities_attached}/{n.communities_total} communities on the network)")
+    ind = result.indicators
+    for _, row in ind[ind["unit"] == "%"].iterrows():
+        target = "" if row["target"] is None or row["target"] != row["target"] else f" (target {row['target']:g} %)"
+        measured = "n/a" if row["measured"] != row["measured"] else f"{row['measured']:.1f} %"
+        lines.append(f"  {row['rule_id']:<28} {measured:>8}{target}  {row['indicator_en']}")
+    return "\n".join(lines) + "\n"
+
+
+def _cmd_presets(args: argparse.Namespace) -> int:
+    from geoplan.presets import describe_preset, load_preset, preset_table
+
+    if args.action == "list":
+        sys.stdout.write(preset_table().to_string(index=False) + "\n")
+        return 0
+    if not args.name:
+        sys.stderr.write("geoplan presets show NAME: give a preset name (see `geoplan presets list`)\n")
+        return 2
+    sys.stdout.write(describe_preset(load_preset(args.name)) + "\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(prog="geoplan", description="Audit '一老一小' facility plans.")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_audit(sub)
+    p = sub.add_parser("presets", help="list or show rule presets with their citations")
+    p.add_argument("action", choices=("list", "show"))
+    p.add_argument("name", nargs="?")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``geoplan`` console script."""
+    args = build_parser().parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose + 1, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    commands = {"audit": _cmd_audit, "presets": _cmd_presets}
+    try:
+        return commands[args.command](args)
+    except GeoplanError as exc:
+        sys.stderr.write(f"geoplan: error: {exc}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
