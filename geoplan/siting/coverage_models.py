@@ -1,0 +1,318 @@
+"""The two covering models: LSCP (fewest new sites covering everything) and MCLP (most weight with p sites).
+
+Both take a demand × candidate matrix (costs with ``limit``, or 0/1 coverage), treat ``fixed`` columns as
+existing facilities that are open already, reduce the model (see :mod:`geoplan.siting.reduce`),
+warm-start HiGHS from a greedy solution and return a :class:`~geoplan.siting.result.SitingSolution`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from geoplan._errors import InputError
+from geoplan.siting import milp
+from geoplan.siting.coverage import MatrixLike, cover_pattern, fixed_columns, nearest_open, vector
+from geoplan.siting.greedy import disjoint_rows_bound, greedy_max_cover, greedy_set_cover
+from geoplan.siting.reduce import reduce_max_cover, reduce_set_cover
+from geoplan.siting.result import OPTIMAL, Reduction, SitingSolution, Stage, relative_gap
+
+log = logging.getLogger(__name__)
+
+
+def _remaining(t0: float, time_limit: float | None) -> float | None:
+    """Seconds left of ``time_limit`` since ``t0`` (``None`` = unlimited)."""
+    return None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.0)
+
+
+def _split(
+    coverage: MatrixLike, limit: float | None, fixed: MatrixLike | None
+) -> tuple[sp.csr_array, sp.csr_array | None, np.ndarray, np.ndarray, np.ndarray]:
+    """Coverage, costs, fixed columns, per-row 'no column in reach', per-row 'covered by a fixed column'."""
+    cover, costs = cover_pattern(coverage, limit)
+    fixed_idx = fixed_columns(fixed, cover.shape[1])
+    uncoverable = np.diff(cover.indptr) == 0
+    fixed_mask = np.zeros(cover.shape[1], dtype=np.float64)
+    fixed_mask[fixed_idx] = 1.0
+    by_fixed = (cover @ fixed_mask) > 0
+    return cover, costs, fixed_idx, uncoverable, by_fixed
+
+
+def lscp(
+    coverage: MatrixLike,
+    *,
+    limit: float | None = None,
+    fixed: MatrixLike | None = None,
+    time_limit: float | None = None,
+    mip_gap: float = 0.0,
+) -> SitingSolution:
+    """Location set covering: the fewest new sites so that every coverable demand is within reach of one.
+
+    Parameters
+    ----------
+    coverage : array_like or scipy.sparse matrix, shape (n_demand, n_candidates)
+        With ``limit``: costs (unstored / ``inf`` = out of reach), a demand is covered by a column whose
+        cost is ``<= limit``. Without: 0/1 coverage (a stored non-zero covers).
+    limit : float, optional
+        Reach in the units of the costs (metres, minutes).
+    fixed : sequence of int or boolean mask, optional
+        Columns that are existing facilities: open already, not counted in the objective.
+    time_limit : float, optional
+        Seconds for the whole call; on expiry the best cover found is returned with its proven gap.
+    mip_gap : float
+        Relative gap at which the solver may stop (0 = prove optimality).
+
+    Returns
+    -------
+    SitingSolution
+        ``objective`` = number of new sites. Demands no column reaches are flagged ``uncoverable`` and
+        left out of the model (they do not make it infeasible).
+
+    Raises
+    ------
+    InputError
+        Malformed matrix, limit or fixed columns.
+    """
+    t0 = time.perf_counter()
+    cover, costs, fixed_idx, uncoverable, by_fixed = _split(coverage, limit, fixed)
+    n_rows, n_cols = cover.shape
+    free = np.setdiff1d(np.arange(n_cols), fixed_idx)
+    todo = np.flatnonzero(~uncoverable & ~by_fixed)
+    a = sp.csr_array(sp.csr_array(cover[todo])[:, free])
+    a.sort_indices()
+    red = reduce_set_cover(a)
+    greedy = greedy_set_cover(red.a)
+    greedy_obj = float(red.forced.size + greedy.size)
+    reduction = Reduction(n_rows, n_cols, red.a.shape[0], red.a.shape[1], int(red.forced.size))
+    log.info(
+        "lscp: %d demands (%d uncoverable, %d covered by %d fixed) × %d candidates -> reduced %d × %d, "
+        "%d forced, greedy %d",
+        n_rows,
+        int(uncoverable.sum()),
+        int((by_fixed & ~uncoverable).sum()),
+        fixed_idx.size,
+        free.size,
+        red.a.shape[0],
+        red.a.shape[1],
+        red.forced.size,
+        int(greedy_obj),
+    )
+    chosen, stage = greedy, Stage("sites", OPTIMAL, greedy_obj, greedy_obj, 0.0, 0.0, 0, greedy_obj)
+    if red.a.shape[0] > 0:
+        k = red.a.shape[1]
+        model = milp.Milp(
+            c=np.ones(k),
+            a=red.a,
+            row_lower=np.ones(red.a.shape[0]),
+            row_upper=np.full(red.a.shape[0], milp.INF),
+            lower=np.zeros(k),
+            upper=np.ones(k),
+            integer=np.ones(k, dtype=bool),
+        )
+        start = np.zeros(k)
+        start[greedy] = 1.0
+        out = milp.solve(model, start=start, time_limit=_remaining(t0, time_limit), mip_gap=mip_gap)
+        if out.x is not None and out.x.sum() <= greedy.size:
+            chosen = np.flatnonzero(out.x > 0.5)
+        objective = float(red.forced.size + chosen.size)
+        proved = math.ceil(out.bound - 1e-6) if np.isfinite(out.bound) else 0
+        if out.status != OPTIMAL:
+            proved = max(proved, disjoint_rows_bound(red.a))
+        bound = min(float(red.forced.size + proved), objective)
+        status = OPTIMAL if bound >= objective else out.status
+        stage = Stage(
+            "sites",
+            status,
+            objective,
+            bound,
+            relative_gap(objective, bound),
+            out.seconds,
+            out.nodes,
+            greedy_obj,
+        )
+    selected = np.sort(free[np.concatenate([red.forced, red.cols[chosen]])]).astype(np.int64)
+    is_open = np.zeros(n_cols, dtype=bool)
+    is_open[fixed_idx] = True
+    is_open[selected] = True
+    assignment = nearest_open(cover, costs, is_open)
+    return SitingSolution(
+        model="lscp",
+        status=stage.status,
+        selected=selected,
+        fixed=fixed_idx,
+        objective=stage.objective,
+        bound=stage.bound,
+        gap=stage.gap,
+        seconds=time.perf_counter() - t0,
+        solver_seconds=stage.seconds,
+        greedy_objective=greedy_obj,
+        assignment=assignment,
+        covered=assignment >= 0,
+        uncoverable=uncoverable,
+        stages=(stage,),
+        reduction=reduction,
+        message=f"{int(uncoverable.sum())} demand(s) out of reach of every column"
+        if uncoverable.any()
+        else "",
+    )
+
+
+def mclp(
+    coverage: MatrixLike,
+    weights: MatrixLike,
+    p: int,
+    *,
+    limit: float | None = None,
+    fixed: MatrixLike | None = None,
+    time_limit: float | None = None,
+    mip_gap: float = 0.0,
+) -> SitingSolution:
+    """Maximal covering: open at most ``p`` new sites to cover the largest total demand weight.
+
+    Parameters
+    ----------
+    coverage : array_like or scipy.sparse matrix, shape (n_demand, n_candidates)
+        Costs (with ``limit``) or 0/1 coverage, as in :func:`lscp`.
+    weights : array_like, shape (n_demand,)
+        Non-negative weight per demand (households, residents, infants).
+    p : int
+        Number of new sites. Fewer are opened only when more would add no covered weight.
+    limit : float, optional
+        Reach in the units of the costs.
+    fixed : sequence of int or boolean mask, optional
+        Existing facility columns: open, not counted in ``p``; what they cover counts in the objective.
+    time_limit : float, optional
+        Seconds for the whole call.
+    mip_gap : float
+        Relative gap at which the solver may stop.
+
+    Returns
+    -------
+    SitingSolution
+        ``objective`` = total covered weight, including weight covered by fixed columns.
+
+    Raises
+    ------
+    InputError
+        Malformed matrix, weights, ``p`` or fixed columns.
+    """
+    t0 = time.perf_counter()
+    if isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 0:
+        msg = f"p must be a non-negative integer number of new sites; got {p!r}"
+        raise InputError(msg)
+    cover, costs, fixed_idx, uncoverable, by_fixed = _split(coverage, limit, fixed)
+    n_rows, n_cols = cover.shape
+    w = vector(weights, n_rows, "weights")
+    base = float(w[by_fixed].sum())
+    free = np.setdiff1d(np.arange(n_cols), fixed_idx)
+    todo = np.flatnonzero(~uncoverable & ~by_fixed)
+    a = sp.csr_array(sp.csr_array(cover[todo])[:, free])
+    a.sort_indices()
+    red = reduce_max_cover(a, w[todo])
+    rw = red.weights if red.weights is not None else np.zeros(0)
+    reduction = Reduction(n_rows, n_cols, red.a.shape[0], red.a.shape[1])
+    greedy = greedy_max_cover(red.a, rw, int(p))
+    greedy_obj = base + float(rw[(red.a @ _mask(greedy, red.a.shape[1])) > 0].sum())
+    log.info(
+        "mclp: %d demands × %d candidates, p=%d -> reduced %d × %d, greedy %.6g",
+        n_rows,
+        free.size,
+        p,
+        red.a.shape[0],
+        red.a.shape[1],
+        greedy_obj,
+    )
+    chosen, stage = greedy, Stage("covered_weight", OPTIMAL, greedy_obj, greedy_obj, 0.0, 0.0, 0, greedy_obj)
+    if red.a.shape[1] > p and p > 0:
+        chosen, stage = _solve_mclp(red.a, rw, int(p), greedy, base, greedy_obj, t0, time_limit, mip_gap)
+    elif red.a.shape[1] > 0 and p > 0:
+        chosen = np.arange(red.a.shape[1])  # every useful column fits within p
+        obj = base + float(rw.sum())
+        stage = Stage("covered_weight", OPTIMAL, obj, obj, 0.0, 0.0, 0, greedy_obj)
+    selected = np.sort(free[red.cols[chosen]]).astype(np.int64)
+    is_open = np.zeros(n_cols, dtype=bool)
+    is_open[fixed_idx] = True
+    is_open[selected] = True
+    assignment = nearest_open(cover, costs, is_open)
+    objective = float(w[assignment >= 0].sum())
+    bound = max(stage.bound, objective)
+    return SitingSolution(
+        model="mclp",
+        status=stage.status,
+        selected=selected,
+        fixed=fixed_idx,
+        objective=objective,
+        bound=bound,
+        gap=relative_gap(objective, bound),
+        seconds=time.perf_counter() - t0,
+        solver_seconds=stage.seconds,
+        greedy_objective=greedy_obj,
+        assignment=assignment,
+        covered=assignment >= 0,
+        uncoverable=uncoverable,
+        stages=(stage,),
+        reduction=reduction,
+    )
+
+
+def _mask(idx: np.ndarray, n: int) -> np.ndarray:
+    """0/1 float vector of length ``n`` with ones at ``idx``."""
+    out = np.zeros(n)
+    out[idx] = 1.0
+    return out
+
+
+def _solve_mclp(
+    a: sp.csr_array,
+    w: np.ndarray,
+    p: int,
+    greedy: np.ndarray,
+    base: float,
+    greedy_obj: float,
+    t0: float,
+    time_limit: float | None,
+    mip_gap: float,
+) -> tuple[np.ndarray, Stage]:
+    """MILP ``max Σ w_i z_i  s.t.  z_i <= Σ_j a_ij y_j,  Σ y_j <= p,  y binary, 0 <= z <= 1``."""
+    r, k = a.shape
+    cons = sp.csr_array(
+        sp.vstack([sp.hstack([-a, sp.eye_array(r)]), sp.hstack([np.ones((1, k)), sp.csr_array((1, r))])])
+    )
+    model = milp.Milp(
+        c=np.concatenate([np.zeros(k), w]),
+        a=cons,
+        row_lower=np.full(r + 1, -milp.INF),
+        row_upper=np.concatenate([np.zeros(r), [float(p)]]),
+        lower=np.zeros(k + r),
+        upper=np.ones(k + r),
+        integer=np.concatenate([np.ones(k, dtype=bool), np.zeros(r, dtype=bool)]),
+        maximize=True,
+    )
+    y0 = _mask(greedy, k)
+    start = np.concatenate([y0, np.minimum(a @ y0, 1.0)])
+    out = milp.solve(model, start=start, time_limit=_remaining(t0, time_limit), mip_gap=mip_gap)
+    chosen = greedy
+    if out.x is not None:
+        y = out.x[:k] > 0.5
+        if float(w[(a @ y.astype(np.float64)) > 0].sum()) + base >= greedy_obj:
+            chosen = np.flatnonzero(y)
+    objective = base + float(w[(a @ _mask(chosen, k)) > 0].sum())
+    # Whatever HiGHS proved, and the trivial bound: the p heaviest columns' total weight.
+    top_p = float(np.sort(sp.csr_array(a.T) @ w)[-p:].sum())
+    bound = base + min(out.bound, top_p, float(w.sum()))
+    status = OPTIMAL if bound <= objective + 1e-9 * max(1.0, abs(objective)) else out.status
+    stage = Stage(
+        "covered_weight",
+        status,
+        objective,
+        bound,
+        relative_gap(objective, bound),
+        out.seconds,
+        out.nodes,
+        greedy_obj,
+    )
+    return chosen, stage
