@@ -86,8 +86,7 @@ def network_from_lines(
     types = shapely.get_type_id(geoms)
     bad = ~np.isin(types, [1, 5])  # LineString, MultiLineString
     if bad.any():
-        kinds = sorted({shapely.get_type_id(g) for g in geoms[bad]})
-        names = ", ".join(shapely.GeometryType(k).name for k in kinds)
+        names = ", ".join(sorted({g.geom_type for g in geoms[bad]}))
         msg = f"{what}: a street network needs line geometries; {int(bad.sum())} features are {names}"
         raise InputError(msg)
     target = _target_crs(gdf, geoms, crs, what)
@@ -161,7 +160,7 @@ def merge_vertices(coords: np.ndarray, tolerance: float) -> tuple[np.ndarray, np
     node_of : ndarray of int64, shape (n,)
         Node index of every vertex.
     node_xy : ndarray of float64, shape (n_nodes, 2)
-        Coordinates of each node: those of its lowest-numbered distinct vertex.
+        Coordinates of each node: those of its lexicographically smallest (x, then y) vertex.
     """
     coords = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
     unique_xy, inverse = np.unique(coords, axis=0, return_inverse=True)
