@@ -1,0 +1,80 @@
+"""A static PNG of a gap map, for written reports, via a headless Chromium screenshot."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from geoplan._errors import OutputError
+from geoplan.outputs._chromium import chromium_context
+
+log = logging.getLogger(__name__)
+
+# Interactive controls mean nothing on paper; the title, legend and scale bar stay.
+_READY = "window.geoplan && window.geoplan.ready === true"
+_PRINT_CSS = ".leaflet-control-zoom, .leaflet-control-layers { display: none !important; }"
+
+
+def write_map_png(
+    html_path: str | Path,
+    png_path: str | Path,
+    *,
+    width: int = 1600,
+    height: int = 1000,
+    scale: float = 1.0,
+    timeout_s: float = 60.0,
+) -> Path:
+    """Screenshot a gap map HTML file (as written by ``write_gap_map``) to a PNG.
+
+    Parameters
+    ----------
+    html_path : str or Path
+        The map.
+    png_path : str or Path
+        The image to write (parent folders are created).
+    width, height : int
+        Viewport in CSS pixels; the map is fitted to the data within it.
+    scale : float
+        Device pixel ratio; 2 doubles the resolution for print.
+    timeout_s : float
+        How long to wait for the map (and its basemap tiles, if any) to draw.
+
+    Returns
+    -------
+    Path
+        ``png_path``.
+
+    Raises
+    ------
+    MissingDependencyError
+        playwright or Chromium is missing.
+    OutputError
+        The page did not become ready (not a gap map, or a script error), or the PNG cannot be written.
+    """
+    src = Path(html_path).resolve()
+    out = Path(png_path)
+    if not src.is_file():
+        raise OutputError(f"no map at {src}")
+    errors: list[str] = []
+    with chromium_context((width, height), scale=scale) as context:
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(src.as_uri(), wait_until="load", timeout=timeout_s * 1000)
+        try:
+            page.wait_for_function(_READY, timeout=timeout_s * 1000)
+        except Exception as exc:  # playwright's TimeoutError; the message below says what matters
+            raise OutputError(
+                f"{src} did not finish drawing in {timeout_s:.0f} s (not a gap map?); script errors: {errors}"
+            ) from exc
+        page.add_style_tag(content=_PRINT_CSS)
+        if page.evaluate("document.querySelectorAll('.leaflet-tile').length") > 0:
+            page.wait_for_load_state("networkidle", timeout=timeout_s * 1000)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(out), full_page=False)
+        except OSError as exc:
+            raise OutputError(f"cannot write the map image to {out}: {exc}") from exc
+    if errors:
+        log.warning("script errors while drawing %s: %s", src, errors)
+    log.info("map image %s (%dx%d px)", out, int(width * scale), int(height * scale))
+    return out

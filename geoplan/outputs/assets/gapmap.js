@@ -1,0 +1,407 @@
+/* geoplan gap-map runtime (part of geoplan, MIT). Builds every layer of a gap map from one JSON payload.
+ *
+ * Safety rule: strings from the data (names, reasons, titles) reach the page only through textContent,
+ * never innerHTML, so a compound named "<img src=x onerror=...>" shows as that text. The only markup built
+ * from strings is the facility SVG, whose shape and colour are checked against fixed lists below.
+ */
+(function () {
+  "use strict";
+
+  var G = (window.geoplan = { ready: false, layers: {}, map: null, data: null });
+  var D, T, map, renderer, areaRenderer, legendRule;
+
+  var ORDER = { not_applicable: 0, other: 1, not_evaluable: 2, pass: 3, fail: 4 }; // fails drawn on top
+  var KNOWN = ["pass", "fail", "not_evaluable", "not_applicable"];
+  var HEX = /^#[0-9a-fA-F]{6}$/;
+  var SHAPES = {
+    square: '<rect x="2.5" y="2.5" width="11" height="11"/>',
+    triangle: '<polygon points="8,1.2 15,14.2 1,14.2"/>',
+    diamond: '<polygon points="8,0.8 15.2,8 8,15.2 0.8,8"/>',
+    circle: '<circle cx="8" cy="8" r="6.2"/>',
+    star: '<polygon points="8,0.8 10.1,5.6 15.3,6 11.3,9.4 12.6,14.6 8,11.8 3.4,14.6 4.7,9.4 0.7,6 5.9,5.6"/>'
+  };
+
+  /* ---- small helpers ---- */
+
+  // A column is a plain array (numbers) or a dictionary-encoded {d: uniques, i: indices} (strings).
+  function col(c, i) {
+    if (c === null || c === undefined) return null;
+    if (Array.isArray(c)) return c[i] === undefined ? null : c[i];
+    var k = c.i[i];
+    return k === undefined || k < 0 ? null : c.d[k];
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  function statusKey(s) { return KNOWN.indexOf(s) >= 0 ? s : "other"; }
+  function statusLabel(s) { return s === null ? T.status_missing : (T.status[s] || s); }
+  function statusColor(s) { return D.colors[statusKey(s)]; }
+  function safeColor(c) { return HEX.test(c) ? c : "#666666"; }
+
+  function svg(shape, color, hollow, size) {
+    color = safeColor(color);
+    return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16" width="' + size + '" height="' + size +
+      '"><g fill="' + (hollow ? "#ffffff" : color) + '" stroke="' + (hollow ? color : "#222222") +
+      '" stroke-width="' + (hollow ? 2.4 : 1.1) + '">' + (SHAPES[shape] || SHAPES.circle) + "</g></svg>";
+  }
+
+  function row(tbody, label, value) {
+    if (value === null || value === undefined || value === "") return;
+    var tr = el("tr");
+    tr.appendChild(el("th", null, label));
+    tr.appendChild(el("td", null, value));
+    tbody.appendChild(tr);
+  }
+
+  function withUnit(v, unit) {
+    if (v === null) return null;
+    return unit ? v + " " + unit : String(v);
+  }
+
+  function table(cls, fill) {
+    var tb = el("tbody");
+    fill(tb);
+    if (!tb.childNodes.length) return null;
+    var t = el("table", cls);
+    t.appendChild(tb);
+    return t;
+  }
+
+  function swatch(color, round) {
+    var s = el("span", "gp-swatch" + (round ? " gp-round" : ""));
+    s.style.background = safeColor(color);
+    return s;
+  }
+
+  function popupAt(latlng, content) {
+    // The top padding keeps an auto-panned popup clear of the title box.
+    L.popup({ maxWidth: 380, minWidth: 240, maxHeight: 420, autoPanPaddingTopLeft: [60, 110],
+      autoPanPaddingBottomRight: [24, 24] })
+      .setLatLng(latlng).setContent(content).openOn(map);
+  }
+
+  /* ---- popups ---- */
+
+  function ruleSection(r, i, active) {
+    var st = col(r.status, i);
+    var sec = el("div", "gp-rule" + (active ? " gp-active" : ""));
+    var head = el("div", "gp-rule-head");
+    var badge = el("span", "gp-badge gp-" + statusKey(st), statusLabel(st));
+    badge.style.background = statusColor(st);
+    head.appendChild(badge);
+    head.appendChild(el("span", "gp-rule-title", r.title));
+    sec.appendChild(head);
+    var unit = col(r.unit, i);
+    var t = table("gp-figures", function (tb) {
+      row(tb, unit === "m" ? T.distance : T.value, withUnit(col(r.value, i), unit));
+      row(tb, T.minutes, col(r.minutes, i));
+      row(tb, T.threshold, withUnit(col(r.threshold, i), unit));
+      if (st === "fail") row(tb, T.shortfall, withUnit(col(r.shortfall, i), unit));
+      row(tb, T.facility, col(r.facility, i));
+      var b = col(r.basis, i);
+      row(tb, T.basis, b === null ? null : (T.basis_values[b] || b));
+      row(tb, T.reason, col(r.reason, i));
+    });
+    if (t) sec.appendChild(t);
+    return sec;
+  }
+
+  // The feature's name, id (+ extra rows), then every rule, the layer's own rule first.
+  function featurePopup(set, i, active, extraRows) {
+    var box = el("div", "gp-popup");
+    box.appendChild(el("div", "gp-popup-title", col(set.name, i) || T.unnamed));
+    var meta = table("gp-meta", function (tb) {
+      row(tb, T.id, col(set.id, i));
+      if (extraRows) extraRows(tb, i);
+    });
+    if (meta) box.appendChild(meta);
+    var rules = set.rules.slice();
+    if (active !== null && active !== undefined) {
+      rules.splice(active, 1);
+      rules.unshift(set.rules[active]);
+    }
+    rules.forEach(function (r, k) { box.appendChild(ruleSection(r, i, k === 0 && active !== null)); });
+    return box;
+  }
+
+  /* ---- layers ---- */
+
+  // Markers are made when a layer is first shown, so hidden rule layers cost nothing at open time.
+  function lazy(Base) {
+    return Base.extend({
+      onAdd: function (m) {
+        if (this._gpBuild) {
+          var build = this._gpBuild;
+          this._gpBuild = null;
+          var made = build();
+          if (this.addLayers) this.addLayers(made); else made.forEach(this.addLayer, this);
+        }
+        return Base.prototype.onAdd.call(this, m);
+      }
+    });
+  }
+  var LazyGroup = lazy(L.FeatureGroup);
+  var LazyCluster = L.MarkerClusterGroup ? lazy(L.MarkerClusterGroup) : null;
+
+  function hover(group, set) {
+    var tip = L.tooltip({ direction: "top", offset: [0, -6], opacity: 0.95 });
+    group.on("mouseover", function (e) {
+      var i = e.layer.options.gpi;
+      if (i === undefined) return;
+      tip.setLatLng(e.layer.getLatLng()).setContent(el("span", null, col(set.name, i) || T.unnamed));
+      map.openTooltip(tip);
+    });
+    group.on("mouseout", function () { map.closeTooltip(tip); });
+  }
+
+  function communityLayer(ri) {
+    var c = D.communities, r = c.rules[ri];
+    var g = new LazyGroup();
+    g._gpBuild = function () {
+      var idx = [];
+      for (var i = 0; i < c.n; i++) idx.push(i);
+      idx.sort(function (a, b) {
+        return ORDER[statusKey(col(r.status, a))] - ORDER[statusKey(col(r.status, b))] || a - b;
+      });
+      return idx.map(function (i) {
+        return L.circleMarker([c.lat[i], c.lon[i]], {
+          renderer: renderer, radius: 5, weight: 1, color: "#333333", opacity: 0.9,
+          fillColor: statusColor(col(r.status, i)), fillOpacity: 0.9, gpi: i
+        });
+      });
+    };
+    g.on("click", function (e) { popupAt(e.layer.getLatLng(), featurePopup(c, e.layer.options.gpi, ri)); });
+    // Rule layers share the same points, so only one is shown at a time (stacked, the top one would hide
+    // the others). Deferred: the layer control ignores layer changes made while it handles a click, and
+    // would then re-add the removed layer on the next click.
+    g.on("add", function () {
+      if (legendRule) legendRule.textContent = r.title;
+      setTimeout(function () {
+        if (!map.hasLayer(g)) return;
+        c.rules.forEach(function (_, k) {
+          var other = G.layers["community:" + k];
+          if (k !== ri && other && map.hasLayer(other)) map.removeLayer(other);
+        });
+      }, 0);
+    });
+    g.on("remove", function () {
+      if (legendRule && legendRule.textContent === r.title) legendRule.textContent = "";
+    });
+    hover(g, c);
+    return g;
+  }
+
+  function facilityLayer(t) {
+    var f = D.facilities, ty = f.types[t];
+    var icons = [true, false].map(function (hollow) {
+      return L.divIcon({ className: "gp-fac", html: svg(ty.shape, ty.color, hollow, 16), iconSize: [16, 16] });
+    });
+    var g;
+    if (f.cluster && LazyCluster) {
+      g = new LazyCluster({
+        showCoverageOnHover: false, maxClusterRadius: 45, disableClusteringAtZoom: 16,
+        iconCreateFunction: function (cluster) {
+          var d = el("div", "gp-cluster", cluster.getChildCount());
+          d.style.background = safeColor(ty.color);
+          d.style.color = safeColor(ty.ink);
+          return L.divIcon({ html: d, className: "gp-cluster-wrap", iconSize: [30, 30] });
+        }
+      });
+    } else {
+      g = new LazyGroup();
+    }
+    g._gpBuild = function () {
+      var made = [];
+      for (var i = 0; i < f.n; i++) {
+        if (f.type[i] !== t) continue;
+        made.push(L.marker([f.lat[i], f.lon[i]], {
+          icon: icons[f.attached[i] === 0 ? 0 : 1], keyboard: false, gpi: i
+        }));
+      }
+      return made;
+    };
+    g.on("click", function (e) {
+      var i = e.layer.options.gpi;
+      if (i === undefined) return; // a cluster: it zooms in by itself
+      popupAt(e.layer.getLatLng(), featurePopup(f, i, null, function (tb, k) {
+        row(tb, T.type, ty.name);
+        if (f.attached[k] !== null) row(tb, T.network, f.attached[k] ? T.attached : T.not_attached);
+      }));
+    });
+    hover(g, f);
+    return g;
+  }
+
+  function rateColor(v) {
+    if (v === null || v === undefined) return D.colors.not_evaluable;
+    return D.ramp[Math.min(D.ramp.length - 1, Math.floor(v * D.ramp.length))];
+  }
+
+  function adminLayer(k) {
+    var a = D.admin, spec = a.layers[k];
+    var g = L.geoJSON(a.geojson, {
+      renderer: areaRenderer,
+      style: function (ft) {
+        var i = ft.properties.i;
+        var fill = spec.kind === "rate" ? rateColor(spec.rate[i]) : statusColor(col(spec.block.status, i));
+        return { color: "#444444", weight: 1.2, fillColor: fill, fillOpacity: spec.kind === "rate" ? 0.45 : 0.3 };
+      }
+    });
+    g.on("click", function (e) {
+      var i = e.layer.feature.properties.i;
+      var box = el("div", "gp-popup");
+      box.appendChild(el("div", "gp-popup-title", col(a.name, i) || T.unnamed));
+      if (spec.kind === "rate") {
+        var v = spec.rate[i];
+        box.appendChild(el("div", "gp-rule-title", spec.title));
+        box.appendChild(el("div", "gp-rate", v === null ? T.no_data : Math.round(v * 1000) / 10 + "%"));
+        box.appendChild(el("div", null, T.rate_detail.replace("{passed}", spec.pass[i])
+          .replace("{evaluable}", spec.evaluable[i]).replace("{unknown}", spec.unknown[i])));
+      } else {
+        box.appendChild(ruleSection(spec.block, i, true));
+      }
+      popupAt(e.latlng, box);
+    });
+    return g;
+  }
+
+  function extraLayer(k) {
+    var x = D.extras[k];
+    var g = L.geoJSON(x.geojson, {
+      renderer: areaRenderer,
+      style: function (ft) {
+        var c = safeColor(ft.properties.c);
+        if (x.role === "catchments") return { color: c, weight: 2, dashArray: "6 4", fillColor: c, fillOpacity: 0.04 };
+        return { color: c, weight: 1, fillColor: c, fillOpacity: 0.18 };
+      },
+      pointToLayer: function (ft, latlng) {
+        var icon = L.divIcon({ className: "gp-fac", html: svg("star", "#F0E442", false, 22), iconSize: [22, 22] });
+        return L.marker(latlng, { icon: icon, keyboard: false });
+      }
+    });
+    g.on("click", function (e) {
+      var v = e.layer.feature.properties.v;
+      var box = el("div", "gp-popup");
+      box.appendChild(el("div", "gp-popup-title", x.title));
+      var t = table("gp-meta", function (tb) {
+        x.keys.forEach(function (key, j) { row(tb, key, v[j]); });
+      });
+      if (t) box.appendChild(t);
+      popupAt(e.latlng || e.layer.getLatLng(), box);
+    });
+    return g;
+  }
+
+  /* ---- title, legend ---- */
+
+  function addTitle() {
+    var box = el("div", "gp-title");
+    box.appendChild(el("div", "gp-title-main", D.title.main));
+    D.title.sub.forEach(function (s) { box.appendChild(el("div", "gp-title-sub", s)); });
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    map.getContainer().appendChild(box);
+  }
+
+  function legendItem(parent, mark, label) {
+    var item = el("div", "gp-legend-item");
+    item.appendChild(mark);
+    item.appendChild(el("span", null, label));
+    parent.appendChild(item);
+  }
+
+  function addLegend() {
+    var ctl = L.control({ position: "bottomright" });
+    ctl.onAdd = function () {
+      var box = el("div", "gp-legend");
+      box.appendChild(el("div", "gp-legend-title", T.legend));
+      if (D.communities.rules.length) {
+        box.appendChild(el("div", "gp-legend-head", T.communities));
+        legendRule = box.appendChild(el("div", "gp-legend-rule", D.communities.rules[0].title));
+        KNOWN.forEach(function (s) { legendItem(box, swatch(D.colors[s], true), T.status[s]); });
+      }
+      var f = D.facilities;
+      if (f && f.types.length) {
+        box.appendChild(el("div", "gp-legend-head", T.facilities));
+        f.types.forEach(function (ty) {
+          var m = el("span", "gp-mark");
+          m.innerHTML = svg(ty.shape, ty.color, false, 14); // fixed shapes and checked colours only
+          legendItem(box, m, ty.name + " (" + ty.count + ")");
+        });
+        if (f.attached.indexOf(0) >= 0) {
+          var h = el("span", "gp-mark");
+          h.innerHTML = svg("circle", "#444444", true, 14);
+          legendItem(box, h, T.not_attached);
+        }
+      }
+      if (D.admin && D.admin.layers.some(function (l) { return l.kind === "rate"; })) {
+        box.appendChild(el("div", "gp-legend-head", T.rate_layer));
+        D.ramp.forEach(function (c, k) {
+          var lo = Math.round(100 * k / D.ramp.length), hi = Math.round(100 * (k + 1) / D.ramp.length);
+          legendItem(box, swatch(c, false), lo + "–" + hi + "%");
+        });
+      }
+      (D.extras || []).forEach(function (x) {
+        var m;
+        if (x.role === "suggestions") {
+          m = el("span", "gp-mark");
+          m.innerHTML = svg("star", "#F0E442", false, 14);
+        } else {
+          m = swatch(x.color, false);
+          if (x.role === "catchments") m.className += " gp-dashed";
+        }
+        legendItem(box, m, x.title);
+      });
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    };
+    ctl.addTo(map);
+  }
+
+  /* ---- entry points called by the page ---- */
+
+  G.init = function (leafletMap, dataId) {
+    map = G.map = leafletMap;
+    D = G.data = JSON.parse(document.getElementById(dataId).textContent);
+    T = D.text;
+    renderer = L.canvas({ padding: 0.5, tolerance: 3 });
+    // Areas get their own canvas below the points, whatever order the layers are switched on in.
+    map.createPane("gp-areas").style.zIndex = 350;
+    areaRenderer = L.canvas({ padding: 0.5, pane: "gp-areas" });
+    map.getContainer().classList.add("gp-map");
+    if (!D.tiles) map.getContainer().classList.add("gp-no-tiles");
+    L.control.scale({ imperial: false, position: "bottomleft", maxWidth: 200 }).addTo(map);
+    addTitle();
+    addLegend();
+  };
+
+  // key: "community:<i>", "facility:<i>", "admin:<i>", "extra:<i>" (indices into the payload's lists).
+  G.layer = function (key) {
+    var parts = key.split(":"), k = parseInt(parts[1], 10), layer;
+    if (parts[0] === "community") layer = communityLayer(k);
+    else if (parts[0] === "facility") layer = facilityLayer(k);
+    else if (parts[0] === "admin") layer = adminLayer(k);
+    else if (parts[0] === "extra") layer = extraLayer(k);
+    else throw new Error("geoplan: unknown layer key " + key);
+    G.layers[key] = layer;
+    return layer;
+  };
+
+  G.finish = function () {
+    var b = L.latLngBounds([]);
+    [D.communities, D.facilities].forEach(function (s) {
+      if (!s) return;
+      for (var i = 0; i < s.n; i++) b.extend([s.lat[i], s.lon[i]]);
+    });
+    if (!b.isValid() && D.admin) b = L.geoJSON(D.admin.geojson).getBounds();
+    if (b.isValid()) map.fitBounds(b, { padding: [40, 40], maxZoom: 16 });
+    // Canvas paths are drawn on the next animation frame; screenshots wait for this flag.
+    requestAnimationFrame(function () { requestAnimationFrame(function () { G.ready = true; }); });
+  };
+})();
