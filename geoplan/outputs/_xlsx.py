@@ -1,0 +1,162 @@
+"""The audit as an Excel workbook: one sheet per table, readable headers, frozen header row, fitted widths.
+
+Written with openpyxl in write-only mode (city-sized tables stay fast). Text is always stored as text:
+a community named ``=HYPERLINK(...)`` shows as typed and is never run as a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import unicodedata
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from geoplan._errors import InputError, OutputError
+from geoplan.outputs._fieldnames import header
+from geoplan.outputs._summary import rule_infos
+from geoplan.outputs._tables import clean_layer, lonlat_table, to_text
+from geoplan.result import AuditResult
+from geoplan.rules.base import FAIL
+
+log = logging.getLogger(__name__)
+
+#: Sheet names of a result workbook (≤ 31 characters, Excel's limit).
+SHEETS: Final = {
+    "indicators": "指标 indicators",
+    "communities": "小区 communities",
+    "facilities": "设施 facilities",
+    "admin_units": "行政区 admin units",
+    "failing": "不达标 failing",
+    "rules": "规则 rules",
+}
+_MAX_CELL: Final = 32767
+_MIN_WIDTH, _MAX_WIDTH = 6, 60
+_BAD_SHEET_CHARS: Final = set("[]:*?/\\")
+_HEADER_FILL: Final = PatternFill("solid", fgColor="DDE6F0")
+
+
+def _rules_sheet(result: AuditResult) -> pd.DataFrame:
+    table = result.rules.copy()
+    infos = {r.id: r for r in rule_infos(result)}
+    id_column = next((c for c in ("id", "rule_id") if c in table.columns), None)
+    if id_column is None:
+        return pd.DataFrame([vars(r) for r in infos.values()])
+    ids = table[id_column].astype(str)
+    for field in ("title_zh", "title_en", "cite_file", "cite_clause", "cite_quote"):
+        if field not in table.columns:
+            table[field] = ids.map(lambda i, f=field: getattr(infos[i], f) if i in infos else None)
+    return table
+
+
+def result_tables(result: AuditResult) -> dict[str, pd.DataFrame]:
+    """The sheets of a result workbook (see :data:`SHEETS`), in order; admin units only when present."""
+    findings = result.findings
+    failing = findings[findings["status"] == FAIL] if "status" in findings.columns else findings.iloc[:0]
+    tables = {
+        SHEETS["indicators"]: result.indicators,
+        SHEETS["communities"]: lonlat_table(clean_layer(result.communities)),
+        SHEETS["facilities"]: lonlat_table(clean_layer(result.facilities)),
+    }
+    if result.admin_units is not None:
+        tables[SHEETS["admin_units"]] = lonlat_table(clean_layer(result.admin_units))
+    tables[SHEETS["failing"]] = failing.reset_index(drop=True)
+    tables[SHEETS["rules"]] = _rules_sheet(result)
+    return tables
+
+
+def _cell_value(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else value
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return value
+    text = to_text(value)
+    return None if text is None else ILLEGAL_CHARACTERS_RE.sub("", text)[:_MAX_CELL]
+
+
+def _width(value: Any) -> int:
+    if value is None:
+        return 0
+    text = value if isinstance(value, str) else (f"{value:.6g}" if isinstance(value, float) else str(value))
+    longest = max(text.split("\n"), key=len) if text else ""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
+
+
+def _sheet(ws: Worksheet, table: pd.DataFrame) -> None:
+    columns = [str(c) for c in table.columns]
+    rows = [[_cell_value(v) for v in row] for row in table.itertuples(index=False, name=None)]
+    headers = [header(c) for c in columns]
+    for i, text in enumerate(headers):
+        widest = max([_width(text), *(_width(r[i]) for r in rows[:2000])])
+        ws.column_dimensions[get_column_letter(i + 1)].width = min(_MAX_WIDTH, max(_MIN_WIDTH, widest + 2))
+    ws.freeze_panes = "A2"
+    cells = []
+    for text in headers:
+        cell = WriteOnlyCell(ws, value=text)
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+        cells.append(cell)
+    ws.append(cells)
+    for row in rows:
+        out: list[Any] = []
+        for value in row:
+            if isinstance(value, str) and value.startswith("="):
+                cell = WriteOnlyCell(ws, value=value)
+                cell.data_type = "s"  # text, never a formula
+                out.append(cell)
+            else:
+                out.append(value)
+        ws.append(out)
+    if columns:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+
+
+def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write each table to a sheet named by its key; GeoDataFrames get lon/lat instead of geometry.
+
+    Raises
+    ------
+    InputError
+        For a sheet name Excel refuses (empty, longer than 31 characters, or with ``[]:*?/\\``).
+    OutputError
+        If the file cannot be written.
+    """
+    path = Path(path)
+    wb = Workbook(write_only=True)
+    for name, table in tables.items():
+        if not name or len(name) > 31 or set(name) & _BAD_SHEET_CHARS:
+            msg = f"sheet name {name!r}: Excel needs 1-31 characters without []:*?/\\"
+            raise InputError(msg)
+        if isinstance(table, gpd.GeoDataFrame):
+            table = lonlat_table(clean_layer(table))
+        _sheet(wb.create_sheet(name), table)
+    try:
+        wb.save(path)
+    except OSError as exc:
+        msg = f"cannot write {path}: {exc}"
+        raise OutputError(msg) from exc
+    log.info("wrote %s (%d sheets)", path, len(tables))
+    return path

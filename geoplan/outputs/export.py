@@ -1,0 +1,424 @@
+"""Write an audit's layers and tables for QGIS, ArcGIS and Excel.
+
+* :func:`write_shapefile` — one layer, DBF field names shortened to 10 characters by the documented scheme
+  of :mod:`geoplan.outputs._fieldnames` (``reach_elderly_15__status`` → ``R1_STATUS``, ``households`` →
+  ``HH`` ...), with ``<name>_fields.csv`` beside it (short, full_name, description). ``.cpg``: ``UTF-8``,
+  or ``936`` with the DBF language driver byte 0x4D for GBK (what ArcGIS ≤ 10.2 expects). Numbers use
+  GDAL's DBF defaults (integers N(18,0), reals N(24,15), fitted for large values), counts with a missing
+  value stay integers, missing numbers are null. Text longer than the 254-byte DBF limit is cut at a
+  character boundary and ends in "…"; the row's ``TRUNCATED`` field names the cut fields.
+* :func:`write_geopackage` — several layers, full field names, and a QGIS ``layer_styles`` table
+  colouring each layer by its first rule's status (:mod:`geoplan.outputs._styles`).
+* :func:`write_geojson` — RFC 7946 GeoJSON (WGS84).
+* :func:`write_xlsx` — the workbook of :mod:`geoplan.outputs._xlsx`.
+* :func:`export_result` — all of these for an :class:`~geoplan.result.AuditResult`, inside one folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pyproj
+
+from geoplan._errors import InputError, OutputError
+from geoplan.outputs._fieldnames import describe, shapefile_names, split_rule_column
+from geoplan.outputs._styles import symbol_kind, write_layer_styles
+from geoplan.outputs._summary import rule_infos
+from geoplan.outputs._tables import (
+    child_path,
+    clean_layer,
+    lonlat_table,
+    reproject,
+    resolve_crs,
+    write_csv,
+)
+from geoplan.outputs._xlsx import result_tables, write_workbook
+from geoplan.outputs.report import summary_csv, write_summary_markdown
+from geoplan.result import AuditResult
+
+log = logging.getLogger(__name__)
+
+#: Formats :func:`export_result` can write.
+FORMATS: Final = ("gpkg", "shp", "csv", "md", "xlsx", "geojson")
+#: DBF text fields hold at most this many bytes.
+DBF_MAX_BYTES: Final = 254
+_TRUNCATED: Final = "truncated_fields"
+_ELLIPSIS: Final = "…"
+#: encoding → (Python codec, .cpg content, DBF language driver id or None).
+_ENCODINGS: Final = {"utf-8": ("utf-8", "UTF-8", None), "gbk": ("gbk", "936", 0x4D)}
+_ENCODING_ALIASES: Final = {"utf8": "utf-8", "gbk": "gbk", "cp936": "gbk", "936": "gbk", "gb2312": "gbk"}
+
+
+@dataclass(frozen=True)
+class ShapefileWritten:
+    """What :func:`write_shapefile` wrote.
+
+    Attributes
+    ----------
+    path : Path
+        The ``.shp`` (``.shx``, ``.dbf``, ``.prj``, ``.cpg`` beside it).
+    fields_path : Path
+        ``<name>_fields.csv``: short name, full name, description of every field.
+    field_names : dict
+        Full column name → DBF field name, in column order.
+    encoding : str
+        ``"utf-8"`` or ``"gbk"``.
+    crs : pyproj.CRS or None
+        The CRS of the coordinates (and of the ``.prj``).
+    truncated : dict
+        Full column name → number of values cut to 254 bytes (empty when none).
+    """
+
+    path: Path
+    fields_path: Path
+    field_names: dict[str, str]
+    encoding: str
+    crs: pyproj.CRS | None
+    truncated: dict[str, int] = field(default_factory=dict)
+
+
+def _encoding(encoding: str) -> str:
+    key = encoding.lower().replace("-", "").replace("_", "")
+    if key not in _ENCODING_ALIASES:
+        msg = f"Shapefile encoding {encoding!r} is not supported: use 'utf-8' (default) or 'gbk' (old ArcGIS)"
+        raise InputError(msg)
+    return _ENCODING_ALIASES[key]
+
+
+def _fit_text(text: str, codec: str) -> tuple[str, bool, bool]:
+    """(text as the DBF will hold it, cut?, had characters the encoding lacks?)."""
+    data = text.encode(codec, errors="replace")
+    lossy = data.decode(codec) != text
+    if len(data) <= DBF_MAX_BYTES:
+        return data.decode(codec), False, lossy
+    keep = DBF_MAX_BYTES - len(_ELLIPSIS.encode(codec))
+    return data[:keep].decode(codec, errors="ignore") + _ELLIPSIS, True, lossy
+
+
+def _fit_strings(table: pd.DataFrame, columns: Sequence[str], codec: str, short: Mapping[str, str]) -> (
+    tuple[pd.DataFrame, dict[str, int]]
+):
+    cut_fields: list[list[str]] = [[] for _ in range(len(table))]
+    truncated: dict[str, int] = {}
+    lossy = 0
+    for column in columns:
+        values = table[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        fitted: list[str | None] = []
+        for i, value in enumerate(values.tolist()):
+            if not isinstance(value, str):
+                fitted.append(None)
+                continue
+            text, cut, bad = _fit_text(value, codec)
+            lossy += bad
+            if cut:
+                cut_fields[i].append(short[column])
+                truncated[column] = truncated.get(column, 0) + 1
+            fitted.append(text)
+        table[column] = pd.Series(fitted, index=table.index, dtype=object)
+    if truncated:
+        flags = ["; ".join(f) or None for f in cut_fields]
+        table[_TRUNCATED] = pd.Series(flags, index=table.index, dtype=object)
+        log.warning("text longer than %d bytes cut in %s (see the %s field)", DBF_MAX_BYTES,
+                    ", ".join(f"{c} ×{n}" for c, n in truncated.items()), short[_TRUNCATED])
+    if lossy:
+        log.warning("%d text values have characters %s cannot hold; they are written as '?'", lossy, codec)
+    return table, truncated
+
+
+def _stamp_encoding(path: Path, cpg: str, ldid: int | None) -> None:
+    path.with_suffix(".cpg").write_text(cpg, encoding="ascii")
+    if ldid is not None:
+        with path.with_suffix(".dbf").open("r+b") as fh:
+            fh.seek(29)  # dBASE header: language driver id
+            fh.write(bytes([ldid]))
+
+
+def _warn_renamed(names: Mapping[str, str], fields_path: Path) -> None:
+    renamed = [(full, short) for full, short in names.items() if full.upper() != short.upper()]
+    if not renamed:
+        return
+    examples = ", ".join(f"{full!r} → {short!r}" for full, short in renamed[:3])
+    message = (f"{len(renamed)} field names shortened to the Shapefile's 10-character limit ({examples}"
+               f"{' ...' if len(renamed) > 3 else ''}); full names in {fields_path.name}")
+    log.info(message)
+    warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def _geometry_type(gdf: gpd.GeoDataFrame) -> str | None:
+    return "Point" if len(gdf) == 0 else None
+
+
+def write_shapefile(
+    gdf: gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    encoding: str = "utf-8",
+    crs: str | int | pyproj.CRS | None = None,
+    rules: Mapping[str, str] | Sequence[str] | None = None,
+) -> ShapefileWritten:
+    """Write one layer as an ESRI Shapefile with short field names and their table beside it.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer; every row is written, in order.
+    path : str or Path
+        The ``.shp`` to write (the suffix is added when missing).
+    encoding : {"utf-8", "gbk"}
+        Text encoding of the DBF. GBK (also "cp936") is for ArcGIS 10.2 and older.
+    crs : int, str or pyproj.CRS, optional
+        Write in this CRS (EPSG int, "EPSG:4549", "CGCS2000" ...); default: the layer's own.
+    rules : mapping or sequence, optional
+        Rule ids in preset order (a mapping gives rule id → title for the field table); they fix the
+        rule numbers ``R1`` ..., so that all layers of an audit agree.
+
+    Returns
+    -------
+    ShapefileWritten
+
+    Raises
+    ------
+    InputError
+        For an unsupported encoding, an unknown or offset CRS, or a layer without CRS when one is asked.
+    OutputError
+        If ``path`` names another kind of file or the files cannot be written.
+    """
+    path = Path(path)
+    if path.suffix == "":
+        path = path.with_suffix(".shp")
+    if path.suffix.lower() != ".shp":
+        msg = f"{path}: a Shapefile path must end in .shp"
+        raise OutputError(msg)
+    enc = _encoding(encoding)
+    codec, cpg, ldid = _ENCODINGS[enc]
+    target = resolve_crs(crs, gdf.crs)
+    layer = clean_layer(reproject(gdf, target))
+    geometry = layer.geometry.name
+    columns = [c for c in layer.columns if c != geometry]
+    rule_ids = list(rules) if rules is not None else []
+    names = shapefile_names([*columns, _TRUNCATED], rule_ids)
+    layer, truncated = _fit_strings(layer, columns, codec, names)
+    written = [c for c in layer.columns if c != geometry]
+    field_names = {c: names[c] for c in written}
+    out = layer.rename(columns=field_names)
+    fields_path = path.with_name(f"{path.stem}_fields.csv")
+    titles = dict(rules) if isinstance(rules, Mapping) else {}
+    table = pd.DataFrame({
+        "short": list(field_names.values()), "full_name": list(field_names),
+        "description": [describe(c, titles) for c in field_names],
+    })
+    try:
+        pyogrio.write_dataframe(out, path, driver="ESRI Shapefile", encoding=codec,
+                                geometry_type=_geometry_type(out))
+        _stamp_encoding(path, cpg, ldid)
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        msg = f"cannot write the Shapefile {path}: {exc}"
+        raise OutputError(msg) from exc
+    write_csv(table, fields_path)
+    _warn_renamed(field_names, fields_path)
+    log.info("wrote %s (%d features, %s)", path, len(out), enc)
+    return ShapefileWritten(path, fields_path, field_names, enc, target, truncated)
+
+
+def _style_of(gdf: gpd.GeoDataFrame) -> tuple[str, str] | None:
+    for column in map(str, gdf.columns):
+        parts = split_rule_column(column)
+        if parts and parts[1] == "status":
+            kinds = sorted({str(t) for t in gdf.geom_type.dropna().unique()})
+            return column, symbol_kind(kinds)
+    return None
+
+
+def write_geopackage(
+    layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, styles: bool = True
+) -> Path:
+    """Write layers into one GeoPackage (replacing the file), full field names, optionally QGIS styles.
+
+    Parameters
+    ----------
+    layers : mapping
+        Layer (table) name → GeoDataFrame, written in this order with each layer's own CRS.
+    path : str or Path
+        The ``.gpkg`` file. It is built beside the target and moved in place when complete.
+    styles : bool
+        Add a ``layer_styles`` table so QGIS opens each layer coloured by its first ``<rule>__status``
+        column (pass #0072B2, fail #D55E00, not evaluable #999999, not applicable #CCCCCC).
+
+    Raises
+    ------
+    InputError
+        If no layers are given or a layer name is empty or reserved (``gpkg_``, ``rtree_``, ``sqlite_``).
+    OutputError
+        If the file cannot be written.
+    """
+    path = Path(path)
+    if not layers:
+        msg = "write_geopackage needs at least one layer"
+        raise InputError(msg)
+    for name in layers:
+        if not name or name.lower().startswith(("gpkg_", "rtree_", "sqlite_")) or name == "layer_styles":
+            msg = f"layer name {name!r} is empty or reserved in a GeoPackage: choose another"
+            raise InputError(msg)
+    tmp = path.with_name(f".{path.stem}.partial.gpkg")
+    tmp.unlink(missing_ok=True)
+    try:
+        found: list[tuple[str, str, str]] = []
+        for name, gdf in layers.items():
+            layer = clean_layer(gdf)
+            pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG",
+                                    geometry_type=_geometry_type(layer))
+            style = _style_of(layer)
+            if style:
+                found.append((name, *style))
+        if styles and found:
+            write_layer_styles(tmp, found)
+        os.replace(tmp, path)
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        tmp.unlink(missing_ok=True)
+        msg = f"cannot write the GeoPackage {path}: {exc}"
+        raise OutputError(msg) from exc
+    log.info("wrote %s (layers %s; %d styled)", path, ", ".join(layers), len(found) if styles else 0)
+    return path
+
+
+def write_geojson(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
+    """Write one layer as RFC 7946 GeoJSON: WGS84 lon/lat, full field names, UTF-8.
+
+    Raises
+    ------
+    InputError
+        If the layer has no CRS to convert from.
+    OutputError
+        If the file cannot be written.
+    """
+    path = Path(path)
+    layer = clean_layer(reproject(gdf, pyproj.CRS.from_epsg(4326)))
+    try:
+        path.unlink(missing_ok=True)
+        pyogrio.write_dataframe(layer, path, driver="GeoJSON", layer_options={"RFC7946": "YES"},
+                                geometry_type=_geometry_type(layer))
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        msg = f"cannot write the GeoJSON {path}: {exc}"
+        raise OutputError(msg) from exc
+    log.info("wrote %s (%d features)", path, len(layer))
+    return path
+
+
+def write_xlsx(result_or_tables: AuditResult | Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write an Excel workbook: a result's sheets, or one sheet per table of a mapping.
+
+    A result gives the sheets 指标 indicators (the plan's wording), 小区 communities and 设施 facilities
+    (lon/lat in WGS84 instead of geometry), 行政区 admin units when present, 不达标 failing findings and
+    规则 rules with their citations. Headers are "Chinese label field_name", the header row is frozen and
+    filterable, column widths fit the content.
+    """
+    if isinstance(result_or_tables, AuditResult):
+        return write_workbook(result_tables(result_or_tables), path)
+    return write_workbook(result_or_tables, path)
+
+
+def _layers(result: AuditResult) -> dict[str, gpd.GeoDataFrame]:
+    layers = {"communities": result.communities, "facilities": result.facilities}
+    if result.admin_units is not None:
+        layers["admin_units"] = result.admin_units
+    return layers
+
+
+def _check_formats(formats: Iterable[str]) -> list[str]:
+    wanted = list(dict.fromkeys(f.lower().lstrip(".") for f in formats))
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown:
+        msg = f"unknown output format(s) {unknown}: choose from {', '.join(FORMATS)}"
+        raise InputError(msg)
+    return wanted
+
+
+def export_result(
+    result: AuditResult,
+    out_dir: str | Path,
+    *,
+    formats: Iterable[str] = ("gpkg", "shp", "csv", "md"),
+    encoding: str = "utf-8",
+    crs: str | int | pyproj.CRS | None = None,
+    stem: str = "audit",
+) -> dict[str, Path]:
+    """Write an audit's layers and reports into ``out_dir`` (created if needed), and nowhere else.
+
+    Per format: ``gpkg`` → ``<stem>.gpkg`` (layers communities, facilities, admin_units when present,
+    QGIS styles); ``shp`` → ``<layer>.shp`` + ``<layer>_fields.csv``; ``csv`` → ``<layer>.csv`` (lon/lat
+    WGS84) + ``summary.csv`` + ``summary_indicators.csv``; ``md`` → ``report.md``; ``xlsx`` →
+    ``<stem>.xlsx``; ``geojson`` → ``<layer>.geojson`` (WGS84).
+
+    Parameters
+    ----------
+    result : AuditResult
+    out_dir : str or Path
+    formats : iterable of str
+        Any of :data:`FORMATS`.
+    encoding : {"utf-8", "gbk"}
+        Shapefile text encoding.
+    crs : int, str or pyproj.CRS, optional
+        CRS for GeoPackage and Shapefile (default: the audit's metric CRS). GeoJSON and CSV are WGS84.
+    stem : str
+        Base name of the GeoPackage and the workbook; a plain file name.
+
+    Returns
+    -------
+    dict
+        File name → path of every file written (Shapefile sidecars not listed), sorted by name.
+
+    Raises
+    ------
+    InputError
+        For an unknown format, encoding or CRS.
+    OutputError
+        For a name that would leave ``out_dir``, or a file that cannot be written.
+    """
+    wanted = _check_formats(formats)
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        msg = f"{out} exists and is not a folder: choose an output folder"
+        raise OutputError(msg)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in (f"{stem}.gpkg", f"{stem}.xlsx"):
+        child_path(out, name)
+    target = resolve_crs(crs, None)
+    if "shp" in wanted:
+        _encoding(encoding)
+    layers = {name: reproject(gdf, target) for name, gdf in _layers(result).items()}
+    rules = {r.id: r.title_zh for r in rule_infos(result)}
+    written: dict[str, Path] = {}
+
+    def put(path: Path) -> None:
+        written[path.name] = path
+
+    if "gpkg" in wanted:
+        put(write_geopackage(layers, child_path(out, f"{stem}.gpkg")))
+    for name, gdf in layers.items():
+        if "shp" in wanted:
+            shp = write_shapefile(gdf, child_path(out, f"{name}.shp"), encoding=encoding, rules=rules)
+            put(shp.path)
+            put(shp.fields_path)
+        if "geojson" in wanted:
+            put(write_geojson(gdf, child_path(out, f"{name}.geojson")))
+        if "csv" in wanted:
+            put(write_csv(lonlat_table(clean_layer(gdf)), child_path(out, f"{name}.csv")))
+    if "csv" in wanted:
+        for path in summary_csv(result, child_path(out, "summary.csv")):
+            put(path)
+    if "md" in wanted:
+        put(write_summary_markdown(result, child_path(out, "report.md")))
+    if "xlsx" in wanted:
+        put(write_xlsx(result, child_path(out, f"{stem}.xlsx")))
+    return dict(sorted(written.items()))
