@@ -51,6 +51,17 @@ class Attachment:
     edge: IntArray
     attached: NDArray[np.bool_]
 
+    def __post_init__(self) -> None:
+        """Store read-only copies (the dataclass is frozen) and check the lengths agree."""
+        for name, dtype in (("node", np.int64), ("offset_m", np.float64), ("edge", np.int64),
+                            ("attached", np.bool_)):
+            arr = np.array(getattr(self, name), dtype=dtype, copy=True).reshape(-1)
+            arr.flags.writeable = False
+            object.__setattr__(self, name, arr)
+        if not self.node.size == self.offset_m.size == self.edge.size == self.attached.size:
+            msg = "Attachment arrays must all have one entry per point"
+            raise InputError(msg)
+
     @property
     def n_attached(self) -> int:
         """How many points were attached."""
