@@ -26,6 +26,11 @@ NETWORK = "network"
 _NO_XY = "no usable coordinates / 坐标缺失或无效"
 
 
+def _has_xy(gdf: gpd.GeoDataFrame) -> NDArray[np.bool_]:
+    """Rows with usable coordinates."""
+    return np.asarray(np.isfinite(_xy(gdf)).all(axis=1), dtype=bool)
+
+
 @dataclass(frozen=True)
 class Nearest:
     """Nearest facility of some types, per community.
@@ -106,7 +111,7 @@ class Access:
             return
         xy = {"communities": _xy(self.communities), "facilities": _xy(self.facilities)}
         # Rows without coordinates stay in the tables but are not offered to the snapper.
-        finite = {k: np.isfinite(v).all(axis=1) for k, v in xy.items()}
+        finite = {"communities": _has_xy(self.communities), "facilities": _has_xy(self.facilities)}
         self.graph, attached = attach_points(self.network, {k: xy[k][finite[k]] for k in xy}, self.max_snap_m)
         self.community_attachment = _scatter(attached["communities"], finite["communities"])
         self.facility_attachment = _scatter(attached["facilities"], finite["facilities"])
@@ -126,6 +131,12 @@ class Access:
     def facility_mask(self, types: Sequence[str]) -> NDArray[np.bool_]:
         """Facilities whose plan type is one of ``types``."""
         return np.asarray(self.facilities["facility_type"].isin(list(types)).to_numpy(), dtype=bool)
+
+    def facility_on_network(self) -> NDArray[np.bool_]:
+        """Facilities usable as sources: attached to the network (all, for the Euclidean fallback)."""
+        if self.facility_attachment is None:
+            return _has_xy(self.facilities)
+        return self.facility_attachment.attached
 
     def nearest(self, types: Sequence[str]) -> Nearest:
         """Distance from every community to the nearest facility of any of ``types``."""
@@ -153,7 +164,7 @@ class Access:
             f"farther than {self.max_snap_m:g} m from any walkable street (not attached to the network) / "
             f"距步行路网超过{self.max_snap_m:g}米"
         )
-        no_xy = ~np.isfinite(_xy(self.communities)).all(axis=1)
+        no_xy = ~_has_xy(self.communities)
         reason[no_xy] = _NO_XY
         return Nearest(dist, nearest, com.attached.copy(), reason, self.basis, self.limit_m)
 
@@ -172,6 +183,7 @@ class Access:
             hit = np.isfinite(d)
             dist[hit] = d[hit] * self.detour_factor
             nearest[hit] = fac_pos[i[hit]]
-        evaluable = np.isfinite(_xy(self.communities)).all(axis=1)
-        reason = np.where(evaluable, None, _NO_XY).astype(object)
+        evaluable = _has_xy(self.communities)
+        reason = np.full(n, None, dtype=object)
+        reason[~evaluable] = _NO_XY
         return Nearest(dist, nearest, evaluable, reason, self.basis, self.limit_m)

@@ -8,6 +8,7 @@ Everything else (WGS84, CGCS2000 EPSG:4490 and its Gauss-Krüger zones, any EPSG
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 import numpy as np
@@ -112,16 +113,18 @@ def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArra
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
+Transform = Callable[[ArrayLike, ArrayLike], tuple[FloatArray, FloatArray]]
+
+
 def _invert(
-    forward: object, lon: ArrayLike, lat: ArrayLike, tol_deg: float = 1e-10, max_iter: int = 30
+    f: Transform, lon: ArrayLike, lat: ArrayLike, tol_deg: float = 1e-10, max_iter: int = 30
 ) -> tuple[FloatArray, FloatArray]:
     # Fixed-point iteration g <- g + (target - f(g)); both offsets are smooth and small, so it contracts
     # fast (about 6 iterations to 1e-10 degrees, i.e. ~0.01 mm).
-    f = forward  # type: ignore[assignment]
     t_lon, t_lat = _as_arrays(lon, lat)
     g_lon, g_lat = t_lon.copy(), t_lat.copy()
     for _ in range(max_iter):
-        f_lon, f_lat = f(g_lon, g_lat)  # type: ignore[operator]
+        f_lon, f_lat = f(g_lon, g_lat)
         e_lon, e_lat = t_lon - f_lon, t_lat - f_lat
         g_lon, g_lat = g_lon + e_lon, g_lat + e_lat
         if np.nanmax(np.abs(np.concatenate([np.ravel(e_lon), np.ravel(e_lat), [0.0]]))) < tol_deg:

@@ -90,14 +90,11 @@ def _points_wgs84(frame: pd.DataFrame, spec: LayerSpec, layer: str) -> tuple[gpd
     if spec.x and spec.y:
         x, _ = parse_number(frame[spec.x], allow_negative=True)
         y, _ = parse_number(frame[spec.y], allow_negative=True)
-        crs = spec.crs or "WGS84"
+        crs: str | None = spec.crs or "WGS84"
         shapes = None
     else:
         assert isinstance(frame, gpd.GeoDataFrame)
         crs = spec.crs or (frame.crs.to_string() if frame.crs else None)
-        if crs is None:
-            msg = f"{spec.path} ({layer}): the file has no coordinate system; add crs = \"...\" to the project"
-            raise InputError(msg)
         shapes = frame.geometry
         invalid = ~shapes.is_valid & shapes.notna()
         shapes = shapes.where(~invalid, shapes.make_valid())
@@ -106,6 +103,9 @@ def _points_wgs84(frame: pd.DataFrame, spec: LayerSpec, layer: str) -> tuple[gpd
         rep = shapes.representative_point()
         x = pd.Series(rep.x.to_numpy(), index=frame.index)
         y = pd.Series(rep.y.to_numpy(), index=frame.index)
+    if crs is None:
+        msg = f"{spec.path} ({layer}): the file has no coordinate system; add crs = \"...\" to the project"
+        raise InputError(msg)
     name = normalise_crs_name(crs)
     lon, lat = to_wgs84(x.to_numpy(), y.to_numpy(), name)
     ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
@@ -121,7 +121,7 @@ def _points_wgs84(frame: pd.DataFrame, spec: LayerSpec, layer: str) -> tuple[gpd
 def _shapes_to_wgs84(shapes: gpd.GeoSeries, crs: object) -> gpd.GeoSeries:
     if crs in (GCJ02, BD09):
         def fn(xy: np.ndarray) -> np.ndarray:
-            lon, lat = to_wgs84(xy[:, 0], xy[:, 1], crs)  # type: ignore[arg-type]
+            lon, lat = to_wgs84(xy[:, 0], xy[:, 1], str(crs))
             return np.column_stack([lon, lat])
 
         return gpd.GeoSeries(shapely.transform(shapes.to_numpy(), fn), index=shapes.index, crs=4326)

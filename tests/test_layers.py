@@ -105,7 +105,7 @@ def test_bad_coordinates_are_kept_and_flagged(tmp_path: Path) -> None:
 def test_facility_types_mapped_unknown_flagged(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
     pd.DataFrame({"n": ["a", "b", "c", "d"], "t": ["托育机构", "kindergarten", "elderly_care", "gym"],
-                  "lon": LON.tolist() + [120.2], "lat": LAT.tolist() + [30.3], "m2": ["200㎡", "", "1.2万", "x"],
+                  "lon": [*LON.tolist(), 120.2], "lat": [*LAT.tolist(), 30.3], "m2": ["200㎡", "", "1.2万", "x"],
                   "id": ["1", "1", "", "4"]}).to_csv(path, index=False)
     spec = LayerSpec(path=path, crs="WGS84", x="lon", y="lat",
                      fields={"name": "n", "facility_type": "t", "floor_area_m2": "m2", "facility_id": "id"})

@@ -58,27 +58,39 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     reached = np.isfinite(nearest.dist_m)
     in_scope, scope_reason = scope_mask(com, str(p.get("scope", "all")), ctx.options)
 
+    # Precedence, lowest first: pass/fail < not evaluable (no data / off the network) < not applicable.
     status = np.where(dist <= threshold, PASS, FAIL).astype(object)
+    reason = np.full(len(com), "", dtype=object)
+    if nearest.basis != "network":
+        reason[:] = nearest.basis
+    type_label = "/".join(types)
+    of_type = ctx.access.facility_mask(types)
+    none_reached = ~reached
+    limit_txt = f"{nearest.limit_m:.0f} m" if np.isfinite(nearest.limit_m) else "the network"
+    reason[none_reached] = f"no {type_label} facility reachable within {limit_txt} / 可达范围内无设施"
+    off_network = int((of_type & ~ctx.access.facility_on_network()).sum())
+    if off_network:
+        reason[none_reached] += f" ({off_network} of {int(of_type.sum())} such facilities are off the network)"
+    if not of_type.any():
+        # The layer has no facility of these types at all: a data gap, not a service gap.
+        status[:] = NOT_EVALUABLE
+        reason[:] = (f"no {type_label} facility in the facilities layer: add them, or map their data values "
+                     f"in [facility_types] / 设施图层中无此类设施")
     status[~nearest.evaluable] = NOT_EVALUABLE
+    reason[~nearest.evaluable] = nearest.reason[~nearest.evaluable]
     status[~in_scope] = NOT_APPLICABLE
+    reason[~in_scope] = scope_reason[~in_scope]
     value_basis = MEASURED if nearest.basis == "network" else ASSUMED
     basis = np.where(status == NOT_EVALUABLE, NOT_EVALUABLE, value_basis).astype(object)
 
-    type_label = "/".join(types)
-    reason = np.full(len(com), "", dtype=object)
-    none_reached = nearest.evaluable & ~reached
-    limit_txt = f"{nearest.limit_m:.0f} m" if np.isfinite(nearest.limit_m) else "the network"
-    reason[none_reached] = f"no {type_label} facility reachable within {limit_txt} / 可达范围内无设施"
-    if nearest.basis != "network":
-        reason[nearest.evaluable] = nearest.basis
-    reason[~nearest.evaluable] = nearest.reason[~nearest.evaluable]
-    reason[~in_scope] = scope_reason[~in_scope]
-
     value = dist.where(reached)
     pos = np.maximum(nearest.facility, 0)
-    names = fac["name"].to_numpy(dtype=object)[pos] if len(fac) else np.full(len(com), None, dtype=object)
-    ids = fac["facility_id"].to_numpy(dtype=object)[pos] if len(fac) else np.full(len(com), None, dtype=object)
     has = nearest.facility >= 0
+    names = np.full(len(com), None, dtype=object)
+    ids = np.full(len(com), None, dtype=object)
+    if len(fac):
+        names[has] = fac["name"].to_numpy(dtype=object)[pos[has]]
+        ids[has] = fac["facility_id"].to_numpy(dtype=object)[pos[has]]
     table = pd.DataFrame(
         {
             "status": status,
@@ -89,8 +101,8 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
             "basis": basis,
             "reason": reason,
             "minutes": (value / ctx.walk_speed_m_per_min).round(1),
-            "facility_id": np.where(has, ids, None),
-            "facility_name": np.where(has, names, None),
+            "facility_id": ids,
+            "facility_name": names,
         },
         index=com.index,
     )

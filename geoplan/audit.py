@@ -1,0 +1,235 @@
+"""Run a preset's rules over a project's layers: layers → CRS → network → rules → one AuditResult."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+
+from geoplan import settings
+from geoplan._errors import PresetError
+from geoplan.access import Access
+from geoplan.crs import auto_metric_crs, normalise_crs_name
+from geoplan.layers import canonical_communities, canonical_facilities, read_table
+from geoplan.network import Network, load_network
+from geoplan.presets import Preset, load_preset
+from geoplan.project import Project, load_project
+from geoplan.result import SEP, AuditResult, NetworkSummary
+from geoplan.rules import KINDS
+from geoplan.rules.base import INDICATOR_COLUMNS, RESULT_COLUMNS, Rule, RuleContext, RuleResult
+
+log = logging.getLogger(__name__)
+
+
+def audit(
+    project: str | Path | Project,
+    *,
+    preset: str | Path | Preset | None = None,
+    minutes: float | None = None,
+    walk_speed_m_per_min: float | None = None,
+    max_snap_m: float | None = None,
+    new_build_from_year: int | None = None,
+    use_network: bool = True,
+    created: str | None = None,
+) -> AuditResult:
+    """Audit a project against its rule preset.
+
+    Parameters
+    ----------
+    project : path or Project
+        A ``geoplan.toml`` (or its folder), or a parsed :class:`~geoplan.project.Project`.
+    preset : name, path or Preset, optional
+        Overrides the project's preset.
+    minutes : float, optional
+        Overrides the minutes of every reach rule (e.g. 10 for a 10-minute circle).
+    walk_speed_m_per_min, max_snap_m, new_build_from_year : optional
+        Override project, preset and :mod:`geoplan.settings` (in that order of precedence).
+    use_network : bool
+        False forces the labelled Euclidean fallback even when the project has a network.
+    created : str, optional
+        Date stamped on the result (ISO); today by default. Fix it to reproduce reports byte for byte.
+
+    Returns
+    -------
+    AuditResult
+    """
+    proj = project if isinstance(project, Project) else load_project(project)
+    pre = preset if isinstance(preset, Preset) else load_preset(preset or proj.preset)
+    assumptions: list[str] = []
+    speed, speed_basis = _walk_speed(walk_speed_m_per_min, proj, pre, assumptions)
+    rules = _effective_rules(pre, minutes)
+    year_from, year_basis = _first(
+        ("command line", new_build_from_year), ("project", proj.audit.get("new_build_from_year")),
+        ("preset", pre.new_build_from_year),
+    )
+
+    known = set(pre.types)
+    com_raw, fac_raw = read_table(proj.communities), read_table(proj.facilities)
+    communities, polygons = canonical_communities(com_raw, proj.communities)
+    facilities = canonical_facilities(fac_raw, proj.facilities, proj.facility_types, known)
+    crs = _metric_crs(proj, communities, facilities)
+    communities, facilities = communities.to_crs(crs), facilities.to_crs(crs)
+    _fill_population(communities, proj, assumptions)
+
+    snap = float(max_snap_m or (proj.network.max_snap_m if proj.network else None) or settings.max_snap_m)
+    network = load_network(proj.network.path, crs=crs) if (proj.network and use_network) else None
+    if network is None:
+        assumptions.append(
+            f"no walking network: distances are straight lines × {settings.euclidean_detour_factor:g} (labelled)"
+        )
+    reach_m = [float(r.params["minutes"]) * speed for r in rules if r.kind == "reach"]
+    limit = settings.search_factor * max(reach_m) if reach_m else np.inf
+    access = Access(communities, facilities, network, max_snap_m=snap, limit_m=limit)
+    ctx = RuleContext(
+        communities=communities, facilities=facilities, access=access, walk_speed_m_per_min=speed,
+        speed_basis=speed_basis,
+        options={"new_build_from_year": year_from, "new_build_basis": year_basis,
+                 "community_polygons": polygons.to_crs(crs) if polygons is not None else None},
+    )
+    results = {}
+    for rule in rules:
+        log.info("evaluating %s (%s)", rule.id, rule.kind)
+        results[rule.id] = KINDS[rule.kind].evaluate(rule, ctx)
+    return AuditResult(
+        title=proj.title, preset_id=pre.id, preset_title=pre.title,
+        communities=_wide(communities, results, "community"),
+        facilities=_facilities_out(facilities, access, results),
+        admin_units=None,
+        findings=_findings(communities, facilities, results),
+        indicators=_indicators(results),
+        rule_results=results,
+        rules=_rules_table(rules),
+        network=_network_summary(proj, network, access, snap),
+        crs=crs, assumptions=assumptions, created=created or dt.date.today().isoformat(),
+    )
+
+
+def _first(*candidates: tuple[str, Any]) -> tuple[Any, str]:
+    for basis, value in candidates:
+        if value is not None:
+            return value, basis
+    return None, "none"
+
+
+def _walk_speed(cli: float | None, proj: Project, pre: Preset, assumptions: list[str]) -> tuple[float, str]:
+    speed, basis = _first(
+        ("command line", cli), ("project", proj.audit.get("walk_speed_m_per_min")),
+        ("preset parameter", pre.parameters.get("walk_speed_m_per_min")),
+        ("geoplan.settings default", settings.walk_speed_m_per_min),
+    )
+    if basis in ("preset parameter", "geoplan.settings default"):
+        source = pre.parameters.get("walk_speed_source", "") if basis == "preset parameter" else ""
+        assumptions.append(f"walking speed {float(speed):g} m/min from {basis} (not in the plan) {source}".strip())
+    return float(speed), basis
+
+
+def _effective_rules(pre: Preset, minutes: float | None) -> list[Rule]:
+    rules = list(pre.rules)
+    unknown = sorted({r.kind for r in rules} - set(KINDS))
+    if unknown:
+        msg = f"preset {pre.id}: rule kind(s) {', '.join(unknown)} not known (known: {', '.join(sorted(KINDS))})"
+        raise PresetError(msg)
+    if minutes is None:
+        return rules
+    return [replace(r, params={**r.params, "minutes": minutes}) if r.kind == "reach" else r for r in rules]
+
+
+def _metric_crs(proj: Project, communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> pyproj.CRS:
+    if proj.crs != "auto":
+        crs = normalise_crs_name(proj.crs)
+        if isinstance(crs, pyproj.CRS) and crs.is_projected:
+            return crs
+        msg = f"{proj.source}: [project] crs must be a projected (metric) CRS such as EPSG:4549, got {proj.crs!r}"
+        raise PresetError(msg)
+    pts = pd.concat([communities.geometry, facilities.geometry]).dropna()
+    pts = pts[~pts.is_empty]
+    return auto_metric_crs(pts.x.to_numpy(), pts.y.to_numpy())
+
+
+def _fill_population(communities: gpd.GeoDataFrame, proj: Project, assumptions: list[str]) -> None:
+    size = proj.audit.get("household_size")
+    communities["population_assumed"] = False
+    if size is None:
+        return
+    fill = communities["population"].isna() & communities["households"].notna()
+    communities.loc[fill, "population"] = communities.loc[fill, "households"] * float(size)
+    communities.loc[fill, "population_assumed"] = True
+    assumptions.append(f"population = households × {float(size):g} (project household_size) for {int(fill.sum())} "
+                       "communities without a population")
+
+
+def _wide(layer: gpd.GeoDataFrame, results: dict[str, RuleResult], level: str) -> gpd.GeoDataFrame:
+    parts = [layer]
+    for rule_id, res in results.items():
+        if res.level == level:
+            parts.append(res.table.add_prefix(f"{rule_id}{SEP}"))
+    out = pd.concat(parts, axis=1)
+    return gpd.GeoDataFrame(out, geometry=layer.geometry.name, crs=layer.crs)
+
+
+def _facilities_out(facilities: gpd.GeoDataFrame, access: Access, results: dict[str, RuleResult]) -> gpd.GeoDataFrame:
+    out = _wide(facilities, results, "facility")
+    att = access.facility_attachment
+    out["attached"] = att.attached if att is not None else False
+    out["snap_m"] = np.round(att.offset_m, 1) if att is not None else np.nan
+    if att is not None:
+        off = ~att.attached & out.geometry.notna().to_numpy()
+        note = f"not on the network: farther than {access.max_snap_m:g} m from a walkable street"
+        out.loc[off, "flags"] = [f"{f}; {note}" if f else note for f in out.loc[off, "flags"]]
+    return out
+
+
+def _findings(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
+              results: dict[str, RuleResult]) -> pd.DataFrame:
+    frames = []
+    for rule_id, res in results.items():
+        table = res.table[list(RESULT_COLUMNS)].copy()
+        layer = {"community": communities, "facility": facilities}.get(res.level)
+        if layer is not None:
+            id_col = "community_id" if res.level == "community" else "facility_id"
+            table.insert(0, "feature_name", layer["name"].to_numpy())
+            table.insert(0, "feature_id", layer[id_col].to_numpy())
+        else:
+            table.insert(0, "feature_name", res.table.index.astype(str))
+            table.insert(0, "feature_id", res.table.index.astype(str))
+        table.insert(0, "feature_index", np.arange(len(table)))
+        table.insert(0, "rule_id", rule_id)
+        table.insert(0, "level", res.level)
+        frames.append(table.reset_index(drop=True))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _indicators(results: dict[str, RuleResult]) -> pd.DataFrame:
+    frames = [r.indicators for r in results.values() if len(r.indicators)]
+    if not frames:
+        return pd.DataFrame(columns=list(INDICATOR_COLUMNS))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _rules_table(rules: list[Rule]) -> pd.DataFrame:
+    rows = [{"id": r.id, "kind": r.kind, "title_zh": r.title_zh, "title_en": r.title_en,
+             "cite_file": r.cite.file, "cite_clause": r.cite.clause, "cite_quote": r.cite.quote,
+             "params": "; ".join(f"{k}={v}" for k, v in sorted(r.params.items()))} for r in rules]
+    return pd.DataFrame(rows)
+
+
+def _network_summary(proj: Project, network: Network | None, access: Access, snap: float) -> NetworkSummary:
+    ca, fa = access.community_attachment, access.facility_attachment
+    return NetworkSummary(
+        source=str(proj.network.path.name) if (proj.network and network is not None) else "none",
+        basis=access.basis,
+        n_nodes=network.n_nodes if network is not None else 0,
+        n_edges=network.n_edges if network is not None else 0,
+        max_snap_m=snap,
+        communities_attached=int(ca.attached.sum()) if ca is not None else 0,
+        communities_total=len(access.communities),
+        facilities_attached=int(fa.attached.sum()) if fa is not None else 0,
+        facilities_total=len(access.facilities),
+    )

@@ -1,0 +1,34 @@
+"""Write everything an audit produces into one output folder (what ``geoplan audit`` does)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from geoplan.outputs.export import export_result
+from geoplan.outputs.maps import write_gap_map
+from geoplan.result import AuditResult
+
+DEFAULT_FORMATS = ("gpkg", "shp", "csv", "md", "xlsx")
+
+
+def write_all(
+    result: AuditResult,
+    out_dir: str | Path,
+    *,
+    formats: Iterable[str] = DEFAULT_FORMATS,
+    lang: str = "zh",
+    encoding: str = "utf-8",
+) -> dict[str, Path]:
+    """Write the gap map and the exports into ``out_dir``.
+
+    Returns
+    -------
+    dict
+        Label → path of each main file written, the map first.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = {"gap_map.html": write_gap_map(result, out / "gap_map.html", lang=lang)}
+    written.update(export_result(result, out, formats=formats, encoding=encoding))
+    return written
