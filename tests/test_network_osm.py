@@ -103,6 +103,10 @@ def test_errors_name_the_file(tmp_path: Path) -> None:
     garbage.write_bytes(b"this is not a PBF file at all" * 10)
     with pytest.raises(NetworkError, match=r"garbage\.osm\.pbf"):
         read_osm(garbage)
+    truncated = tmp_path / "truncated.osm"
+    truncated.write_bytes(write_osm(tmp_path / "whole.osm").read_bytes()[:400])
+    with pytest.raises(NetworkError, match=r"truncated\.osm: "):
+        read_osm(truncated)
     buildings = write_osm(tmp_path / "buildings.osm", [w for w in WAYS if "highway" not in w[2]])
     with pytest.raises(NetworkError, match=r"buildings\.osm: no walkable"):
         read_osm(buildings)

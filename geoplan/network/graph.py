@@ -45,7 +45,9 @@ class Network:
     Parameters
     ----------
     x, y : ndarray of float64, shape (n_nodes,)
-        Node coordinates in ``crs`` (metres).
+        Node coordinates in ``crs`` (metres): easting and northing, in that order, whatever axis order the
+        CRS declares (CGCS2000 Gauss-Krüger zones declare northing first; geoplan, like geopandas and
+        ``always_xy=True`` in pyproj, always uses x = easting).
     u, v : ndarray of int64, shape (n_edges,)
         Edge endpoints (node indices). Edges are undirected; parallel edges and self-loops are allowed
         here and resolved in :meth:`to_csr`.
