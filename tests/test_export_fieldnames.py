@@ -63,7 +63,10 @@ def test_headers_show_chinese_label_and_field_name() -> None:
 _pieces = st.text(alphabet="abcXYZ_09-小区状态 ", min_size=1, max_size=40)
 _rule_cols = st.tuples(st.sampled_from(["reach_elderly_15", "r", "provision_childcare_new_build"]),
                        st.sampled_from([*RULE_FIELDS, "extra_field_x", "小区"])).map("__".join)
-_columns = st.lists(st.one_of(_pieces, _rule_cols, st.sampled_from(sorted(CANONICAL))), min_size=1,
+# names sharing their first 10 cleaned characters, so that suffixes must be stacked
+_alike = st.tuples(st.sampled_from(["very_long_field_name", "Very-Long field NAME", "hh", "HH", "name_"]),
+                   st.text(alphabet="ab_小", max_size=3)).map("".join)
+_columns = st.lists(st.one_of(_pieces, _rule_cols, _alike, st.sampled_from(sorted(CANONICAL))), min_size=1,
                     max_size=60, unique=True)
 
 

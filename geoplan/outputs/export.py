@@ -390,12 +390,12 @@ def export_result(
     if out.exists() and not out.is_dir():
         msg = f"{out} exists and is not a folder: choose an output folder"
         raise OutputError(msg)
-    out.mkdir(parents=True, exist_ok=True)
-    for name in (f"{stem}.gpkg", f"{stem}.xlsx"):
+    for name in (stem, f"{stem}.gpkg", f"{stem}.xlsx"):
         child_path(out, name)
     target = resolve_crs(crs, None)
     if "shp" in wanted:
         _encoding(encoding)
+    out.mkdir(parents=True, exist_ok=True)
     layers = {name: reproject(gdf, target) for name, gdf in _layers(result).items()}
     rules = {r.id: r.title_zh for r in rule_infos(result)}
     written: dict[str, Path] = {}
