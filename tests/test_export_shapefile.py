@@ -139,3 +139,13 @@ def test_empty_layer_writes_a_point_shapefile(tmp_path: Path) -> None:
     info = pyogrio.read_info(out.path)
     assert info["features"] == 0 and info["geometry_type"] == "Point"
     assert struct.unpack("<I", out.path.with_suffix(".dbf").read_bytes()[4:8])[0] == 0
+
+
+def test_characters_gbk_lacks_become_question_marks(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    gdf = make_result().communities
+    gdf.loc[0, "name"] = "小区😀"
+    with pytest.warns(UserWarning, match="shortened"):
+        out = write_shapefile(gdf, tmp_path / "c.shp", encoding="gbk")
+    assert "cannot hold" in caplog.text
+    back = pyogrio.read_dataframe(out.path)
+    assert back["NAME"].tolist() == ["小区?", *NAMES[1:]]

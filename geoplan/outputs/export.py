@@ -176,7 +176,8 @@ def write_shapefile(
     path : str or Path
         The ``.shp`` to write (the suffix is added when missing).
     encoding : {"utf-8", "gbk"}
-        Text encoding of the DBF. GBK (also "cp936") is for ArcGIS 10.2 and older.
+        Text encoding of the DBF. GBK (also "cp936") is for ArcGIS 10.2 and older; characters GBK lacks
+        are written as "?" (and logged).
     crs : int, str or pyproj.CRS, optional
         Write in this CRS (EPSG int, "EPSG:4549", "CGCS2000" ...); default: the layer's own.
     rules : mapping or sequence, optional
