@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,14 +14,14 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from geoplan import settings
-from geoplan._errors import PresetError
+from geoplan import admin, settings
+from geoplan._errors import PresetError, ProjectError
 from geoplan.access import Access
 from geoplan.crs import auto_metric_crs, normalise_crs_name
 from geoplan.layers import canonical_communities, canonical_facilities, read_table
 from geoplan.network import Network, load_network
 from geoplan.presets import Preset, load_preset
-from geoplan.project import Project, load_project
+from geoplan.project import LayerSpec, Project, load_project
 from geoplan.result import SEP, AuditResult, NetworkSummary
 from geoplan.rules import KINDS
 from geoplan.rules.base import INDICATOR_COLUMNS, RESULT_COLUMNS, Rule, RuleContext, RuleResult
@@ -38,6 +39,7 @@ def audit(
     new_build_from_year: int | None = None,
     use_network: bool = True,
     created: str | None = None,
+    admin_codes: Sequence[str] | None = None,
 ) -> AuditResult:
     """Audit a project against its rule preset.
 
@@ -55,6 +57,10 @@ def audit(
         False forces the labelled Euclidean fallback even when the project has a network.
     created : str, optional
         Date stamped on the result (ISO); today by default. Fix it to reproduce reports byte for byte.
+    admin_codes : sequence of str, optional
+        Audit only the admin units whose ``unit_code`` starts with one of these (e.g. ``["3308"]`` for Quzhou's
+        districts); communities and facilities outside those units' polygons are left out (said in
+        ``assumptions``). Needs ``[admin_units]`` in the project.
 
     Returns
     -------
@@ -71,11 +77,19 @@ def audit(
     )
 
     known = set(pre.types)
-    com_raw, fac_raw = read_table(proj.communities), read_table(proj.facilities)
-    communities, polygons = canonical_communities(com_raw, proj.communities)
-    facilities = canonical_facilities(fac_raw, proj.facilities, proj.facility_types, known)
+    com_spec = proj.communities or LayerSpec(path=Path("(no communities layer)"), crs="WGS84", x="x", y="y")
+    com_raw = read_table(proj.communities) if proj.communities else pd.DataFrame({"x": [], "y": []})
+    communities, polygons = canonical_communities(com_raw, com_spec)
+    facilities = canonical_facilities(read_table(proj.facilities), proj.facilities, proj.facility_types, known)
     crs = _metric_crs(proj, communities, facilities)
     communities, facilities = communities.to_crs(crs), facilities.to_crs(crs)
+    units = _admin_units(proj, crs, admin_codes)
+    if units is not None and admin_codes:
+        keep = _inside(communities, units, "communities", assumptions)
+        communities = communities[keep].reset_index(drop=True)
+        polygons = polygons[keep].reset_index(drop=True) if polygons is not None else None
+        facilities = facilities[_inside(facilities, units, "facilities", assumptions)].reset_index(drop=True)
+    census = admin.read_census(proj.census.path) if proj.census else None
     _fill_population(communities, proj, assumptions)
 
     snap = float(max_snap_m or (proj.network.max_snap_m if proj.network else None) or settings.max_snap_m)
@@ -89,9 +103,10 @@ def audit(
     access = Access(communities, facilities, network, max_snap_m=snap, limit_m=limit)
     ctx = RuleContext(
         communities=communities, facilities=facilities, access=access, walk_speed_m_per_min=speed,
-        speed_basis=speed_basis,
+        speed_basis=speed_basis, admin_units=units, census=census,
         options={"new_build_from_year": year_from, "new_build_basis": year_basis,
-                 "community_polygons": polygons.to_crs(crs) if polygons is not None else None},
+                 "community_polygons": polygons.to_crs(crs) if polygons is not None else None,
+                 **{k: proj.audit[k] for k in _AUDIT_OPTIONS if k in proj.audit}},
     )
     results = {}
     for rule in rules:
@@ -101,7 +116,7 @@ def audit(
         title=proj.title, preset_id=pre.id, preset_title=pre.title,
         communities=_wide(communities, results, "community"),
         facilities=_facilities_out(facilities, access, results),
-        admin_units=None,
+        admin_units=_admin_out(units, results),
         findings=_findings(communities, facilities, results),
         indicators=_indicators(results),
         rule_results=results,
@@ -109,6 +124,57 @@ def audit(
         network=_network_summary(proj, network, access, snap),
         crs=crs, assumptions=assumptions, created=created or dt.date.today().isoformat(),
     )
+
+
+#: ``[audit]`` keys passed to the rules as options (see :mod:`geoplan.rules.ratio`).
+_AUDIT_OPTIONS = ("city_code", "city_name", "ratio_denominator")
+
+
+def _admin_units(proj: Project, crs: pyproj.CRS, codes: Sequence[str] | None) -> gpd.GeoDataFrame | None:
+    """The project's admin units in ``crs`` (cn-admin district file, or a layer with mapped fields)."""
+    spec = proj.admin_units
+    if spec is None:
+        if codes:
+            msg = f"{proj.source}: admin codes {list(codes)} given but the project has no [admin_units] layer"
+            raise ProjectError(msg)
+        return None
+    if not spec.fields:
+        units = admin.read_districts(spec.path)
+    else:
+        raw = gpd.read_file(spec.path, **({"layer": spec.layer} if spec.layer else {}))
+        units = raw.rename(columns={src: canon for canon, src in spec.fields.items()})
+        if "level" not in units.columns:
+            units["level"] = "county"
+        units["unit_code"] = units["unit_code"].astype(str)
+    if codes:
+        keep = units["unit_code"].astype(str).str.startswith(tuple(str(c) for c in codes))
+        if not keep.any():
+            msg = f"{spec.path}: no admin unit has a code starting with {', '.join(map(str, codes))}"
+            raise ProjectError(msg)
+        units = units[keep.to_numpy()]
+    return units.reset_index(drop=True).to_crs(crs)
+
+
+def _inside(layer: gpd.GeoDataFrame, units: gpd.GeoDataFrame, name: str, assumptions: list[str]) -> np.ndarray:
+    """Mask of the features of ``layer`` inside the units' polygons (all when the units have no polygons)."""
+    shapes = units.geometry.dropna()
+    if shapes.empty or layer.empty:
+        return np.ones(len(layer), dtype=bool)
+    inside = layer.geometry.intersects(shapes.union_all()).to_numpy()
+    if not inside.all():
+        assumptions.append(f"{int((~inside).sum())} {name} outside the selected admin units left out")
+    return inside
+
+
+def _admin_out(units: gpd.GeoDataFrame | None, results: dict[str, RuleResult]) -> gpd.GeoDataFrame | None:
+    """The admin units with the wide columns of admin-level rules (joined on ``unit_code``)."""
+    if units is None:
+        return None
+    out = units.set_index(units["unit_code"].astype(str).to_numpy())
+    for rule_id, res in results.items():
+        if res.level == "admin" or (res.level == "area" and res.table.index.isin(out.index).any()):
+            out = out.join(res.table.add_prefix(f"{rule_id}{SEP}"))
+    return gpd.GeoDataFrame(out.reset_index(drop=True), geometry=units.geometry.name, crs=units.crs)
 
 
 def _first(*candidates: tuple[str, Any]) -> tuple[Any, str]:

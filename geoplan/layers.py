@@ -130,7 +130,8 @@ def _shapes_to_wgs84(shapes: gpd.GeoSeries, crs: object) -> gpd.GeoSeries:
 
 def _join_notes(*columns: pd.Series) -> pd.Series:
     frame = pd.concat(columns, axis=1).fillna("")
-    return frame.apply(lambda row: "; ".join(v for v in row if v), axis=1).astype(object)
+    joined = ["; ".join(v for v in row if v) for row in frame.itertuples(index=False)]
+    return pd.Series(joined, index=frame.index, dtype=object)  # also for an empty layer
 
 
 def _named(notes: pd.Series, field: str) -> pd.Series:

@@ -17,6 +17,10 @@ Example::
     households = "households_raw"
 
     [facilities]  ... same shape, with fields.facility_type
+    [admin_units]                     # optional: county polygons (adcode, name, city as in cn-admin), or
+    path = "districts.geojson"        # fields.unit_code / unit_name / level for any other layer
+    [census]                          # optional: 2020 census by county (geoplan.admin.read_census)
+    path = "census2020.csv"
     [network]
     path = "streets.osm.pbf"
     max_snap_m = 300
@@ -26,6 +30,9 @@ Example::
     walk_speed_m_per_min = 75         # overrides the preset
     new_build_from_year = 2022
     household_size = 2.5              # population = households × this where population is missing (assumed)
+    city_code = "3308"                # ratio rules: the census city (when the census has several)
+
+``[communities]`` may be left out for audits of admin units only (presence, ratio with census denominators).
 
 Relative paths are resolved against the project file's folder. Every problem found is reported at once.
 """
@@ -47,7 +54,7 @@ FACILITY_FIELDS = ("facility_id", "name", "facility_type", "floor_area_m2", "out
                    "slots", "beds", "nursing_beds", "dementia_beds", "community_id", "admin_code")
 
 _LAYER_KEYS = {"path", "crs", "x", "y", "encoding", "layer", "sheet", "fields"}
-_TOP_KEYS = {"project", "communities", "facilities", "network", "facility_types", "audit", "admin_units"}
+_TOP_KEYS = {"project", "communities", "facilities", "network", "facility_types", "audit", "admin_units", "census"}
 
 
 @dataclass(frozen=True)
@@ -78,13 +85,14 @@ class Project:
 
     title: str
     preset: str
-    communities: LayerSpec
+    communities: LayerSpec | None
     facilities: LayerSpec
     network: NetworkSpec | None = None
     crs: str = "auto"
     facility_types: Mapping[str, str] = field(default_factory=dict)
     audit: Mapping[str, Any] = field(default_factory=dict)
     admin_units: LayerSpec | None = None
+    census: LayerSpec | None = None
     source: Path | None = None
 
 
@@ -132,11 +140,14 @@ def load_project(path: str | Path) -> Project:
     for key in sorted(set(raw) - _TOP_KEYS):
         problems.append(f"unknown section [{key}] (allowed: {', '.join(sorted(_TOP_KEYS))})")
     meta = raw.get("project", {})
-    communities = _layer("communities", raw.get("communities"), base, COMMUNITY_FIELDS, problems)
+    communities = None
+    if "communities" in raw:
+        communities = _layer("communities", raw["communities"], base, COMMUNITY_FIELDS, problems)
     facilities = _layer("facilities", raw.get("facilities"), base, FACILITY_FIELDS, problems)
     admin = None
     if "admin_units" in raw:
         admin = _layer("admin_units", raw["admin_units"], base, ("unit_code", "unit_name", "level"), problems)
+    census = _layer("census", raw["census"], base, (), problems) if "census" in raw else None
     network = None
     if "network" in raw:
         net = raw["network"]
@@ -149,7 +160,7 @@ def load_project(path: str | Path) -> Project:
         problems.append("[facility_types] values must be plan terms (strings)")
     if "preset" not in meta:
         problems.append("[project] needs preset = \"<name or path>\" (see `geoplan presets list`)")
-    if problems or communities is None or facilities is None:
+    if problems or ("communities" in raw and communities is None) or facilities is None:
         msg = f"{path}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems)
         raise ProjectError(msg)
     preset = str(meta["preset"])
@@ -158,5 +169,5 @@ def load_project(path: str | Path) -> Project:
     return Project(
         title=str(meta.get("title", path.parent.name)), preset=preset, communities=communities,
         facilities=facilities, network=network, crs=str(meta.get("crs", "auto")), facility_types=types,
-        audit=raw.get("audit", {}), admin_units=admin, source=path,
+        audit=raw.get("audit", {}), admin_units=admin, census=census, source=path,
     )
