@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from geoplan._errors import OutputError
@@ -55,6 +56,15 @@ def write_map_png(
     out = Path(png_path)
     if not src.is_file():
         raise OutputError(f"no map at {src}")
+    # playwright's sync API refuses to run where an asyncio loop runs (Jupyter, or another sync session in
+    # this thread), so the browser gets a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(_shoot, src, out, width, height, scale, timeout_s).result()
+    log.info("map image %s (%dx%d px)", out, int(width * scale), int(height * scale))
+    return out
+
+
+def _shoot(src: Path, out: Path, width: int, height: int, scale: float, timeout_s: float) -> None:
     errors: list[str] = []
     with chromium_context((width, height), scale=scale) as context:
         page = context.new_page()
@@ -76,5 +86,3 @@ def write_map_png(
             raise OutputError(f"cannot write the map image to {out}: {exc}") from exc
     if errors:
         log.warning("script errors while drawing %s: %s", src, errors)
-    log.info("map image %s (%dx%d px)", out, int(width * scale), int(height * scale))
-    return out

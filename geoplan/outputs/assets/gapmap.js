@@ -8,7 +8,7 @@
   "use strict";
 
   var G = (window.geoplan = { ready: false, layers: {}, map: null, data: null });
-  var D, T, map, renderer, areaRenderer, legendRule;
+  var D, T, map, renderer, legendRule;
 
   var ORDER = { not_applicable: 0, other: 1, not_evaluable: 2, pass: 3, fail: 4 }; // fails drawn on top
   var KNOWN = ["pass", "fail", "not_evaluable", "not_applicable"];
@@ -131,22 +131,18 @@
 
   /* ---- layers ---- */
 
-  // Markers are made when a layer is first shown, so hidden rule layers cost nothing at open time.
-  function lazy(Base) {
-    return Base.extend({
-      onAdd: function (m) {
-        if (this._gpBuild) {
-          var build = this._gpBuild;
-          this._gpBuild = null;
-          var made = build();
-          if (this.addLayers) this.addLayers(made); else made.forEach(this.addLayer, this);
-        }
-        return Base.prototype.onAdd.call(this, m);
+  // Community markers are made when a rule layer is first shown, so hidden rule layers cost nothing at
+  // open time (20k points x several rules).
+  var LazyGroup = L.FeatureGroup.extend({
+    onAdd: function (m) {
+      if (this._gpBuild) {
+        var build = this._gpBuild;
+        this._gpBuild = null;
+        build().forEach(this.addLayer, this);
       }
-    });
-  }
-  var LazyGroup = lazy(L.FeatureGroup);
-  var LazyCluster = L.MarkerClusterGroup ? lazy(L.MarkerClusterGroup) : null;
+      return L.FeatureGroup.prototype.onAdd.call(this, m);
+    }
+  });
 
   function hover(group, set) {
     var tip = L.tooltip({ direction: "top", offset: [0, -6], opacity: 0.95 });
@@ -202,8 +198,8 @@
       return L.divIcon({ className: "gp-fac", html: svg(ty.shape, ty.color, hollow, 16), iconSize: [16, 16] });
     });
     var g;
-    if (f.cluster && LazyCluster) {
-      g = new LazyCluster({
+    if (f.cluster && L.markerClusterGroup) {
+      g = L.markerClusterGroup({
         showCoverageOnHover: false, maxClusterRadius: 45, disableClusteringAtZoom: 16,
         iconCreateFunction: function (cluster) {
           var d = el("div", "gp-cluster", cluster.getChildCount());
@@ -213,18 +209,15 @@
         }
       });
     } else {
-      g = new LazyGroup();
+      g = L.featureGroup();
     }
-    g._gpBuild = function () {
-      var made = [];
-      for (var i = 0; i < f.n; i++) {
-        if (f.type[i] !== t) continue;
-        made.push(L.marker([f.lat[i], f.lon[i]], {
-          icon: icons[f.attached[i] === 0 ? 0 : 1], keyboard: false, gpi: i
-        }));
-      }
-      return made;
-    };
+    // Built at once (facilities are few); a cluster group takes them in one batch.
+    var made = [];
+    for (var i = 0; i < f.n; i++) {
+      if (f.type[i] !== t) continue;
+      made.push(L.marker([f.lat[i], f.lon[i]], { icon: icons[f.attached[i] === 0 ? 0 : 1], keyboard: false, gpi: i }));
+    }
+    if (g.addLayers) g.addLayers(made); else made.forEach(g.addLayer, g);
     g.on("click", function (e) {
       var i = e.layer.options.gpi;
       if (i === undefined) return; // a cluster: it zooms in by itself
@@ -242,10 +235,16 @@
     return D.ramp[Math.min(D.ramp.length - 1, Math.floor(v * D.ramp.length))];
   }
 
+  // Areas are drawn under the points whenever they are switched on.
+  function underPoints(g) {
+    g.on("add", function () { g.bringToBack(); });
+    return g;
+  }
+
   function adminLayer(k) {
     var a = D.admin, spec = a.layers[k];
     var g = L.geoJSON(a.geojson, {
-      renderer: areaRenderer,
+      renderer: renderer,
       style: function (ft) {
         var i = ft.properties.i;
         var fill = spec.kind === "rate" ? rateColor(spec.rate[i]) : statusColor(col(spec.block.status, i));
@@ -267,20 +266,20 @@
       }
       popupAt(e.latlng, box);
     });
-    return g;
+    return underPoints(g);
   }
 
   function extraLayer(k) {
     var x = D.extras[k];
     var g = L.geoJSON(x.geojson, {
-      renderer: areaRenderer,
+      renderer: renderer,
       style: function (ft) {
         var c = safeColor(ft.properties.c);
         if (x.role === "catchments") return { color: c, weight: 2, dashArray: "6 4", fillColor: c, fillOpacity: 0.04 };
         return { color: c, weight: 1, fillColor: c, fillOpacity: 0.18 };
       },
       pointToLayer: function (ft, latlng) {
-        var icon = L.divIcon({ className: "gp-fac", html: svg("star", "#F0E442", false, 22), iconSize: [22, 22] });
+        var icon = L.divIcon({ className: "gp-fac gp-site", html: svg("star", "#F0E442", false, 22), iconSize: [22, 22] });
         return L.marker(latlng, { icon: icon, keyboard: false });
       }
     });
@@ -294,7 +293,7 @@
       if (t) box.appendChild(t);
       popupAt(e.latlng || e.layer.getLatLng(), box);
     });
-    return g;
+    return underPoints(g);
   }
 
   /* ---- title, legend ---- */
@@ -370,10 +369,11 @@
     map = G.map = leafletMap;
     D = G.data = JSON.parse(document.getElementById(dataId).textContent);
     T = D.text;
+    // One canvas for points and areas: a second canvas would sit on top of the first and swallow its clicks.
     renderer = L.canvas({ padding: 0.5, tolerance: 3 });
-    // Areas get their own canvas below the points, whatever order the layers are switched on in.
-    map.createPane("gp-areas").style.zIndex = 350;
-    areaRenderer = L.canvas({ padding: 0.5, pane: "gp-areas" });
+    // Without a tile layer Leaflet has no zoom limits, and the cluster plugin needs one.
+    if (map.options.maxZoom === undefined) map.setMaxZoom(19);
+    if (map.options.minZoom === undefined) map.setMinZoom(3);
     map.getContainer().classList.add("gp-map");
     if (!D.tiles) map.getContainer().classList.add("gp-no-tiles");
     L.control.scale({ imperial: false, position: "bottomleft", maxWidth: 200 }).addTo(map);
@@ -402,6 +402,11 @@
     if (!b.isValid() && D.admin) b = L.geoJSON(D.admin.geojson).getBounds();
     if (b.isValid()) map.fitBounds(b, { padding: [40, 40], maxZoom: 16 });
     // Canvas paths are drawn on the next animation frame; screenshots wait for this flag.
-    requestAnimationFrame(function () { requestAnimationFrame(function () { G.ready = true; }); });
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        G.readyMs = performance.now(); // since navigation start: the "time to open" a planner waits
+        G.ready = true;
+      });
+    });
   };
 })();
