@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 from geoplan._errors import GeoplanError
+from geoplan.result import AuditResult
 
 log = logging.getLogger("geoplan")
 
@@ -52,23 +54,31 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
-def headline(result: object) -> str:
-    """The figures a planner looks at first, as printed by ``geoplan audit``."""
-    from geoplan.result import AuditResult
-
-    assert isinstance(result, AuditResult)
+def headline(result: AuditResult) -> str:
+    """The figures a planner looks at first, as printed by ``geoplan audit``: one line per evaluated rule."""
     com = result.communities
-    lines = [f"{result.title}", f"preset {result.preset_id}: {result.preset_title}",
-             f"communities: {len(com)}   facilities: {len(result.facilities)}"]
-    if result.network is not None:
-        n = result.network
-        lines.append(f"distances: {n.basis} ({n.source}, {n.n_nodes} nodes; "
-                     f"{n.communities_attached}/{n.communities_total} communities on the network)")
-    ind = result.indicators
-    for _, row in ind[ind["unit"] == "%"].iterrows():
-        target = "" if row["target"] is None or row["target"] != row["target"] else f" (target {row['target']:g} %)"
-        measured = "n/a" if row["measured"] != row["measured"] else f"{row['measured']:.1f} %"
-        lines.append(f"  {row['rule_id']:<28} {measured:>8}{target}  {row['indicator_en']}")
+    lines = [result.title, f"preset {result.preset_id}: {result.preset_title}"]
+    net = result.network
+    on_net = f" ({net.communities_attached} on the walking network)" if net and net.n_nodes else ""
+    lines.append(f"communities: {len(com)}{on_net}   facilities: {len(result.facilities)}   distances: "
+                 f"{net.basis if net else 'none'}")
+    ind = result.indicators[result.indicators["unit"] == "%"]
+    unevaluated = []
+    lines.append(f"  {'rule':<30} {'passing':>8} {'households':>11} {'target':>7}")
+    for rule_id, rows in ind.groupby("rule_id", sort=False):
+        plain = rows.iloc[0]
+        if plain["measured"] != plain["measured"]:  # NaN: nothing could be evaluated
+            unevaluated.append(str(rule_id))
+            continue
+        weighted = rows[rows["indicator_en"].str.contains("weighted")]
+        w = f"{weighted.iloc[0]['measured']:.1f} %" if len(weighted) else ""
+        target = plain["target"]
+        t = f"{target:g} %" if target is not None and target == target else ""
+        lines.append(f"  {rule_id!s:<30} {plain['measured']:>6.1f} % {w:>11} {t:>7}  {plain['indicator_zh']}")
+    if unevaluated:
+        text = (f"no figure ({len(unevaluated)} rules: data missing, or no feature in scope; reasons in "
+                f"report.md): {', '.join(unevaluated)}")
+        lines.extend(textwrap.wrap(text, width=110, initial_indent="  ", subsequent_indent="    "))
     return "\n".join(lines) + "\n"
 
 
