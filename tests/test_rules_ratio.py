@@ -76,6 +76,10 @@ def test_households_times_household_size_is_assumed() -> None:
     assert t.iloc[0]["value"] == pytest.approx(4.0)
     assert t.iloc[0]["basis"] == "assumed"
     assert "household size 2.5" in ind.iloc[0]["note"]
+    filled = communities([{"population": 1000}, {"population": 2500}])
+    filled["population_assumed"] = [False, True]  # the audit filled it from households
+    t, _ = run(rule(), facilities([{"slots": 14}]), filled)
+    assert t.iloc[0]["basis"] == "assumed"
 
 
 def test_unknown_population_is_not_evaluable_never_a_smaller_denominator() -> None:

@@ -272,7 +272,8 @@ def community_population(communities: pd.DataFrame, census: pd.DataFrame | None,
                          options: Mapping[str, Any]) -> tuple[pd.Series, pd.Series, str]:
     """Residents per community: ``population`` where given, else households × mean household size.
 
-    Returns (population, assumed, note): NaN where neither is known; ``assumed`` marks the derived figures.
+    Returns (population, assumed, note): NaN where neither is known; ``assumed`` marks the derived figures,
+    including populations the audit already filled from households (``population_assumed`` column).
     """
     index = communities.index
     pop = pd.to_numeric(communities.get("population", pd.Series(np.nan, index=index)), errors="coerce")
@@ -283,6 +284,8 @@ def community_population(communities: pd.DataFrame, census: pd.DataFrame | None,
         size, note = household_size_for(communities, census, options)
         pop = pop.where(~need, hh * size)
     assumed = need & pop.notna()
+    if "population_assumed" in communities.columns:
+        assumed |= communities["population_assumed"].astype("boolean").fillna(False).astype(bool)
     return pop.astype(float), assumed, note
 
 

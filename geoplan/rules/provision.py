@@ -167,6 +167,11 @@ def link_facilities(com: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, selected: pd.S
         return owner, problem, ""
     fac_ids = fac["community_id"].astype("string").str.strip().where(selected)
     fac_ids = fac_ids.where(fac_ids != "")
+    if selected.any() and fac_ids.isna().all():
+        problem[:] = ("community_id is empty for every facility of these types: map the facilities' community "
+                      "field, or use link = within with community polygons / 设施未关联小区")
+        return owner, problem, ""
+    unlinked = int((selected & fac_ids.isna()).sum())
     com_ids = com["community_id"].astype("string").str.strip()
     dup = set(com_ids[com_ids.duplicated(keep=False)].dropna())
     first = {cid: i for i, cid in zip(com.index[::-1], com_ids[::-1], strict=True) if isinstance(cid, str)}
@@ -175,8 +180,10 @@ def link_facilities(com: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, selected: pd.S
     problem[com_ids.isin(used_dup).to_numpy()] = ("community_id shared by several compounds: its facilities "
                                                   "cannot be attributed / 小区编号重复")
     orphans = int((fac_ids.notna() & owner.isna()).sum())
-    note = f"{orphans} facilities name a community_id not in the communities layer" if orphans else ""
-    return owner, problem, note
+    notes = [f"{orphans} facilities name a community_id not in the communities layer" if orphans else "",
+             f"{unlinked} facilities of these types have no community_id (counted for no community)"
+             if unlinked else ""]
+    return owner, problem, "; ".join(n for n in notes if n)
 
 
 def _link_within(com: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, selected: pd.Series, options: Mapping[str, Any],
