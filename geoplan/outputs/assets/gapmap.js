@@ -9,6 +9,7 @@
 
   var G = (window.geoplan = { ready: false, layers: {}, map: null, data: null });
   var D, T, map, renderer, legendRule;
+  var legendParts = []; // {node, keys}: a legend part is shown while one of its layers is on the map
 
   var ORDER = { not_applicable: 0, other: 1, not_evaluable: 2, pass: 3, fail: 4 }; // fails drawn on top
   var KNOWN = ["pass", "fail", "not_evaluable", "not_applicable"];
@@ -155,6 +156,21 @@
     group.on("mouseout", function () { map.closeTooltip(tip); });
   }
 
+  // Small dots when the whole city is in view (20k points), larger ones on a district.
+  function radius() {
+    var z = map.getZoom();
+    return z >= 15 ? 7 : z >= 13 ? 5.5 : 4;
+  }
+
+  function resizePoints() {
+    var r = radius();
+    D.communities.rules.forEach(function (_, k) {
+      var g = G.layers["community:" + k];
+      if (!g || !map.hasLayer(g)) return;
+      g.eachLayer(function (m) { if (m.options.radius !== r) m.setRadius(r); });
+    });
+  }
+
   function communityLayer(ri) {
     var c = D.communities, r = c.rules[ri];
     var g = new LazyGroup();
@@ -166,7 +182,7 @@
       });
       return idx.map(function (i) {
         return L.circleMarker([c.lat[i], c.lon[i]], {
-          renderer: renderer, radius: 5, weight: 1, color: "#333333", opacity: 0.9,
+          renderer: renderer, radius: radius(), weight: 1, color: "#333333", opacity: 0.9,
           fillColor: statusColor(col(r.status, i)), fillOpacity: 0.9, gpi: i
         });
       });
@@ -312,6 +328,26 @@
     item.appendChild(mark);
     item.appendChild(el("span", null, label));
     parent.appendChild(item);
+    return item;
+  }
+
+  function keys(prefix, n, keep) {
+    var out = [];
+    for (var k = 0; k < n; k++) if (!keep || keep(k)) out.push(prefix + k);
+    return out;
+  }
+
+  function legendPart(parent, layerKeys) {
+    var part = parent.appendChild(el("div", "gp-legend-part"));
+    legendParts.push({ node: part, keys: layerKeys });
+    return part;
+  }
+
+  function refreshLegend() {
+    legendParts.forEach(function (p) {
+      var on = p.keys.some(function (k) { return G.layers[k] && map.hasLayer(G.layers[k]); });
+      p.node.style.display = on ? "" : "none";
+    });
   }
 
   function addLegend() {
@@ -319,33 +355,41 @@
     ctl.onAdd = function () {
       var box = el("div", "gp-legend");
       box.appendChild(el("div", "gp-legend-title", T.legend));
-      if (D.communities.rules.length) {
-        box.appendChild(el("div", "gp-legend-head", T.communities));
-        legendRule = box.appendChild(el("div", "gp-legend-rule", D.communities.rules[0].title));
-        KNOWN.forEach(function (s) { legendItem(box, swatch(D.colors[s], true), T.status[s]); });
+      var adminLayers = D.admin ? D.admin.layers : [];
+      var statusKeys = keys("community:", D.communities.rules.length).concat(
+        keys("admin:", adminLayers.length, function (k) { return adminLayers[k].kind === "status"; }));
+      if (statusKeys.length) {
+        var sp = legendPart(box, statusKeys);
+        sp.appendChild(el("div", "gp-legend-head", T.communities));
+        legendRule = sp.appendChild(el("div", "gp-legend-rule", D.communities.rules.length ?
+          D.communities.rules[0].title : ""));
+        KNOWN.forEach(function (s) { legendItem(sp, swatch(D.colors[s], true), T.status[s]); });
       }
       var f = D.facilities;
       if (f && f.types.length) {
-        box.appendChild(el("div", "gp-legend-head", T.facilities));
-        f.types.forEach(function (ty) {
+        var fp = legendPart(box, keys("facility:", f.types.length));
+        fp.appendChild(el("div", "gp-legend-head", T.facilities));
+        f.types.forEach(function (ty, k) {
           var m = el("span", "gp-mark");
           m.innerHTML = svg(ty.shape, ty.color, false, 14); // fixed shapes and checked colours only
-          legendItem(box, m, ty.name + " (" + ty.count + ")");
+          legendItem(legendPart(fp, ["facility:" + k]), m, ty.name + " (" + ty.count + ")");
         });
         if (f.attached.indexOf(0) >= 0) {
           var h = el("span", "gp-mark");
           h.innerHTML = svg("circle", "#444444", true, 14);
-          legendItem(box, h, T.not_attached);
+          legendItem(fp, h, T.not_attached);
         }
       }
-      if (D.admin && D.admin.layers.some(function (l) { return l.kind === "rate"; })) {
-        box.appendChild(el("div", "gp-legend-head", T.rate_layer));
+      var rateKeys = keys("admin:", adminLayers.length, function (k) { return adminLayers[k].kind === "rate"; });
+      if (rateKeys.length) {
+        var rp = legendPart(box, rateKeys);
+        rp.appendChild(el("div", "gp-legend-head", T.rate_layer));
         D.ramp.forEach(function (c, k) {
           var lo = Math.round(100 * k / D.ramp.length), hi = Math.round(100 * (k + 1) / D.ramp.length);
-          legendItem(box, swatch(c, false), lo + "–" + hi + "%");
+          legendItem(rp, swatch(c, false), lo + "–" + hi + "%");
         });
       }
-      (D.extras || []).forEach(function (x) {
+      (D.extras || []).forEach(function (x, k) {
         var m;
         if (x.role === "suggestions") {
           m = el("span", "gp-mark");
@@ -354,7 +398,7 @@
           m = swatch(x.color, false);
           if (x.role === "catchments") m.className += " gp-dashed";
         }
-        legendItem(box, m, x.title);
+        legendItem(legendPart(box, ["extra:" + k]), m, x.title);
       });
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
@@ -374,11 +418,13 @@
     // Without a tile layer Leaflet has no zoom limits, and the cluster plugin needs one.
     if (map.options.maxZoom === undefined) map.setMaxZoom(19);
     if (map.options.minZoom === undefined) map.setMinZoom(3);
+    map.options.zoomSnap = 0.25; // fit the data snugly rather than to the next whole zoom level
     map.getContainer().classList.add("gp-map");
     if (!D.tiles) map.getContainer().classList.add("gp-no-tiles");
     L.control.scale({ imperial: false, position: "bottomleft", maxWidth: 200 }).addTo(map);
     addTitle();
     addLegend();
+    map.on("zoomend", resizePoints);
   };
 
   // key: "community:<i>", "facility:<i>", "admin:<i>", "extra:<i>" (indices into the payload's lists).
@@ -390,6 +436,7 @@
     else if (parts[0] === "extra") layer = extraLayer(k);
     else throw new Error("geoplan: unknown layer key " + key);
     G.layers[key] = layer;
+    layer.on("add remove", refreshLegend);
     return layer;
   };
 
@@ -399,8 +446,15 @@
       if (!s) return;
       for (var i = 0; i < s.n; i++) b.extend([s.lat[i], s.lon[i]]);
     });
+    (D.extras || []).forEach(function (x) { b.extend(L.geoJSON(x.geojson).getBounds()); });
     if (!b.isValid() && D.admin) b = L.geoJSON(D.admin.geojson).getBounds();
-    if (b.isValid()) map.fitBounds(b, { padding: [40, 40], maxZoom: 16 });
+    // Not animated: a screenshot taken mid-zoom shows a stretched canvas. The padding keeps the data clear
+    // of the title (top) and the legend (right).
+    if (b.isValid()) {
+      map.fitBounds(b, { paddingTopLeft: [50, 100], paddingBottomRight: [230, 40], maxZoom: 16, animate: false });
+    }
+    resizePoints();
+    refreshLegend();
     // Canvas paths are drawn on the next animation frame; screenshots wait for this flag.
     requestAnimationFrame(function () {
       requestAnimationFrame(function () {
