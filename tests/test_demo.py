@@ -59,7 +59,8 @@ def test_reach_rules_measured_on_the_network(demo_result: geoplan.AuditResult) -
 @pytest.mark.parametrize("name", ["communities.shp", "audit.gpkg", "communities.csv"])
 def test_every_community_in_every_output(demo_out: Path, name: str) -> None:
     path = demo_out / name
-    table = pd.read_csv(path) if name.endswith(".csv") else pyogrio.read_dataframe(path, layer=None)
+    layer = "communities" if name.endswith(".gpkg") else None
+    table = pd.read_csv(path) if name.endswith(".csv") else pyogrio.read_dataframe(path, layer=layer)
     assert len(table) == N_COMPOUNDS
 
 
@@ -88,3 +89,18 @@ def test_cli_runs_the_demo_and_says_where(tmp_path: Path, capsys: pytest.Capture
     out = capsys.readouterr().out
     assert "gap_map.html" in out and str(tmp_path / "maps") in out
     assert (tmp_path / "maps" / "gap_map.html").stat().st_size > 10_000
+
+
+def test_minutes_and_speed_overridable(demo_result: geoplan.AuditResult) -> None:
+    shorter = geoplan.audit(geoplan.demo_project(), minutes=5, walk_speed_m_per_min=60, created="2026-11-22")
+    com, base = shorter.communities, demo_result.communities
+    assert (com["reach_childcare_15__threshold"] == 300).all()  # 5 min × 60 m/min
+    assert (base["reach_childcare_15__threshold"] == 1125).all()  # preset: 15 min × 75 m/min
+    # the same distances, judged against a tighter circle; the search stops at 3 × 300 m (settings.search_factor)
+    short_v, base_v = com["reach_childcare_15__value"], base["reach_childcare_15__value"]
+    both = short_v.notna() & base_v.notna()
+    np.testing.assert_array_equal(short_v[both], base_v[both])
+    assert (base_v[short_v.isna() & base_v.notna()] > 900).all()
+    assert (com["reach_childcare_15__status"] == "pass").sum() < (base["reach_childcare_15__status"] == "pass").sum()
+    assert not any("walking speed" in a for a in shorter.assumptions)  # given, so not an assumption
+    assert any("walking speed 75" in a for a in demo_result.assumptions)
