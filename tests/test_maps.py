@@ -257,6 +257,15 @@ def test_vendored_assets_match_manifest() -> None:
     assert "BSD" in (_assets.ASSETS / "leaflet/LICENSE").read_text(encoding="utf-8")
 
 
+def test_facility_type_labels(tmp_path: Path) -> None:
+    labelled = make_result()
+    labelled.extra["facility_types"] = {"托育机构": {"zh": "普惠托育", "en": "Inclusive childcare"}}
+    names = layer_names(write_gap_map(labelled, tmp_path / "zh.html").read_text(encoding="utf-8"))
+    assert "普惠托育 (1)" in names and "社区养老服务设施 (2)" in names  # unlabelled terms stay as they are
+    page = write_gap_map(labelled, tmp_path / "en.html", lang="en").read_text(encoding="utf-8")
+    assert "Inclusive childcare (1)" in layer_names(page)
+
+
 def test_without_admin_or_facilities(tmp_path: Path) -> None:
     bare = make_result(with_admin=False)
     bare = AuditResult(**{**bare.__dict__, "facilities": bare.facilities.iloc[:0]})

@@ -179,7 +179,26 @@ def feature_set(gdf: gpd.GeoDataFrame, rule_ids: Sequence[str], titles: dict[str
     return data, rows
 
 
-def facilities_payload(gdf: gpd.GeoDataFrame, titles: dict[str, str]) -> dict[str, Any]:
+def type_labels(extra: dict[str, Any], preset_id: str, lang: str) -> dict[str, str]:
+    """Facility type term -> label in ``lang`` (``elderly_institution`` -> 养老机构).
+
+    From ``result.extra["facility_types"]`` (term -> {"zh": ..., "en": ...}) when the audit put it there,
+    else from the preset named by the result (presets share one type vocabulary); empty if neither.
+    """
+    types = extra.get("facility_types")
+    if not isinstance(types, dict):
+        try:
+            from geoplan.presets import load_preset
+
+            types = load_preset(preset_id).types
+        except Exception as exc:  # a custom or missing preset only costs the labels
+            log.info("facility type labels not found (preset %r: %s); showing type terms", preset_id, exc)
+            return {}
+    return {str(term): str(spec.get(lang) or spec.get("zh") or term) for term, spec in types.items()
+            if isinstance(spec, dict)}
+
+
+def facilities_payload(gdf: gpd.GeoDataFrame, titles: dict[str, str], labels: dict[str, str]) -> dict[str, Any]:
     """Facilities by type: each type gets a colour and a shape; ``attached`` False draws hollow."""
     data, rows = feature_set(gdf, rules_in(gdf, titles, None), titles, "facility_id")
     frame = gdf.iloc[rows]
@@ -191,8 +210,10 @@ def facilities_payload(gdf: gpd.GeoDataFrame, titles: dict[str, str]) -> dict[st
     data["types"] = []
     for k, name in enumerate(types):
         color, shape = _maptext.facility_style(k)
-        data["types"].append({"name": name, "color": color, "ink": _maptext.ink_on(color), "shape": shape,
-                              "count": int((kinds == name).sum())})
+        data["types"].append({
+            "term": name, "name": labels.get(name, name), "color": color, "ink": _maptext.ink_on(color),
+            "shape": shape, "count": int((kinds == name).sum()),
+        })
     if "attached" in frame.columns:
         data["attached"] = [None if _missing(a) else int(bool(a)) for a in frame["attached"]]
     else:
@@ -280,7 +301,7 @@ def extra_payload(gdf: gpd.GeoDataFrame, role: str, title: str, facility_types: 
     frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
     keys = [str(c) for c in frame.columns
             if not frame[c].map(lambda v: isinstance(v, list | dict | tuple | set | np.ndarray)).any()]
-    type_color = {t["name"]: t["color"] for t in facility_types}
+    type_color = {t["term"]: t["color"] for t in facility_types}
     default = _maptext.EXTRA_COLORS[role]
     props: list[dict[str, Any]] = []
     has_type = "facility_type" in frame.columns

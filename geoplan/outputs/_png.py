@@ -77,6 +77,7 @@ def _shoot(src: Path, out: Path, width: int, height: int, scale: float, timeout_
                 f"{src} did not finish drawing in {timeout_s:.0f} s (not a gap map?); script errors: {errors}"
             ) from exc
         page.add_style_tag(content=_PRINT_CSS)
+        page.evaluate("document.querySelector('.gp-map').classList.add('gp-print')")
         if page.evaluate("document.querySelectorAll('.leaflet-tile').length") > 0:
             page.wait_for_load_state("networkidle", timeout=timeout_s * 1000)
         try:

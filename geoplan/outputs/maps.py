@@ -65,7 +65,8 @@ def build_gap_map(
     comm = _mapdata.to_wgs84(result.communities, result.crs, "communities")
     communities, _ = _mapdata.feature_set(comm, comm_rules, titles, "community_id")
     facilities = _mapdata.facilities_payload(
-        _mapdata.to_wgs84(result.facilities, result.crs, "facilities"), titles
+        _mapdata.to_wgs84(result.facilities, result.crs, "facilities"), titles,
+        _mapdata.type_labels(result.extra, result.preset_id, lang),
     )
     admin = None
     if result.admin_units is not None and len(result.admin_units):

@@ -61,6 +61,7 @@
 
   function withUnit(v, unit) {
     if (v === null) return null;
+    if (unit === "m") v = Math.round(v); // whole metres: the network is not more precise than that
     return unit ? v + " " + unit : String(v);
   }
 
