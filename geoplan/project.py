@@ -39,13 +39,17 @@ Relative paths are resolved against the project file's folder. Every problem fou
 
 from __future__ import annotations
 
+import codecs
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geoplan._errors import ProjectError
+import pyproj
+
+from geoplan._errors import InputError, ProjectError
+from geoplan.crs import normalise_crs_name
 
 #: Canonical fields of each layer (what rules read). Anything else in ``fields`` is an error.
 COMMUNITY_FIELDS = ("community_id", "name", "households", "population", "build_year", "admin_code", "entrance_x",
@@ -96,30 +100,121 @@ class Project:
     source: Path | None = None
 
 
+#: ``[audit]`` keys and the check of their value (a number > 0, a year, or text).
+AUDIT_KEYS: dict[str, str] = {
+    "walk_speed_m_per_min": "positive", "new_build_from_year": "year", "household_size": "positive",
+    "shared_site_radius_m": "positive", "city_code": "text", "city_name": "text", "ratio_denominator": "text",
+}
+_PROJECT_KEYS = {"title", "preset", "crs"}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_value(where: str, value: Any, check: str, problems: list[str]) -> None:
+    if check == "positive" and not (_is_number(value) and value > 0):
+        problems.append(f"{where} must be a number > 0, got {value!r}")
+    elif check == "year" and not (isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2100):
+        problems.append(f"{where} must be a year such as 2022, got {value!r}")
+    elif check == "text" and not isinstance(value, str):
+        problems.append(f"{where} must be text in quotes, got {value!r}")
+
+
+def _check_crs(where: str, value: Any, problems: list[str], *, metric: bool = False) -> None:
+    if value is None or (metric and value == "auto"):
+        return
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        problems.append(f"{where} must be text such as \"WGS84\" or \"EPSG:4549\", got {value!r}")
+        return
+    try:
+        crs = normalise_crs_name(value)
+    except InputError as exc:
+        problems.append(f"{where}: {exc}")
+        return
+    if metric and not (isinstance(crs, pyproj.CRS) and crs.is_projected):
+        problems.append(f"{where} = {value!r} must be \"auto\" or a projected CRS in metres, e.g. \"EPSG:4549\"")
+
+
+def _check_encoding(where: str, value: Any, problems: list[str]) -> None:
+    try:
+        codecs.lookup(str(value))
+    except LookupError:
+        problems.append(f"{where} = {value!r} is not an encoding Python knows; use \"GBK\" or \"UTF-8\"")
+
+
 def _layer(name: str, raw: Any, base: Path, allowed: tuple[str, ...], problems: list[str]) -> LayerSpec | None:
     if not isinstance(raw, dict):
         problems.append(f"[{name}] is missing or not a table")
         return None
     for key in sorted(set(raw) - _LAYER_KEYS):
         problems.append(f"[{name}] unknown key {key!r} (allowed: {', '.join(sorted(_LAYER_KEYS))})")
-    if "path" not in raw:
-        problems.append(f"[{name}] needs path = \"...\"")
+    if not isinstance(raw.get("path"), str) or not raw["path"].strip():
+        problems.append(f"[{name}] needs path = \"...\" (a file path in quotes)")
         return None
-    path = (base / str(raw["path"])).resolve()
+    path = (base / raw["path"]).resolve()
     if not path.exists():
         problems.append(f"[{name}] path {raw['path']!r} not found (looked at {path})")
+    for key in ("x", "y", "layer"):
+        if key in raw and not isinstance(raw[key], str):
+            problems.append(f"[{name}] {key} must be a column or layer name in quotes, got {raw[key]!r}")
+    if "sheet" in raw and not isinstance(raw["sheet"], str | int):
+        problems.append(f"[{name}] sheet must be a sheet name or number, got {raw['sheet']!r}")
+    _check_crs(f"[{name}] crs", raw.get("crs"), problems)
+    if "encoding" in raw:
+        _check_encoding(f"[{name}] encoding", raw["encoding"], problems)
     fields = raw.get("fields", {})
     if not isinstance(fields, dict):
         problems.append(f"[{name}.fields] must be a table of canonical = \"source column\"")
         fields = {}
     for key in sorted(set(fields) - set(allowed)):
         problems.append(f"[{name}.fields] unknown canonical field {key!r} (known: {', '.join(allowed)})")
+    for key, value in fields.items():
+        if not isinstance(value, str):
+            problems.append(f"[{name}.fields] {key} must be a column name in quotes, got {value!r}")
     if ("x" in raw) != ("y" in raw):
         problems.append(f"[{name}] give both x and y columns, or neither")
     return LayerSpec(
-        path=path, crs=raw.get("crs"), x=raw.get("x"), y=raw.get("y"), encoding=raw.get("encoding"),
-        layer=raw.get("layer"), sheet=raw.get("sheet"), fields={k: str(v) for k, v in fields.items()},
+        path=path, crs=None if raw.get("crs") is None else str(raw["crs"]), x=raw.get("x"), y=raw.get("y"),
+        encoding=raw.get("encoding"), layer=raw.get("layer"), sheet=raw.get("sheet"),
+        fields={k: str(v) for k, v in fields.items()},
     )
+
+
+def _network(raw: Any, base: Path, problems: list[str]) -> NetworkSpec | None:
+    if not isinstance(raw, dict):
+        problems.append("[network] must be a table with path = \"...\"")
+        return None
+    for key in sorted(set(raw) - {"path", "max_snap_m"}):
+        problems.append(f"[network] unknown key {key!r} (allowed: max_snap_m, path)")
+    if not isinstance(raw.get("path"), str) or not raw["path"].strip():
+        problems.append("[network] needs path = \"...\" (a file path in quotes)")
+        return None
+    path = (base / raw["path"]).resolve()
+    if not path.exists():
+        problems.append(f"[network] path {raw['path']!r} not found (looked at {path})")
+    snap: Any = raw.get("max_snap_m")
+    if snap is None:
+        return NetworkSpec(path)
+    _check_value("[network] max_snap_m", snap, "positive", problems)
+    return NetworkSpec(path, float(snap) if _is_number(snap) else None)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        msg = f"project file not found: {path}"
+        raise ProjectError(msg) from exc
+    except UnicodeDecodeError as exc:
+        msg = f"{path}: not UTF-8 (byte {exc.start}); save the project file as UTF-8"
+        raise ProjectError(msg) from exc
+    except OSError as exc:
+        msg = f"{path}: cannot read the project file ({exc.strerror or exc})"
+        raise ProjectError(msg) from exc
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{path}: not valid TOML: {exc}"
+        raise ProjectError(msg) from exc
 
 
 def load_project(path: str | Path) -> Project:
@@ -127,19 +222,18 @@ def load_project(path: str | Path) -> Project:
     path = Path(path)
     if path.is_dir():
         path = path / "geoplan.toml"
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        msg = f"project file not found: {path}"
-        raise ProjectError(msg) from exc
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{path}: not valid TOML: {exc}"
-        raise ProjectError(msg) from exc
+    raw = _read_toml(path)
     base = path.parent.resolve()
     problems: list[str] = []
     for key in sorted(set(raw) - _TOP_KEYS):
         problems.append(f"unknown section [{key}] (allowed: {', '.join(sorted(_TOP_KEYS))})")
     meta = raw.get("project", {})
+    if not isinstance(meta, dict):
+        problems.append("[project] must be a table")
+        meta = {}
+    for key in sorted(set(meta) - _PROJECT_KEYS):
+        problems.append(f"[project] unknown key {key!r} (allowed: {', '.join(sorted(_PROJECT_KEYS))})")
+    _check_crs("[project] crs", meta.get("crs"), problems, metric=True)
     communities = None
     if "communities" in raw:
         communities = _layer("communities", raw["communities"], base, COMMUNITY_FIELDS, problems)
@@ -148,17 +242,21 @@ def load_project(path: str | Path) -> Project:
     if "admin_units" in raw:
         admin = _layer("admin_units", raw["admin_units"], base, ("unit_code", "unit_name", "level"), problems)
     census = _layer("census", raw["census"], base, (), problems) if "census" in raw else None
-    network = None
-    if "network" in raw:
-        net = raw["network"]
-        net_path = (base / str(net.get("path", ""))).resolve()
-        if "path" not in net or not net_path.exists():
-            problems.append(f"[network] path {net.get('path')!r} not found (looked at {net_path})")
-        network = NetworkSpec(net_path, net.get("max_snap_m"))
+    network = _network(raw["network"], base, problems) if "network" in raw else None
     types = raw.get("facility_types", {})
-    if not all(isinstance(v, str) for v in types.values()):
-        problems.append("[facility_types] values must be plan terms (strings)")
-    if "preset" not in meta:
+    if not isinstance(types, dict) or not all(isinstance(v, str) for v in types.values()):
+        problems.append("[facility_types] must be a table of \"data value\" = \"plan term\" (strings)")
+        types = {}
+    audit_opts = raw.get("audit", {})
+    if not isinstance(audit_opts, dict):
+        problems.append("[audit] must be a table")
+        audit_opts = {}
+    for key, value in audit_opts.items():
+        if key in AUDIT_KEYS:
+            _check_value(f"[audit] {key}", value, AUDIT_KEYS[key], problems)
+        else:
+            problems.append(f"[audit] unknown key {key!r} (allowed: {', '.join(sorted(AUDIT_KEYS))})")
+    if not isinstance(meta.get("preset"), str):
         problems.append("[project] needs preset = \"<name or path>\" (see `geoplan presets list`)")
     if problems or ("communities" in raw and communities is None) or facilities is None:
         msg = f"{path}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems)
@@ -169,5 +267,5 @@ def load_project(path: str | Path) -> Project:
     return Project(
         title=str(meta.get("title", path.parent.name)), preset=preset, communities=communities,
         facilities=facilities, network=network, crs=str(meta.get("crs", "auto")), facility_types=types,
-        audit=raw.get("audit", {}), admin_units=admin, census=census, source=path,
+        audit=audit_opts, admin_units=admin, census=census, source=path,
     )
