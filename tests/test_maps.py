@@ -266,11 +266,26 @@ def test_facility_type_labels(tmp_path: Path) -> None:
     assert "Inclusive childcare (1)" in layer_names(page)
 
 
-def test_without_admin_or_facilities(tmp_path: Path) -> None:
+@pytest.mark.parametrize("facilities", ["empty", "none"])
+def test_without_admin_or_facilities(tmp_path: Path, facilities: str) -> None:
     bare = make_result(with_admin=False)
-    bare = AuditResult(**{**bare.__dict__, "facilities": bare.facilities.iloc[:0]})
+    bare = AuditResult(**{**bare.__dict__, "facilities": bare.facilities.iloc[:0] if facilities == "empty" else None})
     data = payload(write_gap_map(bare, tmp_path / "bare.html").read_text(encoding="utf-8"))
     assert data["admin"] is None and data["facilities"]["n"] == 0 and data["facilities"]["types"] == []
+
+
+def test_polygon_communities_and_missing_locations(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    odd = make_result(with_admin=False)
+    comm = odd.communities.copy()
+    comm.loc[0, "geometry"] = box(X0 - 2100, Y0 + 900, X0 - 1900, Y0 + 1100)  # a compound outline
+    comm.loc[5, "geometry"] = None
+    odd = AuditResult(**{**odd.__dict__, "communities": comm})
+    with caplog.at_level(logging.WARNING):
+        data = payload(write_gap_map(odd, tmp_path / "odd.html").read_text(encoding="utf-8"))
+    c = data["communities"]
+    assert c["n"] == 5 and "1 of 6 features have no location" in caplog.text
+    west = write_gap_map(make_result(with_admin=False), tmp_path / "ref.html").read_text(encoding="utf-8")
+    assert abs(c["lon"][0] - payload(west)["communities"]["lon"][0]) < 1e-5  # drawn at the outline's centre
 
 
 # ---- in the browser ----
@@ -386,7 +401,10 @@ def test_facility_and_admin_popups(opened: Any) -> None:
     text = _popup_text(opened)
     assert text.startswith(XSS_FACILITY) and "未接入路网" in text
     _close_popup(opened)
+    legend = "document.querySelector('.gp-legend').innerText"
+    assert "行政区达标率" not in opened.js(legend)  # the legend shows what is on the map
     _toggle(opened, f"行政区达标率 · {ELDER_ZH}")
+    assert "80–100%" in opened.js(legend)
     # A point inside the west unit with no marker on it.
     x, y = _screen_xy(opened, *opened.js("(() => { const c = geoplan.data.communities; "
                                          "return [c.lat[0] - 0.012, c.lon[0] + 0.004]; })()"))

@@ -64,8 +64,9 @@ def build_gap_map(
     comm_rules = _mapdata.rules_in(result.communities, titles, rules)
     comm = _mapdata.to_wgs84(result.communities, result.crs, "communities")
     communities, _ = _mapdata.feature_set(comm, comm_rules, titles, "community_id")
+    fac = result.facilities if result.facilities is not None else comm.iloc[:0]
     facilities = _mapdata.facilities_payload(
-        _mapdata.to_wgs84(result.facilities, result.crs, "facilities"), titles,
+        _mapdata.to_wgs84(fac, result.crs, "facilities"), titles,
         _mapdata.type_labels(result.extra, result.preset_id, lang),
     )
     admin = None
