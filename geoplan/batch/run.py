@@ -1,0 +1,180 @@
+"""Run a batch: skip completed areas, audit the rest on local processes or a Dask cluster, consolidate.
+
+Local (default): a process pool (``spawn``) of ``workers`` processes; ``workers = 1`` runs the areas one after
+the other in this process. Dask: ``scheduler="tcp://host:8786"`` (or a :class:`distributed.Client`) submits one
+task per area; the workers must see the same files at the same paths (a shared disk), since only the
+:class:`~geoplan.batch.spec.AreaSpec` goes out and a small :class:`~geoplan.batch.area.AreaOutcome` comes back.
+A task that dies with its worker (memory, crash) is reported as that area's error like any other.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import pickle
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from geoplan._errors import MissingDependencyError
+from geoplan.batch.area import DONE, ERROR, SKIPPED, AreaOutcome, is_complete, run_area
+from geoplan.batch.consolidate import consolidate
+from geoplan.batch.spec import AreaSpec, BatchSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """What a batch run did.
+
+    Attributes
+    ----------
+    outcomes : list of AreaOutcome
+        One per area, in the batch file's order.
+    written : dict
+        Label → path of the consolidated outputs.
+    seconds : float
+        Wall time of the run (audits and consolidation).
+    executor : str
+        ``"local:<n> processes"``, ``"in-process"`` or ``"dask:<scheduler address>"``.
+    bytes_out, bytes_back : int
+        Pickled size of the area specs sent to workers and of the outcomes returned (what crossed the network
+        with Dask).
+    """
+
+    outcomes: list[AreaOutcome]
+    written: dict[str, Path] = field(default_factory=dict)
+    seconds: float = 0.0
+    executor: str = ""
+    bytes_out: int = 0
+    bytes_back: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when every area ran (failing rules are findings, not errors)."""
+        return all(o.status != ERROR for o in self.outcomes)
+
+    def count(self, status: str) -> int:
+        """Number of areas with this status."""
+        return sum(o.status == status for o in self.outcomes)
+
+
+def _local(tasks: Sequence[AreaSpec], workers: int) -> Iterator[AreaOutcome]:
+    if workers <= 1:
+        for task in tasks:
+            yield run_area(task)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(run_area, task): task for task in tasks}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except BrokenProcessPool as exc:
+                task = futures[future]
+                yield AreaOutcome(task.id, ERROR, f"worker process died: {exc}")
+
+
+def _dask(tasks: Sequence[AreaSpec], scheduler: Any) -> Iterator[AreaOutcome]:
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError as exc:
+        msg = 'running on a Dask cluster needs dask.distributed: pip install "geoplan[batch]"'
+        raise MissingDependencyError(msg) from exc
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="30s")
+    try:
+        futures = {client.submit(run_area, task, key=f"geoplan-area-{task.id}-{task.fingerprint()[:12]}",
+                                 pure=False): task for task in tasks}
+        for future in dask_completed(futures):
+            try:
+                yield future.result()
+            except Exception as exc:
+                task = futures[future]
+                yield AreaOutcome(task.id, ERROR, f"task lost on the cluster: {type(exc).__name__}: {exc}")
+    finally:
+        if client is not scheduler:
+            client.close()
+
+
+def _address(scheduler: Any) -> str:
+    if isinstance(scheduler, str):
+        return scheduler
+    return str(getattr(getattr(scheduler, "scheduler", None), "address", scheduler))
+
+
+def run_batch(
+    spec: BatchSpec,
+    *,
+    scheduler: Any = None,
+    workers: int | None = None,
+    force: bool = False,
+    progress: bool = True,
+    on_outcome: Callable[[AreaOutcome], None] | None = None,
+) -> BatchReport:
+    """Audit every area of a batch and write the consolidated outputs into ``spec.out``.
+
+    Parameters
+    ----------
+    spec : BatchSpec
+        From :func:`geoplan.batch.load_batch`.
+    scheduler : str or distributed.Client, optional
+        A Dask scheduler address (``tcp://host:8786``) or client; default: local processes.
+    workers : int, optional
+        Local processes (default: ``[batch] workers``, else the number of cores, at most the areas to run).
+    force : bool
+        Rerun areas already completed with the same inputs and settings.
+    progress : bool
+        Show a progress bar (stderr).
+    on_outcome : callable, optional
+        Called with each area's outcome as it arrives (e.g. to print failures at once).
+
+    Returns
+    -------
+    BatchReport
+        ``ok`` is False when an area could not run; failing rules are findings, not errors.
+    """
+    t0 = time.perf_counter()
+    spec.out.mkdir(parents=True, exist_ok=True)
+    done: dict[str, AreaOutcome] = {}
+    todo: list[AreaSpec] = []
+    for area in spec.areas:
+        if not force and is_complete(area):
+            done[area.id] = AreaOutcome(area.id, SKIPPED, "completed earlier with the same inputs and settings")
+        else:
+            todo.append(area)
+    log.info("%d areas to run, %d already complete", len(todo), len(done))
+    n = workers or spec.workers or min(os.cpu_count() or 1, max(len(todo), 1))
+    executor = f"dask:{_address(scheduler)}" if scheduler is not None else (
+        "in-process" if n <= 1 else f"local:{n} processes")
+    stream = _dask(todo, scheduler) if scheduler is not None else _local(todo, n)
+    bytes_back = 0
+    with tqdm(total=len(spec.areas), initial=len(done), desc="areas", unit="area", disable=not progress) as bar:
+        for outcome in stream:
+            bytes_back += len(pickle.dumps(outcome))
+            done[outcome.id] = outcome
+            bar.set_postfix_str(f"{outcome.id} {outcome.status}", refresh=False)
+            bar.update(1)
+            if on_outcome is not None:
+                on_outcome(outcome)
+    outcomes = [done[a.id] for a in spec.areas]
+    written = consolidate(spec, outcomes)
+    report = BatchReport(outcomes, written, time.perf_counter() - t0, executor,
+                         sum(len(pickle.dumps(a)) for a in todo), bytes_back)
+    log.info("batch %s: %d done, %d skipped, %d errors in %.1f s (%s)", spec.title, report.count(DONE),
+             report.count(SKIPPED), report.count(ERROR), report.seconds, executor)
+    return report
+
+
+def with_out(spec: BatchSpec, out: Path) -> BatchSpec:
+    """The same batch writing into another folder (areas keep their place under it)."""
+    areas = tuple(replace(a, out_dir=out / a.out_dir.relative_to(spec.out)) for a in spec.areas)
+    return replace(spec, out=out, areas=areas)
