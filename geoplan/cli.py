@@ -2,6 +2,8 @@
 
     geoplan audit [PROJECT] [--out maps] [--preset NAME] [--minutes 10] [--speed 75] ...
     geoplan presets list | show NAME
+    geoplan batch BATCH.toml [--scheduler tcp://...] ...   (geoplan.batch.cli)
+    geoplan export AUDIT.gpkg|PROJECT --to shp ...        (geoplan.export_cli)
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
+from geoplan import export_cli
 from geoplan._errors import GeoplanError
+from geoplan.batch import cli as batch_cli
 from geoplan.result import AuditResult
 
 log = logging.getLogger("geoplan")
@@ -104,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("presets", help="list or show rule presets with their citations")
     p.add_argument("action", choices=("list", "show"))
     p.add_argument("name", nargs="?")
+    batch_cli.add_parser(sub)
+    export_cli.add_parser(sub)
     return parser
 
 
@@ -112,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose + 1, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    commands = {"audit": _cmd_audit, "presets": _cmd_presets}
+    commands = {"audit": _cmd_audit, "presets": _cmd_presets, "batch": batch_cli.run, "export": export_cli.run}
     try:
         return commands[args.command](args)
     except GeoplanError as exc:
