@@ -3,12 +3,25 @@ Dask cluster, with consolidated outputs (XLSX, CSV, an index of maps) and one fo
 
 >>> from geoplan.batch import load_batch, run_batch      # doctest: +SKIP
 >>> report = run_batch(load_batch("batch.toml"))          # doctest: +SKIP
+
+Names are imported on first use, so that ``geoplan --help`` stays quick.
 """
 
 from __future__ import annotations
 
-from geoplan.batch.area import AreaOutcome, run_area
-from geoplan.batch.run import BatchReport, run_batch
-from geoplan.batch.spec import AreaSpec, BatchSpec, load_batch
+import importlib
+from typing import Any
 
-__all__ = ["AreaOutcome", "AreaSpec", "BatchReport", "BatchSpec", "load_batch", "run_area", "run_batch"]
+_EXPORTS = {
+    "AreaOutcome": "geoplan.batch.area", "run_area": "geoplan.batch.area",
+    "BatchReport": "geoplan.batch.run", "run_batch": "geoplan.batch.run",
+    "AreaSpec": "geoplan.batch.spec", "BatchSpec": "geoplan.batch.spec", "load_batch": "geoplan.batch.spec",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    msg = f"module 'geoplan.batch' has no attribute {name!r}"
+    raise AttributeError(msg)
