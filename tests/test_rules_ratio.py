@@ -161,6 +161,20 @@ def test_hangzhou_plan_arithmetic_from_the_plans_own_figures() -> None:
     assert ind.iloc[0]["shortfall"] == row["shortfall"]
 
 
+def test_hangzhou_plan_figure_reproduced_from_stated_inputs() -> None:
+    """The plan's "缺口達2.9萬個左右" from inputs stated here, since the plan does not state its base.
+
+    Stated inputs: 4.4万 existing slots (the plan's own figure, line 39) and a 2025 service population of
+    1587万 — NOT a figure from the plan: it is the base the plan's 2.9万 implies ((4.4 + 2.9)万 / 4.6‰), shown
+    here so a reviewer sees the rule's arithmetic land on the plan's number. With the plan's own 1327万
+    (previous test) the shortfall is 1.7万; the audit reports whatever base the user gives, with its source.
+    """
+    census = census_rows([("330100", "杭州市 (stated 2025 base)", 1587e4, np.nan, np.nan)])
+    t, ind = run(rule(target=4.6), facilities([{"slots": 4.4e4}]), census=census)
+    assert t.iloc[0]["shortfall"] == pytest.approx(2.9e4, rel=0.01)  # "2.9萬個左右"
+    assert round(t.iloc[0]["shortfall"] / 1e4, 1) == 2.9
+
+
 def test_census_county_figures_for_districts_cut_by_2021_reform() -> None:
     census = census_rows([("330103", "下城区", 485849, 1.0, 2.33), ("330105", "拱墅区", 635136, 1.0, 2.33),
                           ("330104", "江干区", 1487787, 1.0, 2.32)])
