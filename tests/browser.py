@@ -148,7 +148,7 @@ def browser_session(viewport: tuple[int, int] = (1280, 800)) -> Iterator[Browser
     from geoplan.outputs._chromium import chromium_context, find_chromium
 
     if find_chromium() is None:
-        _unavailable("Chromium not found at /usr/bin/chromium, on PATH or in $GEOPLAN_CHROMIUM "
-                     "(apt-get install chromium)")
+        where = os.environ.get("GEOPLAN_CHROMIUM") or "/usr/bin/chromium or on PATH"
+        _unavailable(f"Chromium not found at {where} (apt-get install chromium, or set GEOPLAN_CHROMIUM)")
     with chromium_context(viewport) as context:
         yield Browser(context)
