@@ -219,10 +219,12 @@
       g = L.markerClusterGroup({
         showCoverageOnHover: false, maxClusterRadius: 45, disableClusteringAtZoom: 16,
         iconCreateFunction: function (cluster) {
-          var d = el("div", "gp-cluster", cluster.getChildCount());
+          var n = cluster.getChildCount(), size = n < 10 ? 22 : n < 100 ? 28 : 34;
+          var d = el("div", "gp-cluster", n);
           d.style.background = safeColor(ty.color);
           d.style.color = safeColor(ty.ink);
-          return L.divIcon({ html: d, className: "gp-cluster-wrap", iconSize: [30, 30] });
+          d.style.width = d.style.height = size + "px";
+          return L.divIcon({ html: d, className: "gp-cluster-wrap", iconSize: [size, size] });
         }
       });
     } else {
