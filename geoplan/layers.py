@@ -42,12 +42,19 @@ _MAX_FACILITY = {"floor_area_m2": 1e6, "outdoor_area_m2": 1e6, "land_area_m2": 1
                  "nursing_beds": 2e4, "dementia_beds": 2e4}
 _ROW_NOTES = "geoplan_row_notes"
 _LAYER_NOTES = "geoplan_notes"
+_SOURCE_CRS = "geoplan_source_crs"
 _NO_XY = "no usable coordinates"
 
 
 def layer_notes(frame: pd.DataFrame) -> list[str]:
     """Notes about a whole layer made while reading it (encoding guessed, CRS assumed ...)."""
     return list(frame.attrs.get(_LAYER_NOTES, []))
+
+
+def source_crs(gdf: pd.DataFrame) -> str | pyproj.CRS | None:
+    """The coordinate system a canonical layer was declared in (``"GCJ02"``, ``"BD09"`` or a pyproj CRS)."""
+    crs = gdf.attrs.get(_SOURCE_CRS)
+    return crs if isinstance(crs, str | pyproj.CRS) else None
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -147,6 +154,7 @@ class _Placed:
     points: gpd.GeoSeries
     notes: pd.Series
     polygons: gpd.GeoSeries | None
+    crs: str | pyproj.CRS | None = None
 
 
 def _source_crs(frame: pd.DataFrame, spec: LayerSpec, problems: val.Problems,
@@ -300,6 +308,7 @@ def _prepare(frame: pd.DataFrame, spec: LayerSpec, layer: str) -> tuple[pd.DataF
     assert crs is not None
     placed = _place(frame, spec, layer, crs, problems, notes_)
     problems.raise_if_any()
+    placed.crs = crs
     read = pd.Series([row_notes.get(i, "") for i in range(len(frame))], index=frame.index, dtype=object)
     return frame, placed, read, notes_
 
@@ -332,6 +341,7 @@ def canonical_communities(frame: pd.DataFrame, spec: LayerSpec) -> tuple[gpd.Geo
     out["flags"] = _join_notes(*notes, val.duplicate_notes(out["community_id"]))
     gdf = gpd.GeoDataFrame(out, geometry=points, crs=4326)
     gdf.attrs[_LAYER_NOTES] = notes_
+    gdf.attrs[_SOURCE_CRS] = placed.crs
     return gdf, placed.polygons
 
 
@@ -383,6 +393,7 @@ def canonical_facilities(
     out["flags"] = _join_notes(*notes, val.duplicate_notes(out["facility_id"]))
     gdf = gpd.GeoDataFrame(out, geometry=placed.points, crs=4326)
     gdf.attrs[_LAYER_NOTES] = notes_
+    gdf.attrs[_SOURCE_CRS] = placed.crs
     return gdf
 
 
