@@ -16,9 +16,10 @@ import pyproj
 
 from geoplan import admin, settings
 from geoplan._errors import PresetError, ProjectError
+from geoplan._netcheck import check_against_network
 from geoplan.access import Access
 from geoplan.crs import auto_metric_crs, normalise_crs_name
-from geoplan.layers import canonical_communities, canonical_facilities, read_table
+from geoplan.layers import canonical_communities, canonical_facilities, layer_notes, read_table, source_crs
 from geoplan.network import Network, load_network
 from geoplan.presets import Preset, load_preset
 from geoplan.project import LayerSpec, Project, load_project
@@ -81,6 +82,8 @@ def audit(
     com_raw = read_table(proj.communities) if proj.communities else pd.DataFrame({"x": [], "y": []})
     communities, polygons = canonical_communities(com_raw, com_spec)
     facilities = canonical_facilities(read_table(proj.facilities), proj.facilities, proj.facility_types, known)
+    assumptions += layer_notes(communities) + layer_notes(facilities)
+    declared = {"communities": source_crs(communities), "facilities": source_crs(facilities)}
     crs = _metric_crs(proj, communities, facilities)
     communities, facilities = communities.to_crs(crs), facilities.to_crs(crs)
     units = _admin_units(proj, crs, admin_codes)
@@ -101,6 +104,10 @@ def audit(
     reach_m = [float(r.params["minutes"]) * speed for r in rules if r.kind == "reach"]
     limit = settings.search_factor * max(reach_m) if reach_m else np.inf
     access = Access(communities, facilities, network, max_snap_m=snap, limit_m=limit)
+    warnings, network_notes = check_against_network(access, declared)
+    assumptions += warnings
+    communities["flags"] = [f"{a}; {b}" if a and b else a or b for a, b in zip(communities["flags"], network_notes,
+                                                                               strict=True)]
     ctx = RuleContext(
         communities=communities, facilities=facilities, access=access, walk_speed_m_per_min=speed,
         speed_basis=speed_basis, admin_units=units, census=census,
