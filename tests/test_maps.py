@@ -338,6 +338,7 @@ def test_layers_drawn(opened: Any) -> None:
     assert sorted(opened.js(_ON_MAP, "extra:")) == ["extra:1", "extra:2"]  # suggestions + catchments shown
     legend = opened.js("document.querySelector('.gp-legend').innerText")
     assert "不达标" in legend and "社区养老服务设施 (2)" in legend and ELDER_ZH in legend
+    assert opened.js("document.querySelector('.leaflet-control-scale-line').innerText").endswith(("m", "km"))
     title = opened.js("document.querySelector('.gp-title').innerText")
     assert "<b>试点</b>" in title and "2026-11-22" in title and "路网步行距离" in title
 
