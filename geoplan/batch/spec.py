@@ -203,20 +203,20 @@ def inside(root: Path, relative: str, what: str) -> Path:
     """
     if not relative or PurePosixPath(relative).is_absolute() or PureWindowsPath(relative).is_absolute() or (
             PureWindowsPath(relative).drive):
-        msg = (f"{what} = {relative!r} is refused: output paths in a batch file must be relative folders inside "
-               f"the output folder {root} (give --out on the command line to write elsewhere)")
+        msg = (f"{what} = {relative!r} is refused: output paths in a batch file must be relative and stay inside "
+               f"{root}; to write elsewhere give the output folder on the command line (--out)")
         raise OutputError(msg)
     parts = PurePosixPath(relative.replace("\\", "/")).parts
     depth = 0
     for part in parts:
         depth += -1 if part == ".." else (0 if part == "." else 1)
         if depth < 0:
-            msg = (f"{what} = {relative!r} is refused: it climbs out of the output folder {root} with '..'; "
-                   "give a folder inside it")
+            msg = (f"{what} = {relative!r} is refused: its '..' climbs out of {root}; output paths in a batch "
+                   "file must stay inside it (to write elsewhere give the output folder on the command line, --out)")
             raise OutputError(msg)
     target = root / Path(*parts) if parts else root
     if not target.resolve().is_relative_to(root.resolve()):
-        msg = f"{what} = {relative!r} is refused: it leads outside the output folder {root} (through a link?)"
+        msg = f"{what} = {relative!r} is refused: it leads outside {root} (through a link?)"
         raise OutputError(msg)
     return target
 
