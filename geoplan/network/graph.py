@@ -144,8 +144,14 @@ class Network:
         # same spot, a split exactly at a vertex) is a real connection, so it gets a negligible positive
         # length instead of silently vanishing and cutting the graph in two.
         w = np.maximum(w, settings.min_edge_length_m)
-        # COO -> CSR *sums* duplicates, which would turn two parallel 50 m edges into one 100 m edge. Sort by
-        # (pair, length) and keep the first, i.e. the shortest, of each undirected pair.
+        # Fast path: COO -> CSR sums duplicates, so when the matrix keeps all 2 x len(a) entries there were none
+        # (a network straight from OSM or a generator has none, and this costs a tenth of sorting the keys).
+        graph = sp.csr_array((np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))),
+                             shape=(n, n))
+        if graph.nnz == 2 * a.size:
+            return graph
+        # Summing would turn two parallel 50 m edges into one 100 m edge. Sort by (pair, length) and keep the
+        # first, i.e. the shortest, of each undirected pair.
         key = a * np.int64(n) + b
         order = np.lexsort((w, key))
         key, a, b, w = key[order], a[order], b[order], w[order]

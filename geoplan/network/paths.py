@@ -31,13 +31,16 @@ IntArray = NDArray[np.int64]
 DEFAULT_BATCH_BYTES = 256 * 2**20
 
 
-def _graph(network: Network | sp.sparray | sp.spmatrix) -> sp.csr_array:
+def _graph(network: Network | sp.sparray | sp.spmatrix) -> tuple[sp.csr_array, bool]:
+    # The matrix, and whether it is known to be symmetric. A Network's CSR is, so csgraph can search it as a
+    # directed graph with the same answers and without building the transpose (about 10 % of a pass); any
+    # other matrix is searched as undirected, as documented.
     if isinstance(network, Network):
-        return network.to_csr()
+        return network.to_csr(), True
     if not sp.issparse(network) or network.ndim != 2 or network.shape[0] != network.shape[1]:
         msg = "network must be a geoplan Network or a square scipy.sparse matrix of edge lengths"
         raise InputError(msg)
-    return sp.csr_array(network)
+    return sp.csr_array(network), False
 
 
 def _node_indices(values: ArrayLike, n_nodes: int, what: str) -> IntArray:
@@ -87,7 +90,7 @@ def nearest_source(
     InputError
         If an index is out of range or not an integer.
     """
-    graph = _graph(network)
+    graph, symmetric = _graph(network)
     n = graph.shape[0]
     src = _node_indices(sources, n, "sources")
     tgt = _node_indices(targets, n, "targets")
@@ -97,7 +100,7 @@ def nearest_source(
     if valid_src.size == 0 or tgt.size == 0:
         return dist, pos
     d_all, _, src_node = dijkstra(
-        graph, directed=False, indices=valid_src, min_only=True, limit=limit_m, return_predecessors=True
+        graph, directed=symmetric, indices=valid_src, min_only=True, limit=limit_m, return_predecessors=True
     )
     ok = tgt >= 0
     dist[ok] = d_all[tgt[ok]]
@@ -153,7 +156,7 @@ def distances_within(
     if not (math.isfinite(limit_m) and limit_m >= 0):
         msg = f"limit_m must be a finite distance in metres, got {limit_m}"
         raise InputError(msg)
-    graph = _graph(network)
+    graph, symmetric = _graph(network)
     n = graph.shape[0]
     src = _node_indices(sources, n, "sources")
     keep_nodes = None if targets is None else np.unique(_node_indices(targets, n, "targets"))
@@ -166,7 +169,7 @@ def distances_within(
     pieces_dist: list[FloatArray] = []
     for start in range(0, positions.size, batch):
         chunk = positions[start : start + batch]
-        block = dijkstra(graph, directed=False, indices=src[chunk], limit=limit_m)
+        block = dijkstra(graph, directed=symmetric, indices=src[chunk], limit=limit_m)
         block = np.atleast_2d(block)
         if keep_nodes is not None:
             block = block[:, keep_nodes]
