@@ -96,7 +96,8 @@ def audit(
     _fill_population(communities, proj, assumptions)
 
     snap = float(max_snap_m or (proj.network.max_snap_m if proj.network else None) or settings.max_snap_m)
-    network = load_network(proj.network.path, crs=crs) if (proj.network and use_network) else None
+    # Cached on disk by the file's hash (geoplan.network.cache): a city's PBF is parsed once, not per audit.
+    network = load_network(proj.network.path, crs=crs, cache=True) if (proj.network and use_network) else None
     if network is None:
         assumptions.append(
             f"no walking network: distances are straight lines × {settings.euclidean_detour_factor:g} (labelled)"
