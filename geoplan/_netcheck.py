@@ -65,8 +65,8 @@ def _source(system: str) -> str:
 
 
 def _system(declared: str | pyproj.CRS | None) -> str | None:
-    if declared in (GCJ02, BD09):
-        return str(declared)
+    if isinstance(declared, str):  # never compare a pyproj.CRS to a string: PROJ looks the name up (slow)
+        return declared if declared in (GCJ02, BD09) else None
     if isinstance(declared, pyproj.CRS) and declared.is_geographic:
         return "WGS84"
     return None

@@ -259,7 +259,7 @@ def _crs_label(crs: str | pyproj.CRS) -> str:
 
 
 def _shapes_to_wgs84(shapes: gpd.GeoSeries, crs: str | pyproj.CRS) -> gpd.GeoSeries:
-    if crs in (GCJ02, BD09):
+    if isinstance(crs, str) and crs in (GCJ02, BD09):  # never compare a pyproj.CRS to a string: slow
         def fn(xy: np.ndarray) -> np.ndarray:
             lon, lat = to_wgs84(xy[:, 0], xy[:, 1], str(crs))
             return np.column_stack([lon, lat])
