@@ -170,7 +170,7 @@ def test_hangzhou_plan_figure_reproduced_from_stated_inputs() -> None:
     (previous test) the shortfall is 1.7万; the audit reports whatever base the user gives, with its source.
     """
     census = census_rows([("330100", "杭州市 (stated 2025 base)", 1587e4, np.nan, np.nan)])
-    t, ind = run(rule(target=4.6), facilities([{"slots": 4.4e4}]), census=census)
+    t, _ = run(rule(target=4.6), facilities([{"slots": 4.4e4}]), census=census)
     assert t.iloc[0]["shortfall"] == pytest.approx(2.9e4, rel=0.01)  # "2.9萬個左右"
     assert round(t.iloc[0]["shortfall"] / 1e4, 1) == 2.9
 
