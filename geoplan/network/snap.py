@@ -13,13 +13,14 @@ their relative order, and the chain and spur edges come after them.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 from numpy.typing import NDArray
+from scipy.spatial import cKDTree
 
 from geoplan._errors import InputError
 from geoplan.network.graph import Network
@@ -102,8 +103,9 @@ def attach_points(
 
     Notes
     -----
-    Nearest edges come from a shapely STRtree ``query_nearest`` with ``max_distance``; when several edges are
-    equally near, the lowest edge index is taken, so results do not depend on the tree's visiting order.
+    Nearest edges come from a k-d tree of edge-piece midpoints, confirmed by exact point-to-segment distances;
+    when several edges are equally near, the lowest edge index is taken, so results do not depend on the
+    tree's visiting order.
     A projection that falls on an end of its edge attaches to that end node (no zero-length split), and
     points projecting to the same spot of one edge share one split node. A point lying exactly on its edge
     (offset 0) is the split node itself, without a spur.
@@ -152,32 +154,60 @@ def attach_points(
     return new_net, out
 
 
+#: Edges are indexed by the midpoints of pieces at most this long (metres), so a point's nearest edge has a
+#: piece midpoint within (its distance + half this) of the point.
+_PIECE_M = 100.0
+
+
 def _nearest_edges(network: Network, pts: FloatArray, max_snap_m: float) -> IntArray:
     # Index of the nearest edge within max_snap_m for every point, -1 if none (or bad coordinates).
+    # A k-d tree of piece midpoints instead of an STRtree of shapely segments: no 1.7 million geometry objects
+    # for a city, a third of the time. (1) the nearest midpoint gives an edge and an upper bound D on the
+    # distance; (2) every edge within min(D, max_snap_m) has a midpoint within that + half a piece, so the
+    # exact segment distances of those candidates decide, ties going to the lowest edge index.
     edge = np.full(pts.shape[0], -1, dtype=np.int64)
     finite = np.flatnonzero(np.isfinite(pts).all(axis=1))
     candidates = np.flatnonzero(network.u != network.v)  # a self-loop is a point, not a street
     if finite.size == 0 or candidates.size == 0:
         return edge
-    cu, cv = network.u[candidates], network.v[candidates]
-    segments: NDArray[np.object_] = shapely.linestrings(  # type: ignore[assignment]
-        np.stack([np.column_stack([network.x[cu], network.y[cu]]),
-                  np.column_stack([network.x[cv], network.y[cv]])], axis=1)
-    )
-    tree = shapely.STRtree(segments)
-    (qi, ti), _ = tree.query_nearest(
-        shapely.points(pts[finite]), max_distance=max_snap_m, return_distance=True, all_matches=True
-    )
-    if qi.size == 0:
-        return edge
-    # Ties: keep the lowest edge index per point (sort by point, then edge; first of each point).
-    hit = candidates[ti]
-    order = np.lexsort((hit, qi))
-    qi, hit = qi[order], hit[order]
-    first = np.ones(qi.size, dtype=bool)
-    first[1:] = qi[1:] != qi[:-1]
-    edge[finite[qi[first]]] = hit[first]
+    ax, ay = network.x[network.u[candidates]], network.y[network.u[candidates]]
+    dx, dy = network.x[network.v[candidates]] - ax, network.y[network.v[candidates]] - ay
+    pieces = np.maximum(np.ceil(np.hypot(dx, dy) / _PIECE_M), 1).astype(np.int64)
+    owner = np.repeat(np.arange(candidates.size), pieces)
+    within = (np.arange(owner.size) - np.repeat(np.cumsum(pieces) - pieces, pieces) + 0.5) / pieces[owner]
+    tree = cKDTree(np.column_stack([ax[owner] + within * dx[owner], ay[owner] + within * dy[owner]]))
+    half = _PIECE_M / 2
+    q = pts[finite]
+    near_d, near = tree.query(q, k=1, distance_upper_bound=max_snap_m + half)
+    hit = np.isfinite(near_d)
+    q, rows, near = q[hit], finite[hit], near[hit]
+    bound = _segment_distance(q, ax, ay, dx, dy, owner[near])
+    found = tree.query_ball_point(q, np.minimum(bound, max_snap_m) + half)
+    counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
+    piece = np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64, count=int(counts.sum()))
+    which = np.repeat(np.arange(q.shape[0]), counts)
+    seg = owner[piece]
+    dist = _segment_distance(q[which], ax, ay, dx, dy, seg)
+    ok = dist <= max_snap_m
+    which, seg, dist = which[ok], candidates[seg[ok]], dist[ok]
+    order = np.lexsort((seg, dist, which))  # per point: nearest first, then lowest edge index
+    which, seg = which[order], seg[order]
+    first = np.ones(which.size, dtype=bool)
+    first[1:] = which[1:] != which[:-1]
+    edge[rows[which[first]]] = seg[first]
     return edge
+
+
+def _segment_distance(p: FloatArray, ax: FloatArray, ay: FloatArray, dx: FloatArray, dy: FloatArray,
+                      seg: IntArray) -> FloatArray:
+    # Distance from points p (k, 2) to segments seg (k,), given by start (ax, ay) and direction (dx, dy).
+    ex, ey = dx[seg], dy[seg]
+    px, py = p[:, 0] - ax[seg], p[:, 1] - ay[seg]
+    len2 = ex * ex + ey * ey
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(len2 > 0, (px * ex + py * ey) / len2, 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    return np.asarray(np.hypot(px - t * ex, py - t * ey), dtype=np.float64)
 
 
 def _augment(
