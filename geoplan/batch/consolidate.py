@@ -7,7 +7,8 @@ In the batch's output folder:
   不达标小区 failing communities, 建议选址 suggestions;
 * the same tables as CSV (UTF-8 with BOM for Excel): ``areas.csv``, ``indicators.csv``, ``units.csv``,
   ``failing_communities.csv``, ``suggestions.csv``;
-* ``index.html`` — every area with its status and links to its gap map, GeoPackage and project file;
+* ``index.html`` — every area with its status (``done``, ``error``; "earlier run" when this run skipped it)
+  and links to its gap map, GeoPackage and project file;
 * per area (written by the workers): ``areas/<id>/audit.gpkg``, ``gap_map.html``, ``geoplan.toml``.
 
 Rows follow the batch file's area order, then each area's own order, so reruns give the same files.
@@ -40,8 +41,8 @@ OUTPUTS: Final = {
     "failing": ("不达标小区 failing", "failing_communities.csv"),
     "suggestions": ("建议选址 suggestions", "suggestions.csv"),
 }
-AREA_COLUMNS: Final = ("area_id", "area_title", "status", "message", "communities", "facilities", "admin_units",
-                       "rules", "failing", "map", "geopackage", "project_file")
+AREA_COLUMNS: Final = ("area_id", "area_title", "status", "this_run", "message", "communities", "facilities",
+                       "admin_units", "rules", "failing_findings", "map", "geopackage", "project_file")
 
 
 def _typed(table: pd.DataFrame) -> pd.DataFrame:
@@ -66,13 +67,14 @@ def consolidated_tables(spec: BatchSpec, outcomes: Sequence[AreaOutcome]) -> dic
     for area in spec.areas:
         outcome = by_id.get(area.id)
         marker = read_marker(area) or {}
-        status = outcome.status if outcome else str(marker.get("status", "missing"))
-        ran = status in (DONE, SKIPPED) and marker.get("status") == DONE
+        this_run = outcome.status if outcome else "not run"
+        status = str(marker.get("status", this_run if this_run == ERROR else "missing"))
+        ran = status == DONE
         counts = marker.get("counts", {}) if ran else {}
         rows.append({
-            "area_id": area.id, "area_title": area.title, "status": status,
-            "message": (outcome.message if outcome and status == ERROR else marker.get("message", "")) or "",
-            **{k: counts.get(k) for k in ("communities", "facilities", "admin_units", "rules", "failing")},
+            "area_id": area.id, "area_title": area.title, "status": status, "this_run": this_run,
+            "message": (outcome.message if outcome and this_run == ERROR else marker.get("message", "")) or "",
+            **{k: counts.get(k) for k in ("communities", "facilities", "admin_units", "rules", "failing_findings")},
             "map": _rel(area.out_dir / "gap_map.html", spec.out) if ran else "",
             "geopackage": _rel(area.out_dir / "audit.gpkg", spec.out) if ran else "",
             "project_file": _rel(area.out_dir / "geoplan.toml", spec.out),
@@ -105,17 +107,18 @@ def _index_html(spec: BatchSpec, areas: pd.DataFrame, indicators: pd.DataFrame) 
              f"<p>{len(areas)} areas · created {esc(spec.created)} · "
              "<a href=\"batch.xlsx\">batch.xlsx</a> · <a href=\"indicators.csv\">indicators.csv</a></p>",
              "<table><tr><th>area 区域</th><th>status</th><th>map 地图</th><th>GeoPackage</th>"
-             "<th>communities</th><th>failing 不达标</th><th>indicators 指标</th></tr>"]
+             "<th>communities</th><th>failing 不达标 (community × rule)</th><th>indicators 指标</th></tr>"]
     for row in areas.to_dict("records"):
         ind = indicators[indicators["area_id"] == row["area_id"]] if len(indicators) else indicators
         statuses = ind["basis"].value_counts().to_dict() if len(ind) else {}
         summary = ", ".join(f"{esc(str(k))} {v}" for k, v in sorted(statuses.items()))
         status = (f"<span class=\"error\">error: {esc(str(row['message']))}</span>" if row["status"] == ERROR
-                  else esc(str(row["status"])))
+                  else esc(str(row["status"])) + (" <small>(earlier run)</small>" if row["this_run"] == SKIPPED
+                                                  else ""))
         lines.append(
             f"<tr><td>{esc(str(row['area_title']))} <small>({esc(str(row['area_id']))})</small></td>"
             f"<td>{status}</td><td>{_link(row['map'], 'gap map')}</td><td>{_link(row['geopackage'], 'audit.gpkg')}"
-            f"</td><td>{_count(row['communities'])}</td><td>{_count(row['failing'])}</td><td>{summary}</td></tr>")
+            f"</td><td>{_count(row['communities'])}</td><td>{_count(row['failing_findings'])}</td><td>{summary}</td></tr>")
     lines.append("</table></body></html>\n")
     return "\n".join(lines)
 
