@@ -144,3 +144,15 @@ def test_project_file_writer_round_trips() -> None:
               "facility_types": {"托育机构": "childcare", "a b": "x"},
               "audit": {"household_size": 2.36, "n": 3, "flag": True, "codes": ["3308", 1]}}
     assert tomllib.loads(dumps(tables, "header\nline")) == tables
+
+
+def test_unreachable_scheduler_is_said_plainly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("distributed")
+    from geoplan.batch import run
+
+    monkeypatch.setattr(run, "CONNECT_TIMEOUT", "1s")
+    path = write(tmp_path, AREAS)
+    assert main(["batch", str(path), "--no-progress", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot reach the Dask scheduler at 'tcp://127.0.0.1:1'" in err and "dask scheduler" in err

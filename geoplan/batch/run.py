@@ -23,12 +23,15 @@ from typing import Any
 
 from tqdm import tqdm
 
-from geoplan._errors import MissingDependencyError
+from geoplan._errors import InputError, MissingDependencyError
 from geoplan.batch.area import DONE, ERROR, SKIPPED, AreaOutcome, is_complete, run_area
 from geoplan.batch.consolidate import consolidate
 from geoplan.batch.spec import AreaSpec, BatchSpec
 
 log = logging.getLogger(__name__)
+
+#: How long to wait for a Dask scheduler to answer.
+CONNECT_TIMEOUT = "10s"
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,13 @@ def _dask(tasks: Sequence[AreaSpec], scheduler: Any) -> Iterator[AreaOutcome]:
     except ImportError as exc:
         msg = 'running on a Dask cluster needs dask.distributed: pip install "geoplan[batch]"'
         raise MissingDependencyError(msg) from exc
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="30s")
+    try:
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:
+        msg = (f"cannot reach the Dask scheduler at {scheduler!r} ({type(exc).__name__}: {exc}); start one with "
+               "`dask scheduler` and workers with `dask worker ADDRESS --nthreads 1`, or leave out --scheduler "
+               "to use local processes")
+        raise InputError(msg) from exc
     try:
         futures = {client.submit(run_area, task, key=f"geoplan-area-{task.id}-{task.fingerprint()[:12]}",
                                  pure=False): task for task in tasks}
