@@ -91,7 +91,12 @@ def check_columns(frame: pd.DataFrame, wanted: Mapping[str, str], problems: Prob
     missing = {k: v for k, v in wanted.items() if v not in frame.columns}
     for key, column in missing.items():
         close = [c for c in have if c.strip() == column.strip() or c.lower() == column.lower()]
+        # Shapefiles keep 10 bytes of a field name: "小区编号" in UTF-8 comes back as "小区编�".
+        cut = [c for c in have if c.endswith("\ufffd") and column.startswith(c.rstrip("\ufffd"))]
         hint = f" (did you mean {close[0]!r}?)" if close else ""
+        if cut and not close:
+            hint = (f" (the file has {cut[0]!r}: the Shapefile format cut the name to 10 bytes; rename the field "
+                    "in the source, or export as GeoPackage)")
         problems.add(f"{key} = {column!r} in [{section}]: no such column{hint}",
                      f"fix the project file. Columns in the file: {', '.join(have) or 'none'}", field=column)
     return not missing

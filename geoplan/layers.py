@@ -40,6 +40,9 @@ _MAX_HOUSEHOLDS = 50_000
 _MAX_POPULATION = 200_000
 _MAX_FACILITY = {"floor_area_m2": 1e6, "outdoor_area_m2": 1e6, "land_area_m2": 1e7, "slots": 1e4, "beds": 2e4,
                  "nursing_beds": 2e4, "dementia_beds": 2e4}
+_TABLES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
+_GIS = {".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml", ".gml", ".tab", ".mif", ".sqlite", ".zip",
+        ".parquet", ".geojsonl", ".geojsons"}
 _ROW_NOTES = "geoplan_row_notes"
 _LAYER_NOTES = "geoplan_notes"
 _SOURCE_CRS = "geoplan_source_crs"
@@ -77,6 +80,10 @@ def read_table(spec: LayerSpec) -> pd.DataFrame:
         msg = f"{path}: the file is empty (0 bytes); export the layer again"
         raise InputError(msg)
     suffix = path.suffix.lower()
+    if suffix not in _TABLES | _GIS and not path.is_dir():
+        msg = (f"{path}: unsupported file type {suffix or '(no suffix)'!r}; give a CSV or XLSX table with x/y "
+               "columns, or a GeoJSON, GeoPackage or Shapefile layer")
+        raise InputError(msg)
     try:
         if suffix in {".csv", ".txt", ".tsv"}:
             return _read_csv(path, spec.encoding, sep="\t" if suffix == ".tsv" else ",")
@@ -139,8 +146,32 @@ def _read_gis(spec: LayerSpec) -> pd.DataFrame:
         if spec.layer not in layers:
             msg = f"{path}: no layer {spec.layer!r}; layers in the file: {', '.join(layers)}"
             raise InputError(msg)
-    frame = pyogrio.read_dataframe(path, **kwargs)
+    try:
+        frame = pyogrio.read_dataframe(path, **kwargs)
+    except UnicodeDecodeError:
+        frame = _read_undecodable(path, kwargs, notes)
     frame.attrs[_LAYER_NOTES] = notes
+    return frame
+
+
+def _read_undecodable(path: Path, kwargs: dict[str, Any], notes: list[str]) -> pd.DataFrame:
+    """Read a layer GDAL cannot decode: typically Chinese field names cut mid-character at the DBF's 10 bytes."""
+    encoding = kwargs.get("encoding") or sniff_dbf_encoding(path) or "UTF-8"
+    # ISO-8859-1 maps bytes one to one, so every name and value is read; each is then decoded on its own.
+    frame = pyogrio.read_dataframe(path, **{**kwargs, "encoding": "ISO-8859-1"})
+
+    def decode(text: object) -> object:
+        return text.encode("latin-1").decode(encoding, errors="replace") if isinstance(text, str) else text
+
+    names = {c: decode(c) for c in frame.columns if c != "geometry"}
+    frame = frame.rename(columns=names)
+    for column in names.values():
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(decode)
+    cut = [str(n) for n in names.values() if "\ufffd" in str(n)]
+    notes.append(f"{path.name}: text not valid {encoding}; undecodable bytes shown as �"
+                 + (f" (field names cut by the Shapefile's 10-byte limit: {', '.join(cut)})" if cut else ""))
+    log.warning("%s", notes[-1])
     return frame
 
 
