@@ -1,0 +1,1 @@
+"""Performance runners for geoplan (``python benchmarks/run.py``); never timed inside the unit tests."""
