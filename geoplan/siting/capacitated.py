@@ -81,9 +81,7 @@ def _arc_model(
     fits = size[row_of] <= capacity[col] * (1 + 1e-12) if single_source else capacity[col] > 0
     fits |= size[row_of] == 0
     reach_cap = np.bincount(row_of[fits], weights=np.minimum(capacity[col[fits]], 1e300), minlength=n_rows)
-    unservable = ~uncoverable & (
-        (np.bincount(row_of[fits], minlength=n_rows) == 0) | (reach_cap < size - 1e-9)
-    )
+    unservable = ~uncoverable & ((np.bincount(row_of[fits], minlength=n_rows) == 0) | (reach_cap < size - 1e-9))
     rows = np.flatnonzero(~uncoverable)
     pos = np.full(n_rows, -1, dtype=np.int64)
     pos[rows] = np.arange(rows.size)
@@ -179,9 +177,7 @@ def _x_clean(m: ArcModel, vals: np.ndarray) -> np.ndarray:
     return np.clip(vals[m.ny : m.ny + m.na], 0.0, 1.0)
 
 
-def _stage_sites(
-    m: ArcModel, t0: float, time_limit: float | None, mip_gap: float
-) -> tuple[np.ndarray | None, Stage]:
+def _stage_sites(m: ArcModel, t0: float, time_limit: float | None, mip_gap: float) -> tuple[np.ndarray | None, Stage]:
     """First stage: fewest new sites. Returns ``[y | x]`` values (or ``None``) and the stage report."""
     greedy = greedy_capacitated(m.arc_matrix(), m.size, m.capacity, m.is_fixed)
     start = start_from_assignment(m, greedy) if greedy is not None else None
@@ -460,9 +456,7 @@ def _stage_size(
         row_upper=np.concatenate([hi, np.zeros(2 * ny), [float(k)]]),
         lower=np.zeros(ny + na + ny),
         upper=np.concatenate([np.ones(ny + na), np.full(ny, milp.INF)]),
-        integer=np.concatenate(
-            [np.ones(ny, dtype=bool), np.full(na, m.single_source), np.zeros(ny, dtype=bool)]
-        ),
+        integer=np.concatenate([np.ones(ny, dtype=bool), np.full(na, m.single_source), np.zeros(ny, dtype=bool)]),
     )
     start = np.concatenate([vals[: ny + na], s0])
     out = milp.solve(model, start=start, time_limit=left, mip_gap=mip_gap)

@@ -18,6 +18,7 @@ from geoplan._errors import InputError
 from geoplan.siting import milp
 from geoplan.siting.coverage import MatrixLike, cover_pattern, fixed_columns, nearest_open, vector
 from geoplan.siting.greedy import disjoint_rows_bound, greedy_max_cover, greedy_set_cover
+from geoplan.siting.local import improve_cover, improve_max_cover
 from geoplan.siting.reduce import reduce_max_cover, reduce_set_cover
 from geoplan.siting.result import OPTIMAL, Reduction, SitingSolution, Stage, relative_gap
 
@@ -85,7 +86,7 @@ def lscp(
     a = sp.csr_array(sp.csr_array(cover[todo])[:, free])
     a.sort_indices()
     red = reduce_set_cover(a)
-    greedy = greedy_set_cover(red.a)
+    greedy = improve_cover(red.a, greedy_set_cover(red.a))
     greedy_obj = float(red.forced.size + greedy.size)
     reduction = Reduction(n_rows, n_cols, red.a.shape[0], red.a.shape[1], int(red.forced.size))
     log.info(
@@ -155,9 +156,7 @@ def lscp(
         uncoverable=uncoverable,
         stages=(stage,),
         reduction=reduction,
-        message=f"{int(uncoverable.sum())} demand(s) out of reach of every column"
-        if uncoverable.any()
-        else "",
+        message=f"{int(uncoverable.sum())} demand(s) out of reach of every column" if uncoverable.any() else "",
     )
 
 
@@ -215,7 +214,7 @@ def mclp(
     red = reduce_max_cover(a, w[todo])
     rw = red.weights if red.weights is not None else np.zeros(0)
     reduction = Reduction(n_rows, n_cols, red.a.shape[0], red.a.shape[1])
-    greedy = greedy_max_cover(red.a, rw, int(p))
+    greedy = improve_max_cover(red.a, rw, greedy_max_cover(red.a, rw, int(p)))
     greedy_obj = base + float(rw[(red.a @ _mask(greedy, red.a.shape[1])) > 0].sum())
     log.info(
         "mclp: %d demands × %d candidates, p=%d -> reduced %d × %d, greedy %.6g",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
@@ -21,13 +22,32 @@ from geoplan.siting.result import INFEASIBLE, OPTIMAL, STOPPED, TIME_LIMIT
 log = logging.getLogger(__name__)
 
 INF = highspy.kHighsInf
+#: Constraint matrices with more non-zeros than this get their root LP solved by interior point.
+IPM_ROOT_NNZ = 50_000
 
 _STATUS = {
     highspy.HighsModelStatus.kOptimal: OPTIMAL,
     highspy.HighsModelStatus.kTimeLimit: TIME_LIMIT,
     highspy.HighsModelStatus.kInfeasible: INFEASIBLE,
     highspy.HighsModelStatus.kUnboundedOrInfeasible: INFEASIBLE,
+    highspy.HighsModelStatus.kInterrupt: TIME_LIMIT,  # only our deadline callback interrupts
 }
+
+
+def _enforce_deadline(h: highspy.Highs, deadline: float) -> None:
+    """Interrupt HiGHS once the wall clock passes ``deadline``.
+
+    HiGHS checks its own ``time_limit`` only between LP solves, so a long interior-point solve inside the
+    cut loop can overrun it by many seconds (measured: 12 s on a 60 s limit); the interrupt callbacks are
+    polled inside simplex and IPM iterations too.
+    """
+
+    def stop(event: Any) -> None:
+        if time.perf_counter() > deadline:
+            event.interrupt()
+
+    for hook in (h.cbMipInterrupt, h.cbIpmInterrupt, h.cbSimplexInterrupt):
+        hook.subscribe(stop)
 
 
 @dataclass(frozen=True)
@@ -120,6 +140,10 @@ def solve(
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     if time_limit is not None:
         h.setOptionValue("time_limit", max(float(time_limit), 0.0))
+    if model.a.nnz > IPM_ROOT_NNZ:
+        # Covering LPs are highly degenerate: on large ones the interior-point root solve is several times
+        # faster than dual simplex (measured: 8.9k × 4k set cover, root in 5 s vs not within 60 s).
+        h.setOptionValue("mip_lp_solver", "ipm")
     lp = highspy.HighsLp()
     n_col = int(model.c.size)
     lp.num_col_ = n_col
@@ -145,6 +169,8 @@ def solve(
         sol.value_valid = True
         h.setSolution(sol)
     t0 = time.perf_counter()
+    if time_limit is not None:
+        _enforce_deadline(h, t0 + max(float(time_limit), 0.0))
     h.run()
     seconds = time.perf_counter() - t0
     status = h.getModelStatus()

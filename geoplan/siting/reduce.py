@@ -12,8 +12,8 @@ Max cover (MCLP): demands with identical candidate sets merge (weights add), zer
 dominated candidates go (swapping one for its dominator never loses weight).
 
 Subset tests use the sparse products ``A Aᵀ`` / ``Aᵀ A`` (an entry equal to a row's size means
-inclusion); when a product would be too large (``max_product_nnz``) that test is skipped and the model
-is just solved larger.
+inclusion), formed in blocks of rows; when a product would need too much work (:data:`MAX_PRODUCT_NNZ`)
+that test is skipped and the model is just solved larger.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ import scipy.sparse as sp
 
 log = logging.getLogger(__name__)
 
-#: Skip a dominance test whose product matrix would hold more entries than this (memory ~ 16 B each).
-MAX_PRODUCT_NNZ = 40_000_000
+#: Skip a dominance test whose product ``A Aᵀ`` needs more multiply-adds than this.
+MAX_PRODUCT_NNZ = 2_000_000_000
+#: Multiply-adds per block of rows when forming the product (bounds memory to ~100 MB).
+BLOCK_NNZ = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -57,16 +59,30 @@ class Reduced:
 
 
 def _subset_pairs(a: sp.csr_array, max_nnz: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Pairs ``(i, k)``, ``i != k``, whose row sets satisfy ``N_i ⊆ N_k``; ``None`` if too costly."""
+    """Pairs ``(i, k)``, ``i != k``, whose row sets satisfy ``N_i ⊆ N_k``; ``None`` if too costly.
+
+    ``A Aᵀ`` is formed a block of rows at a time (about :data:`BLOCK_NNZ` products each), so memory stays
+    bounded; ``max_nnz`` caps the total work.
+    """
     at = sp.csr_array(a.T)
     col_sizes = np.diff(at.indptr).astype(np.float64)
-    if float(np.square(col_sizes).sum()) > max_nnz:
+    work = a @ col_sizes  # products per row of A Aᵀ
+    if float(work.sum()) > max_nnz:
         return None
     sizes = np.diff(a.indptr)
-    prod = sp.coo_array(a @ at)
-    i, k, v = prod.row, prod.col, prod.data
-    keep = (i != k) & (v == sizes[i])
-    return i[keep].astype(np.int64), k[keep].astype(np.int64)
+    block = (np.cumsum(work) // BLOCK_NNZ).astype(np.int64)
+    starts = np.flatnonzero(np.diff(block, prepend=-1))
+    small: list[np.ndarray] = []
+    big: list[np.ndarray] = []
+    for lo, hi in zip(starts, np.append(starts[1:], a.shape[0]), strict=True):
+        prod = sp.coo_array(sp.csr_array(a[lo:hi]) @ at)
+        i, k, v = prod.row + lo, prod.col, prod.data
+        keep = (i != k) & (v == sizes[i])
+        small.append(i[keep].astype(np.int64))
+        big.append(k[keep].astype(np.int64))
+    if not small:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(small), np.concatenate(big)
 
 
 def dominated_rows(a: sp.csr_array, max_nnz: int = MAX_PRODUCT_NNZ) -> np.ndarray:
@@ -219,9 +235,7 @@ def merge_duplicate_rows(a: sp.csr_array, w: np.ndarray) -> tuple[np.ndarray, np
     return first[order].astype(np.int64), sums[order]
 
 
-def reduce_max_cover(
-    a: sp.csr_array, w: np.ndarray, max_rounds: int = 20, max_nnz: int = MAX_PRODUCT_NNZ
-) -> Reduced:
+def reduce_max_cover(a: sp.csr_array, w: np.ndarray, max_rounds: int = 20, max_nnz: int = MAX_PRODUCT_NNZ) -> Reduced:
     """Reduce a max cover (maximise covered weight with at most p columns).
 
     Parameters

@@ -43,11 +43,13 @@ class Stage:
     gap : float
         ``|objective - bound| / max(|objective|, 1)``; 0 when optimal, NaN without a solution.
     seconds : float
-        Wall time of the MILP solve of this stage (0 when reductions solved it).
+        Wall time of the MILP solve of this stage (0 when reductions solved it). A time limit is enforced
+        by HiGHS and by an interrupt callback; it can be overrun by about a second.
     nodes : int
         Branch-and-bound nodes HiGHS explored.
     greedy_objective : float
-        Objective of the greedy warm start (NaN when the greedy heuristic found no feasible solution).
+        Objective of the warm start: greedy, then local search for LSCP / MCLP (NaN when the heuristic
+        found no feasible solution).
     """
 
     name: str
@@ -107,7 +109,7 @@ class SitingSolution:
     solver_seconds : float
         Wall time spent inside HiGHS, all stages.
     greedy_objective : float
-        Primary objective of the greedy warm start.
+        Primary objective of the warm start (greedy, then local search for LSCP and MCLP).
     assignment : ndarray of int
         Per demand, the open column (new or fixed) that serves it, or -1. With several in reach, the
         cheapest (when costs were given) or the lowest index; in capacitated models, the largest share.
