@@ -131,6 +131,7 @@ def audit(
         rules=_rules_table(rules),
         network=_network_summary(proj, network, access, snap),
         crs=crs, assumptions=assumptions, created=created or dt.date.today().isoformat(),
+        extra={"facility_types": {k: dict(v) for k, v in pre.types.items()}},
     )
 
 
