@@ -98,6 +98,13 @@ def test_area_out_escaping_is_refused(tmp_path: Path, out: str) -> None:
         load_batch(write(tmp_path, AREAS.replace('out = "cities/b"', f'out = "{out}"')))
 
 
+def test_refused_even_when_out_is_given_and_nested_areas(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="refused"):
+        load_batch(write(tmp_path, AREAS, out="../../etc"), out=tmp_path / "fine")
+    with pytest.raises(ProjectError, match="inside area 'a'"):
+        load_batch(write(tmp_path, AREAS.replace('out = "cities/b"', 'out = "a/b"')))
+
+
 def test_link_leading_out_is_refused(tmp_path: Path) -> None:
     root = tmp_path / "out"
     root.mkdir()

@@ -164,7 +164,9 @@ def run_batch(
     n = workers or spec.workers or min(os.cpu_count() or 1, max(len(todo), 1))
     executor = f"dask:{_address(scheduler)}" if scheduler is not None else (
         "in-process" if n <= 1 else f"local:{n} processes")
-    stream = _dask(todo, scheduler) if scheduler is not None else _local(todo, n)
+    stream: Iterator[AreaOutcome] = iter(())
+    if todo:
+        stream = _dask(todo, scheduler) if scheduler is not None else _local(todo, n)
     bytes_back = 0
     with tqdm(total=len(spec.areas), initial=len(done), desc="areas", unit="area", disable=not progress) as bar:
         for outcome in stream:

@@ -331,11 +331,11 @@ def load_batch(path: str | Path, *, out: str | Path | None = None, variables: Ma
                  for k in sorted(set(meta) - BATCH_KEYS)]
     given_vars = {str(k): str(v) for k, v in raw.get("vars", {}).items()}
     variables = {**given_vars, **{str(k): str(v) for k, v in (variables or {}).items()}}
+    # The file's own output folder is checked even when --out replaces it: such a file is refused either way.
+    out_text = str(_substitute(meta.get("out", "batch-out"), variables, "[batch] out", problems))
+    out_dir = inside(base, out_text, f"{path.name}: [batch] out")
     if out is not None:
         out_dir = Path(out).resolve()
-    else:
-        out_text = str(_substitute(meta.get("out", "batch-out"), variables, "[batch] out", problems))
-        out_dir = inside(base, out_text, f"{path.name}: [batch] out")
     stamp = created or str(meta.get("created", dt.date.today().isoformat()))
     if not _DATE.fullmatch(stamp):
         problems.append(f"[batch] created: an ISO date such as 2024-06-01, got {stamp!r}")
@@ -357,6 +357,10 @@ def load_batch(path: str | Path, *, out: str | Path | None = None, variables: Ma
             if key in seen:
                 problems.append(f"area {a.id!r}: {label} already used by area {seen[key]!r}")
             seen[key] = a.id
+    for a in kept:
+        for b in kept:
+            if a is not b and a.out_dir != b.out_dir and b.out_dir.is_relative_to(a.out_dir):
+                problems.append(f"area {b.id!r}: its folder {b.out_dir} is inside area {a.id!r}'s folder")
     if problems:
         msg = f"{path}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems)
         raise ProjectError(msg)
