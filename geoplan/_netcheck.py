@@ -80,8 +80,13 @@ def _raw(lon: NDArray[np.float64], lat: NDArray[np.float64], system: str) -> tup
     return lon, lat
 
 
+def street_index(network: Network) -> shapely.STRtree:
+    """A spatial index of the network's edges (build once, test several layers)."""
+    return shapely.STRtree(network.edges_gdf().geometry.to_numpy())
+
+
 def detect_offset(points: gpd.GeoSeries, declared: str | pyproj.CRS | None, network: Network,
-                  layer: str) -> OffsetSuspicion | None:
+                  layer: str, tree: shapely.STRtree | None = None) -> OffsetSuspicion | None:
     """Whether a layer's points fit the network better under another of WGS84 / GCJ-02 / BD-09.
 
     Parameters
@@ -95,6 +100,8 @@ def detect_offset(points: gpd.GeoSeries, declared: str | pyproj.CRS | None, netw
         The walking network (its own CRS is the reference).
     layer : str
         Named in the message.
+    tree : shapely.STRtree, optional
+        :func:`street_index` of the network, when already built.
 
     Returns
     -------
@@ -111,7 +118,7 @@ def detect_offset(points: gpd.GeoSeries, declared: str | pyproj.CRS | None, netw
     lon, lat = pts.x.to_numpy()[idx], pts.y.to_numpy()[idx]
     raw_lon, raw_lat = _raw(lon, lat, system)
     to_net = pyproj.Transformer.from_crs(4326, network.crs, always_xy=True)
-    tree = shapely.STRtree(network.edges_gdf().geometry.to_numpy())
+    tree = street_index(network) if tree is None else tree
 
     def distances(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
         x, y = to_net.transform(a, b)
@@ -194,8 +201,9 @@ def check_against_network(access: Access, declared: dict[str, str | pyproj.CRS |
     if access.network is None:
         return [], notes
     warnings = []
+    tree = street_index(access.network)
     for layer, gdf in (("communities", access.communities), ("facilities", access.facilities)):
-        suspicion = detect_offset(gdf.geometry, declared.get(layer), access.network, layer)
+        suspicion = detect_offset(gdf.geometry, declared.get(layer), access.network, layer, tree)
         if suspicion is not None:
             warnings.append(suspicion.message())
         coverage = coverage_message(access, layer)
