@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from geoplan._errors import InputError, OutputError
 from geoplan.outputs._fieldnames import header
+from geoplan.outputs._stamp import restamp_zip
 from geoplan.outputs._summary import rule_infos
 from geoplan.outputs._tables import clean_layer, lonlat_table, to_text
 from geoplan.result import AuditResult
@@ -134,8 +135,11 @@ def _sheet(ws: Worksheet, table: pd.DataFrame) -> None:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
 
 
-def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path, *, stamp: str | None = None) -> Path:
     """Write each table to a sheet named by its key; GeoDataFrames get lon/lat instead of geometry.
+
+    With ``stamp`` (ISO date) the document properties and the zip entries carry that date instead of the
+    clock, so the same tables give the same bytes.
 
     Raises
     ------
@@ -153,8 +157,13 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path
         if isinstance(table, gpd.GeoDataFrame):
             table = lonlat_table(clean_layer(table))
         _sheet(wb.create_sheet(name), table)
+    when = dt.datetime.fromisoformat(stamp) if stamp else None
+    if when is not None:
+        wb.properties.created = wb.properties.modified = when
     try:
         wb.save(path)
+        if when is not None:
+            restamp_zip(Path(path), when)
     except OSError as exc:
         msg = f"cannot write {path}: {exc}"
         raise OutputError(msg) from exc

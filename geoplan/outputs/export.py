@@ -31,6 +31,7 @@ import pyproj
 from geoplan._errors import InputError, OutputError
 from geoplan.outputs._fieldnames import split_rule_column
 from geoplan.outputs._shapefile import ShapefileWritten, check_encoding, geometry_type, write_shapefile
+from geoplan.outputs._stamp import stamp_geopackage
 from geoplan.outputs._styles import symbol_kind, write_layer_styles
 from geoplan.outputs._summary import rule_infos
 from geoplan.outputs._tables import (
@@ -66,7 +67,7 @@ def _style_of(gdf: gpd.GeoDataFrame) -> tuple[str, str] | None:
 
 
 def write_geopackage(
-    layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, styles: bool = True
+    layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, styles: bool = True, stamp: str | None = None
 ) -> Path:
     """Write layers into one GeoPackage (replacing the file), full field names, optionally QGIS styles.
 
@@ -79,6 +80,9 @@ def write_geopackage(
     styles : bool
         Add a ``layer_styles`` table so QGIS opens each layer coloured by its first ``<rule>__status``
         column (pass #0072B2, fail #D55E00, not evaluable #999999, not applicable #CCCCCC).
+    stamp : str, optional
+        ISO date written as every table's ``last_change`` instead of the clock, so the same audit gives the
+        same bytes (pass ``result.created``).
 
     Raises
     ------
@@ -108,6 +112,8 @@ def write_geopackage(
                 found.append((name, *style))
         if styles and found:
             write_layer_styles(tmp, found)
+        if stamp:
+            stamp_geopackage(tmp, stamp)
         os.replace(tmp, path)
     except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         tmp.unlink(missing_ok=True)
@@ -140,17 +146,20 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
     return path
 
 
-def write_xlsx(result_or_tables: AuditResult | Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+def write_xlsx(
+    result_or_tables: AuditResult | Mapping[str, pd.DataFrame], path: str | Path, *, stamp: str | None = None
+) -> Path:
     """Write an Excel workbook: a result's sheets, or one sheet per table of a mapping.
 
     A result gives the sheets 指标 indicators (the plan's wording), 小区 communities and 设施 facilities
     (lon/lat in WGS84 instead of geometry), 行政区 admin units when present, 不达标 failing findings and
     规则 rules with their citations. Headers are "Chinese label field_name", the header row is frozen and
-    filterable, column widths fit the content.
+    filterable, column widths fit the content. The workbook's dates are ``stamp`` (ISO date; a result's
+    ``created`` by default), so the same audit gives the same bytes.
     """
     if isinstance(result_or_tables, AuditResult):
-        return write_workbook(result_tables(result_or_tables), path)
-    return write_workbook(result_or_tables, path)
+        return write_workbook(result_tables(result_or_tables), path, stamp=stamp or result_or_tables.created)
+    return write_workbook(result_or_tables, path, stamp=stamp)
 
 
 def _layers(result: AuditResult) -> dict[str, gpd.GeoDataFrame]:
@@ -229,7 +238,7 @@ def export_result(
         written[path.name] = path
 
     if "gpkg" in wanted:
-        put(write_geopackage(layers, child_path(out, f"{stem}.gpkg")))
+        put(write_geopackage(layers, child_path(out, f"{stem}.gpkg"), stamp=result.created))
     for name, gdf in layers.items():
         if "shp" in wanted:
             shp = write_shapefile(gdf, child_path(out, f"{name}.shp"), encoding=encoding, rules=rules)
