@@ -129,7 +129,7 @@ def _by_id(result: geoplan.AuditResult, fields: tuple[str, ...]) -> pd.DataFrame
     return result.communities.set_index("community_id")[columns].sort_index()
 
 
-#: Everything but the reason texts (see the xfail below), plus the walking minutes.
+#: Every figure and status, plus the walking minutes (reason texts are compared in their own test).
 FIGURES = (*(c for c in RESULT_COLUMNS if c != "reason"), "minutes")
 
 
@@ -151,8 +151,6 @@ def test_results_do_not_depend_on_row_order(base_dir: Path, com_order: list[int]
     assert sorted(first.assumptions) == sorted(again.assumptions)
 
 
-@pytest.mark.xfail(strict=True, reason="rules/provision: the shared-site advisory lists the compounds of a group "
-                                       "in input order ('可与A、B共建' vs '可与B、A共建'); reported to the lead")
 def test_provision_reasons_do_not_depend_on_row_order(base_dir: Path) -> None:
     com, fac = communities(), facilities()
     first = _audit(base_dir / "reasons" / "a", com, fac, SHARED_PRESET)
@@ -184,8 +182,6 @@ def test_two_runs_write_byte_identical_reports(tmp_path: Path) -> None:
     assert set(REPORTS) <= written
 
 
-@pytest.mark.xfail(strict=True, reason="outputs: the GeoPackage stamps gpkg_contents.last_change and the XLSX "
-                                       "docProps with the wall clock, not result.created (reported to the lead)")
 def test_two_runs_write_byte_identical_geopackage_and_xlsx(tmp_path: Path) -> None:
     a, b = _two_runs(tmp_path)
     for name in ("audit.gpkg", "audit.xlsx"):

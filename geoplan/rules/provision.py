@@ -484,14 +484,15 @@ def _judge_group(work: _Frame, host: int, members: NDArray[np.int64], dist: NDAr
 def _advise(ctx: RuleContext, work: _Frame, alone: NDArray[np.int64], own: NDArray[np.float64], radius: float,
             min_site: float, unit: str, ids: NDArray[Any], names: NDArray[Any]) -> None:
     dist, _ = community_distances(ctx, alone, alone)
-    order = np.argsort(-own[alone], kind="stable").astype(np.int64)
+    # Largest requirement first, ties by community id, so the advice does not depend on row order.
+    order = np.lexsort((np.asarray(ids[alone], dtype=str), -own[alone])).astype(np.int64)
     hubs = plan_groups(dist, radius, order)
     for hub in np.unique(hubs):
         members = alone[hubs == hub]
         if len(members) < 2:
             continue
         need = max(float(own[members].sum()), min_site)
-        listed = "、".join(str(names[m]) for m in members)
+        listed = "、".join(sorted(str(names[m]) for m in members))
         for m in members:
             work.group[m] = f"new:{ids[alone[hub]]}"
             work.share_dist[m] = round(float(dist[hub, np.flatnonzero(alone == m)[0]]), 1)
