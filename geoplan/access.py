@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from geoplan import settings
-from geoplan.network import Attachment, Network, attach_points, nearest_source
+from geoplan.network import Attachment, Network, attach_points, distances_within, nearest_source
 
 log = logging.getLogger(__name__)
 
@@ -187,3 +188,103 @@ class Access:
         reason = np.full(n, None, dtype=object)
         reason[~evaluable] = _NO_XY
         return Nearest(dist, nearest, evaluable, reason, self.basis, self.limit_m)
+
+
+@dataclass(frozen=True)
+class SiteReach:
+    """Walking distances from (candidate) sites to communities, up to a limit.
+
+    Attributes
+    ----------
+    pairs : DataFrame
+        ``site`` (row position in the sites given), ``community`` (row position in the communities) and
+        ``dist_m``, one row per pair within ``limit_m``, sorted by site then community.
+    site_attached : bool array
+        Per site: placed on the network (within ``max_snap_m`` of a walkable street); for the Euclidean
+        fallback, has finite coordinates.
+    site_offset_m : float array
+        Per site: straight-line distance to the street it was attached to (NaN when not attached; 0 for the
+        Euclidean fallback).
+    basis : str
+        ``"network"`` or the labelled Euclidean fallback.
+    limit_m : float
+        The search radius.
+    """
+
+    pairs: pd.DataFrame
+    site_attached: NDArray[np.bool_]
+    site_offset_m: NDArray[np.float64]
+    basis: str
+    limit_m: float
+
+
+def site_reach(
+    communities: gpd.GeoDataFrame,
+    sites_xy: NDArray[np.float64],
+    network: Network | None,
+    *,
+    limit_m: float,
+    max_snap_m: float = settings.max_snap_m,
+    detour_factor: float = settings.euclidean_detour_factor,
+) -> SiteReach:
+    """Every (site, community) pair within ``limit_m`` walking distance, for siting coverage matrices.
+
+    Communities and sites are attached to the network together (as an audit attaches communities and
+    facilities), so a site later added to the facilities layer is exactly as far from each community as
+    reported here. Without a network, straight-line distance × ``detour_factor`` (labelled in ``basis``).
+
+    Parameters
+    ----------
+    communities : GeoDataFrame
+        Points in the network's metric CRS; rows without coordinates get no pairs.
+    sites_xy : ndarray, shape (n, 2)
+        Site coordinates (x, y) in the same CRS.
+    network : Network or None
+        The walking network (not yet augmented), or None for the Euclidean fallback.
+    limit_m : float
+        Largest distance reported, in metres (finite).
+    max_snap_m : float
+        Points farther than this from a walkable street are not attached (and get no pairs).
+    detour_factor : float
+        Multiplier of straight-line distances without a network.
+
+    Returns
+    -------
+    SiteReach
+    """
+    sites = np.asarray(sites_xy, dtype=np.float64).reshape(-1, 2)
+    com_xy = _xy(communities)
+    com_ok = np.asarray(np.isfinite(com_xy).all(axis=1), dtype=bool)
+    site_ok = np.asarray(np.isfinite(sites).all(axis=1), dtype=bool)
+    if network is None:
+        basis = f"euclidean x{detour_factor:g} (no network given)"
+        pairs = _euclidean_pairs(com_xy, sites, com_ok, site_ok, limit_m / detour_factor)
+        pairs["dist_m"] *= detour_factor
+        return SiteReach(pairs, site_ok, np.where(site_ok, 0.0, np.nan), basis, limit_m)
+    graph, att = attach_points(network, {"communities": com_xy[com_ok], "sites": sites[site_ok]}, max_snap_m)
+    com_att, site_att = _scatter(att["communities"], com_ok), _scatter(att["sites"], site_ok)
+    src = np.flatnonzero(site_att.attached)
+    tgt = np.flatnonzero(com_att.attached)
+    found = distances_within(graph, site_att.node[src], limit_m, targets=com_att.node[tgt])
+    # Several communities may share a node (same spot on a street): join on the node, not by position.
+    by_node = pd.DataFrame({"node": com_att.node[tgt], "community": tgt})
+    pairs = found.merge(by_node, on="node")
+    pairs = pd.DataFrame({"site": src[pairs["source_pos"].to_numpy()], "community": pairs["community"],
+                          "dist_m": pairs["dist_m"]})
+    pairs = pairs.sort_values(["site", "community"], kind="stable").reset_index(drop=True)
+    log.info("site_reach: %d of %d sites on the network, %d site-community pairs within %.0f m",
+             src.size, len(sites), len(pairs), limit_m)
+    return SiteReach(pairs, site_att.attached.copy(), site_att.offset_m.copy(), NETWORK, limit_m)
+
+
+def _euclidean_pairs(com_xy: NDArray[np.float64], sites: NDArray[np.float64], com_ok: NDArray[np.bool_],
+                     site_ok: NDArray[np.bool_], radius: float) -> pd.DataFrame:
+    """Straight-line (site, community, dist_m) pairs within ``radius``."""
+    s_pos, c_pos = np.flatnonzero(site_ok), np.flatnonzero(com_ok)
+    if not (s_pos.size and c_pos.size):
+        return pd.DataFrame({"site": np.zeros(0, np.int64), "community": np.zeros(0, np.int64),
+                             "dist_m": np.zeros(0)})
+    coo = cKDTree(sites[s_pos]).sparse_distance_matrix(cKDTree(com_xy[c_pos]), radius, output_type="coo_matrix")
+    rows, cols, dist = coo.row, coo.col, coo.data  # the coo output keeps pairs at distance 0
+    pairs = pd.DataFrame({"site": s_pos[rows], "community": c_pos[cols], "dist_m": dist})
+    return pairs.sort_values(["site", "community"], kind="stable").reset_index(drop=True)
