@@ -39,3 +39,10 @@ __all__ = [
     "mclp",
     "sized_lscp",
 ]
+
+# Suggestions from an audit (the adapter over the core above): see geoplan.siting.suggest.
+from geoplan.siting.apply import apply_suggestions
+from geoplan.siting.suggest import suggest_sites
+from geoplan.siting.suggestions import SitingResult
+
+__all__ += ["SitingResult", "apply_suggestions", "suggest_sites"]

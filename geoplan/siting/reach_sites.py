@@ -1,0 +1,244 @@
+"""Reach rules (N-minute service circles): new sites so that failing communities get a facility within reach.
+
+One rule at a time: candidates (given and/or generated in the gap), walking distances from every candidate
+and existing facility to the communities (:func:`geoplan.access.site_reach`, within the audit's threshold),
+a covering model from the core (LSCP, MCLP or sized LSCP), then per opened site the communities it serves
+(nearest open site, existing facilities included), the ones it fixes, and its size under the preset's
+provision standard (:mod:`geoplan.siting.sizing`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+from numpy.typing import NDArray
+
+from geoplan._errors import InputError
+from geoplan.access import site_reach
+from geoplan.rules import _common as cm
+from geoplan.rules.base import Rule
+from geoplan.siting import candidates as cand
+from geoplan.siting.capacitated import sized_lscp
+from geoplan.siting.context import TOLERANCE_M, SiteContext
+from geoplan.siting.coverage_models import lscp, mclp
+from geoplan.siting.demand import ReachDemand, reach_demand
+from geoplan.siting.result import SitingSolution
+from geoplan.siting.sizing import NO_STANDARD, Standard, required_size, standard_for
+from geoplan.siting.suggestions import RulePlan, join_ids, nan_sum
+
+log = logging.getLogger(__name__)
+
+#: Catchment outlines are drawn this far around the site and the communities it serves.
+CATCHMENT_BUFFER_M = 25.0
+
+
+def plan_reach(ctx: SiteContext, rule: Rule) -> RulePlan:
+    """Suggested sites for one reach rule (see the module docstring)."""
+    d = reach_demand(ctx.result, rule, ctx.demand)
+    com = ctx.result.communities
+    sites = _candidates(ctx, d)
+    fac = ctx.result.facilities.iloc[d.fixed]
+    xy = np.concatenate([shapely.get_coordinates(sites.geometry.to_numpy()).reshape(-1, 2),
+                         shapely.get_coordinates(fac.geometry.to_numpy()).reshape(-1, 2)])
+    n_cand = len(sites)
+    fixed_cols = np.arange(n_cand, len(xy), dtype=np.int64)
+    limit = d.threshold_m - TOLERANCE_M
+    reach = site_reach(com, xy, ctx.network, limit_m=d.threshold_m, max_snap_m=ctx.max_snap_m,
+                       detour_factor=ctx.detour_factor)
+    pairs = reach.pairs[reach.pairs["dist_m"] <= limit]
+    standard = standard_for(ctx.rules, list(rule.params["types"]))
+    solution = _base_solution(rule, ctx, d, sites, reach.site_attached[:n_cand], reach.basis)
+    if d.demand.size == 0:
+        return RulePlan(solution={**solution, "status": "no gap", "message": "no failing community"})
+    row_of = np.full(len(com), -1, dtype=np.int64)
+    row_of[d.demand] = np.arange(d.demand.size)
+    dem = pairs[row_of[pairs["community"].to_numpy()] >= 0]
+    costs = sp.csr_array((dem["dist_m"].to_numpy(), (row_of[dem["community"].to_numpy()], dem["site"].to_numpy())),
+                         shape=(d.demand.size, len(xy)))
+    sol = _solve(ctx, d, costs, limit, fixed_cols, standard, fac)
+    serve = _serving(ctx, d, pairs, sol, n_cand, fixed_cols)
+    plan = RulePlan(solution={**solution, **_solution_row(sol, d)})
+    label = (ctx.type_label(_site_type(rule, standard)), ctx.type_label(_site_type(rule, standard), "en"))
+    for k, j in enumerate(sol.selected):
+        row, catchment = _site_rows(ctx, rule, d, sites.iloc[int(j)], serve == j, standard, sol, int(j), label)
+        plan.suggestions.append(row)
+        plan.catchments.append({**catchment, "index": k})
+    plan.uncoverable.extend(_uncoverable(ctx, d, pairs, serve, sol, len(sites)))
+    plan.solution["n_uncoverable"] = len(plan.uncoverable)
+    return plan
+
+
+def _candidates(ctx: SiteContext, d: ReachDemand) -> gpd.GeoDataFrame:
+    parts = []
+    if ctx.candidates in ("given", "both"):
+        parts.append(ctx.given)
+    if ctx.candidates in ("generated", "both"):
+        parts.append(cand.generated_candidates(
+            ctx.network, ctx.result.communities, d.failing, d.threshold_m, spacing_m=ctx.spacing_m,
+            max_snap_m=ctx.max_snap_m, detour_factor=ctx.detour_factor, mask=ctx.mask,
+            mask_buffer_m=ctx.mask_buffer_m))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return cand.empty(ctx.result.crs)
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=ctx.result.crs)
+
+
+def _solve(ctx: SiteContext, d: ReachDemand, costs: sp.csr_array, limit: float, fixed: NDArray[np.int64],
+           standard: Standard | None, fac: gpd.GeoDataFrame) -> SitingSolution:
+    t = ctx.time_limit_s
+    if ctx.model == "mclp":
+        assert ctx.p is not None
+        w = np.nan_to_num(d.weight[d.demand], nan=0.0)
+        return mclp(costs, w, int(ctx.p), limit=limit, fixed=fixed, time_limit=t)
+    if ctx.model == "sized":
+        if standard is None:
+            msg = (f"{d.rule.id}: the sized model needs a provision standard for {'/'.join(d.rule.params['types'])}"
+                   " in the preset; use model lscp or mclp")
+            raise InputError(msg)
+        units = _units(ctx.result.communities, standard.per_unit)[d.demand]
+        size = np.full(costs.shape[1], np.inf)
+        existing = pd.to_numeric(fac.get(standard.measure, pd.Series(np.nan, index=fac.index)), errors="coerce")
+        size[fixed] = existing.fillna(np.inf).to_numpy(dtype=float)
+        return sized_lscp(costs, np.nan_to_num(units, nan=0.0), rate=standard.rate, per=standard.per,
+                          min_size=standard.min_site or 0.0, max_size=ctx.max_site, limit=limit, fixed=fixed,
+                          fixed_size=size, time_limit=t)
+    return lscp(costs, limit=limit, fixed=fixed, time_limit=t)
+
+
+def _units(com: pd.DataFrame, per_unit: str) -> NDArray[np.float64]:
+    if per_unit not in com.columns:
+        return np.full(len(com), np.nan)
+    return np.asarray(pd.to_numeric(com[per_unit], errors="coerce").to_numpy(dtype=float))
+
+
+def _serving(ctx: SiteContext, d: ReachDemand, pairs: pd.DataFrame, sol: SitingSolution, n_cand: int,
+             fixed: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Per community, the open column that serves it (-1: none within reach).
+
+    Sized model: the solver's assignment of the demand rows (sizes were computed on it). Otherwise every
+    evaluable community goes to its nearest open site, new or existing (lowest column on ties), so a new
+    site is sized for the households that would walk to it, not only the ones it fixes.
+    """
+    serve = np.full(len(ctx.result.communities), -1, dtype=np.int64)
+    if sol.model == "sized_lscp":
+        serve[d.demand] = sol.assignment
+        return serve
+    is_open = np.zeros(n_cand + fixed.size, dtype=bool)
+    is_open[sol.selected] = True
+    is_open[fixed] = True
+    ok = pairs[is_open[pairs["site"].to_numpy()] & np.isin(pairs["community"].to_numpy(), d.evaluable)]
+    best = ok.sort_values(["community", "dist_m", "site"], kind="stable").drop_duplicates("community")
+    serve[best["community"].to_numpy()] = best["site"].to_numpy()
+    return serve
+
+
+def _site_type(rule: Rule, standard: Standard | None) -> str:
+    """Plan type the new site would be: the first of the rule's types the standard sizes, else the first."""
+    types = list(rule.params["types"])
+    if standard is not None:
+        return next(t for t in types if t in standard.types)
+    return types[0]
+
+
+def _site_rows(ctx: SiteContext, rule: Rule, d: ReachDemand, site: pd.Series, served: NDArray[np.bool_],
+               standard: Standard | None, sol: SitingSolution, col: int,
+               label: tuple[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    com = ctx.result.communities
+    rows = np.flatnonzero(served)
+    fixed_rows = rows[np.isin(rows, d.failing)]
+    hh = nan_sum(_units(com, "households")[rows])
+    pop = nan_sum(_units(com, "population")[rows])
+    hh_fixed = nan_sum(_units(com, "households")[fixed_rows])
+    size, unit, measure, basis = _size(com, rows, standard, sol, col)
+    ids = com["community_id"].astype(str).to_numpy()
+    name = str(site["name"]) if isinstance(site["name"], str) else ""
+    if math.isfinite(size):
+        size_zh, size_en = f"不少于{cm.fmt(size)}{unit}", f"≥ {cm.fmt(size)} {unit}"
+    elif standard is not None:
+        size_zh, size_en = "规模未知(户数缺失)", "size unknown: households missing"
+    else:
+        size_zh, size_en = "无配建标准", "no sizing standard"
+    hh_txt = cm.fmt(hh) if math.isfinite(hh) else "?"
+    text = (f"新建{label[0]}一处{('于' + name) if name else ''}（{size_zh}），服务{rows.size}个小区{hh_txt}户，"
+            f"其中{fixed_rows.size}个原不达标 / new {label[1]}{(' at ' + name) if name else ''} ({size_en}), "
+            f"serving {rows.size} communities ({hh_txt} households), {fixed_rows.size} of them failing before")
+    geom = site.geometry
+    row = {
+        "rule_id": rule.id, "kind": "reach", "model": ctx.model, "source": site["source"],
+        "candidate_id": site["candidate_id"], "name": name, "facility_type": _site_type(rule, standard),
+        "size_required": size, "size_unit": unit, "size_measure": measure, "size_basis": basis,
+        "communities_fixed": join_ids(ids[fixed_rows]), "n_fixed": int(fixed_rows.size), "households_fixed": hh_fixed,
+        "households_served": hh, "population_served": pop, "unit_code": None, "suggestion": text, "geometry": geom,
+    }
+    pts = np.concatenate([shapely.get_coordinates(geom), shapely.get_coordinates(com.geometry.to_numpy()[rows])])
+    hull = shapely.buffer(shapely.convex_hull(shapely.multipoints(pts)), CATCHMENT_BUFFER_M)
+    catchment = {"rule_id": rule.id, "facility_type": row["facility_type"], "n_communities": int(rows.size),
+                 "households_served": hh, "geometry": hull}
+    return row, catchment
+
+
+def _size(com: pd.DataFrame, rows: NDArray[np.int64], standard: Standard | None, sol: SitingSolution,
+          col: int) -> tuple[float, str, str, str]:
+    """Size, unit, measure and basis text of one site serving the communities at ``rows``."""
+    if standard is None:
+        return math.nan, "", "", NO_STANDARD
+    units = _units(com, standard.per_unit)[rows]
+    unknown = int(np.isnan(units).sum())
+    size = required_size(nan_sum(units), standard)
+    if sol.sizes is not None:
+        size = float(math.ceil(sol.size_of()[col] - 1e-9))
+    whom = f"the {standard.per_unit} it serves" if sol.sizes is None else f"the failing {standard.per_unit} assigned"
+    basis = f"{standard.describe()} applied to {whom}"
+    if standard.per_unit == "population" and "population_assumed" in com.columns:
+        derived = int(com["population_assumed"].to_numpy(dtype=bool)[rows].sum())
+        if derived:
+            basis += f"; residents of {derived} communities = households × household size (assumed)"
+    if unknown:
+        basis += (f"; {standard.per_unit} unknown for {unknown} of {rows.size} communities served"
+                  + (" (not counted: the size is a lower bound)" if unknown < rows.size else ""))
+    return size, standard.unit, standard.measure, basis
+
+
+def _uncoverable(ctx: SiteContext, d: ReachDemand, pairs: pd.DataFrame, serve: NDArray[np.int64],
+                 sol: SitingSolution, n_cand: int) -> list[dict[str, Any]]:
+    com = ctx.result.communities
+    left = d.failing[serve[d.failing] < 0]
+    reached = set(pairs["community"].to_numpy().tolist())
+    hh = _units(com, "households")
+    out = []
+    for i in left:
+        if i not in reached:
+            why = (f"no candidate site within {d.threshold_m:.0f} m walk ({n_cand} candidates) / "
+                   f"步行{d.threshold_m:.0f}米内无候选用地")
+        elif sol.model == "mclp":
+            why = f"not covered by the budget of p = {ctx.p} new sites (MCLP) / 超出{ctx.p}处选址预算"
+        else:
+            why = sol.message or f"not served ({sol.status})"
+        out.append({"rule_id": d.rule.id, "feature_id": str(com["community_id"].iloc[i]),
+                    "name": str(com["name"].iloc[i]), "households": hh[i], "reason": why})
+    return out
+
+
+def _base_solution(rule: Rule, ctx: SiteContext, d: ReachDemand, sites: gpd.GeoDataFrame,
+                   attached: NDArray[np.bool_], basis: str) -> dict[str, Any]:
+    src = sites["source"].to_numpy()
+    return {
+        "rule_id": rule.id, "kind": "reach", "model": ctx.model, "n_demand": int(d.demand.size),
+        "n_candidates_given": int((src == "given").sum()), "n_candidates_generated": int((src == "generated").sum()),
+        "n_candidates_unusable": int((~attached).sum()), "n_fixed_facilities": int(d.fixed.size), "n_sites": 0,
+        "n_uncoverable": 0, "threshold_m": d.threshold_m, "basis": basis, "message": "",
+    }
+
+
+def _solution_row(sol: SitingSolution, d: ReachDemand) -> dict[str, Any]:
+    unit = f"{d.weight_name} covered" if sol.model == "mclp" else "new sites"
+    return {"model": sol.model, "status": sol.status, "objective": sol.objective, "objective_unit": unit,
+            "bound": sol.bound, "gap": sol.gap, "greedy_objective": sol.greedy_objective, "seconds": sol.seconds,
+            "solver_seconds": sol.solver_seconds, "n_sites": sol.n_selected, "message": sol.message}
