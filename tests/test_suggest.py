@@ -76,6 +76,18 @@ def test_mclp_takes_the_heavier_site(project: Path, result: AuditResult) -> None
     assert "p = 1" in siting.uncoverable["reason"].iloc[0]
 
 
+def test_sized_model_assigns_for_least_total_size(project: Path, result: AuditResult) -> None:
+    siting = suggest_sites(project, result, preset=fx.preset(), candidates="given", model="sized",
+                           rules=["reach_elderly_15"])
+    sites = siting.suggestions.set_index("candidate_id")
+    # A (1000 households) can use either site: with 1700 the sizes are 300 + 320 = 620 m², with 600 they
+    # would be 500 + 200 = 700 m² (the 200 m² minimum), so the sized model sends A to 1700.
+    assert sites["size_required"].to_dict() == {"C1700": 320.0, "C600": 300.0}
+    assert sites.loc["C1700", "communities_fixed"] == "A;B"
+    row = siting.solutions.iloc[0]
+    assert (row["objective"], row["size_objective"], row["size_bound"], row["status"]) == (2, 620, 620, "optimal")
+
+
 def test_provision_and_presence_texts(project: Path, result: AuditResult) -> None:
     siting = suggest_sites(project, result, preset=fx.preset(), candidates="given",
                            rules=["provision_elderly_floor_area", "presence_township_childcare"])
@@ -125,3 +137,14 @@ def test_bad_arguments_are_refused(project: Path, result: AuditResult, kwargs: d
                                    match: str) -> None:
     with pytest.raises(InputError, match=match):
         suggest_sites(project, result, preset=fx.preset(), **kwargs)
+
+
+def test_without_network_the_straight_line_fallback_is_used_and_labelled(project: Path) -> None:
+    flat = audit(project, preset=fx.preset(), use_network=False)
+    siting = suggest_sites(project, flat, preset=fx.preset(), candidates="generated", rules=["reach_elderly_15"])
+    assert siting.solutions["basis"].iloc[0].startswith("euclidean x1.3")
+    assert not siting.suggestions.empty and siting.uncoverable.empty
+    after = apply_suggestions(project, siting, preset=fx.preset(), use_network=False)
+    status = after.communities.set_index("community_id")["reach_elderly_15__status"]
+    fixed = [i for s in siting.suggestions["communities_fixed"] for i in s.split(";")]
+    assert sorted(fixed) == ["A", "B", "D", "E", "P"] and (status.loc[fixed] == "pass").all()

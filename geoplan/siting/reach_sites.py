@@ -239,6 +239,11 @@ def _base_solution(rule: Rule, ctx: SiteContext, d: ReachDemand, sites: gpd.GeoD
 
 def _solution_row(sol: SitingSolution, d: ReachDemand) -> dict[str, Any]:
     unit = f"{d.weight_name} covered" if sol.model == "mclp" else "new sites"
-    return {"model": sol.model, "status": sol.status, "objective": sol.objective, "objective_unit": unit,
-            "bound": sol.bound, "gap": sol.gap, "greedy_objective": sol.greedy_objective, "seconds": sol.seconds,
-            "solver_seconds": sol.solver_seconds, "n_sites": sol.n_selected, "message": sol.message}
+    row = {"model": sol.model, "status": sol.status, "objective": sol.objective, "objective_unit": unit,
+           "bound": sol.bound, "gap": sol.gap, "greedy_objective": sol.greedy_objective, "seconds": sol.seconds,
+           "solver_seconds": sol.solver_seconds, "n_sites": sol.n_selected, "message": sol.message}
+    if len(sol.stages) > 1:  # sized model: fewest sites, then least total size with that many
+        size = sol.stages[1]
+        row.update({"status": sol.stages[0].status, "size_objective": size.objective, "size_bound": size.bound,
+                    "size_gap": size.gap, "size_status": size.status})
+    return row

@@ -29,6 +29,7 @@ SOLUTION_COLUMNS: Final = (
     "rule_id", "kind", "model", "status", "objective", "objective_unit", "bound", "gap", "greedy_objective",
     "seconds", "solver_seconds", "n_demand", "n_candidates_given", "n_candidates_generated",
     "n_candidates_unusable", "n_fixed_facilities", "n_sites", "n_uncoverable", "threshold_m", "basis", "message",
+    "size_status", "size_objective", "size_bound", "size_gap",
 )
 #: Columns of :attr:`SitingResult.uncoverable`.
 UNCOVERABLE_COLUMNS: Final = ("rule_id", "feature_id", "name", "households", "reason")
@@ -62,7 +63,8 @@ class SitingResult:
         nearest open site it is.
     solutions : DataFrame
         One row per rule (:data:`SOLUTION_COLUMNS`): solver status, objective, proven bound and gap, greedy
-        warm start, times, model sizes.
+        warm start, times, model sizes; for the sized model also the second stage (least total size with
+        that many sites: ``size_status``, ``size_objective``, ``size_bound``, ``size_gap``).
     uncoverable : DataFrame
         Failing communities (or units) no suggestion fixes, with the reason (:data:`UNCOVERABLE_COLUMNS`).
     crs : pyproj.CRS
