@@ -9,10 +9,12 @@ peers. Each answer is checked against geoplan's distances.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -61,10 +63,27 @@ class Question:
         """Number of nodes."""
         return int(self.x.size)
 
+    def save(self, path: Path) -> None:
+        """Write the question to ``path`` (.npz), for a peer run in another process."""
+        arrays: dict[str, Any] = {"x": self.x, "y": self.y, "u": self.u, "v": self.v, "length": self.length,
+                                  "limit_m": self.limit_m, "names": np.array([ts.name for ts in self.sets])}
+        for k, ts in enumerate(self.sets):
+            arrays |= {f"sources{k}": ts.sources, f"targets{k}": ts.targets, f"threshold{k}": ts.threshold_m,
+                       f"geoplan{k}": ts.geoplan_m}
+        np.savez(path, **arrays)
+
+    @classmethod
+    def load(cls, path: Path) -> Question:
+        """Read a question written by :meth:`save`."""
+        with np.load(path) as z:
+            sets = [TypeSet(str(name), z[f"sources{k}"], z[f"targets{k}"], float(z[f"threshold{k}"]),
+                            z[f"geoplan{k}"]) for k, name in enumerate(z["names"])]
+            return cls(z["x"], z["y"], z["u"], z["v"], z["length"], float(z["limit_m"]), sets)
+
 
 @dataclass
 class Timing:
-    """Wall and CPU seconds of one contender (``extrapolated`` when sampled), with notes and checks."""
+    """Wall and CPU seconds of one contender, with notes and checks; ``unfinished`` when stopped at a limit."""
 
     name: str
     wall: float = 0.0
@@ -72,6 +91,7 @@ class Timing:
     note: str = ""
     check: str = ""
     parts: dict[str, float] = field(default_factory=dict)
+    unfinished: bool = False
 
 
 @contextlib.contextmanager
@@ -207,4 +227,24 @@ def pandana_run(q: Question) -> Timing:
     return t
 
 
-PEERS: dict[str, Callable[..., Timing]] = {"scipy": bare_scipy, "pandana": pandana_run}
+def pandana_bounded(q: Question, timeout_s: float, work: Path) -> Timing:
+    """:func:`pandana_run` in a child process, stopped after ``timeout_s`` (its CH build can take very long)."""
+    import subprocess
+    import sys
+
+    path = work / "question.npz"
+    q.save(path)
+    repo = Path(__file__).resolve().parents[1]
+    try:
+        out = subprocess.run([sys.executable, "-m", "benchmarks.peers", str(path)], cwd=repo, capture_output=True,
+                             text=True, check=True, timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return Timing("pandana (build + query)", wall=timeout_s, cpu=float("nan"), unfinished=True,
+                      note=f"stopped after {timeout_s:,.0f} s, still building its contraction hierarchy")
+    return Timing(**json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+if __name__ == "__main__":  # python -m benchmarks.peers QUESTION.npz: pandana on a saved question, JSON out
+    import sys
+
+    print(json.dumps(asdict(pandana_run(Question.load(Path(sys.argv[1]))))))
