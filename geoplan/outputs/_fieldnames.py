@@ -24,6 +24,21 @@ fixed procedure (same columns and rules in → same names out) and listed beside
    snap_m            SNAP_M
    ================  ==========   ================  ==========
 
+   Siting suggestions (``geoplan site``):
+
+   =================  ==========   =================  ==========
+   full name          short        full name          short
+   =================  ==========   =================  ==========
+   site_id            SITE_ID      communities_fixed  FIXED_IDS
+   candidate_id       CAND_ID      n_fixed            N_FIXED
+   source             SOURCE       households_fixed   HH_FIXED
+   model              MODEL        households_served  HH_SERVED
+   size_required      SIZE_REQ     population_served  POP_SERVED
+   size_unit          SIZE_UNIT    n_communities      N_COMM
+   size_measure       SIZE_MEAS    unit_code          UNIT_CODE
+   size_basis         SIZE_BASIS   suggestion         ADVICE
+   =================  ==========   =================  ==========
+
 2. A rule's result column ``<rule_id>__<field>`` becomes ``R<n>_<CODE>``: ``n`` is the rule's number
    (1-based, in the order the rules are given, i.e. preset order; rules not given are numbered after them
    in order of first appearance), ``CODE`` the field's code: status STATUS, value VALUE, threshold THRESH,
@@ -92,6 +107,23 @@ CANONICAL: Final[dict[str, FieldInfo]] = {
     "truncated_fields": FieldInfo(
         "TRUNCATED", "被截断字段", "fields of this row cut to the 254-byte dBASE limit (short names)"
     ),
+    # siting suggestions (geoplan.siting.suggestions)
+    "site_id": FieldInfo("SITE_ID", "建议选址编号", "suggested site id (<rule>-<n>)"),
+    "candidate_id": FieldInfo("CAND_ID", "候选用地编号", "candidate site id (facility id, node:<osm id>, compound id)"),
+    "source": FieldInfo("SOURCE", "候选来源", "given candidate / generated / compound"),
+    "model": FieldInfo("MODEL", "选址模型", "siting model (lscp, mclp, sized, direct, best in unit)"),
+    "size_required": FieldInfo("SIZE_REQ", "建议规模", "size the site needs under the standard"),
+    "size_unit": FieldInfo("SIZE_UNIT", "规模单位", "unit of size_required"),
+    "size_measure": FieldInfo("SIZE_MEAS", "规模指标", "facility field the size is (floor_area_m2, slots ...)"),
+    "size_basis": FieldInfo("SIZE_BASIS", "规模依据", "standard applied, or why no size"),
+    "communities_fixed": FieldInfo("FIXED_IDS", "解决的小区", "ids of the failing communities it fixes (;)"),
+    "n_fixed": FieldInfo("N_FIXED", "解决数量", "number of failing communities (or units) it fixes"),
+    "households_fixed": FieldInfo("HH_FIXED", "解决户数", "households of the communities it fixes"),
+    "households_served": FieldInfo("HH_SERVED", "服务户数", "households whose nearest open site it is"),
+    "population_served": FieldInfo("POP_SERVED", "服务人口", "residents whose nearest open site it is"),
+    "n_communities": FieldInfo("N_COMM", "服务小区数", "communities served"),
+    "unit_code": FieldInfo("UNIT_CODE", "区划代码", "admin unit code"),
+    "suggestion": FieldInfo("ADVICE", "建议", "the suggestion in words"),
 }
 
 RULE_FIELDS: Final[dict[str, FieldInfo]] = {
