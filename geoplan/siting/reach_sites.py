@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from typing import Any
 
 import geopandas as gpd
@@ -65,7 +66,8 @@ def plan_reach(ctx: SiteContext, rule: Rule) -> RulePlan:
     sol = _solve(ctx, d, costs, limit, fixed_cols, standard, fac)
     serve = _serving(ctx, d, pairs, sol, n_cand, fixed_cols)
     plan = RulePlan(solution={**solution, **_solution_row(sol, d)})
-    label = (ctx.type_label(_site_type(rule, standard)), ctx.type_label(_site_type(rule, standard), "en"))
+    term = _site_type(rule, standard)
+    label = (ctx.type_label(term), re.sub(r"\s*\(.*?\)", "", ctx.type_label(term, "en")))
     for k, j in enumerate(sol.selected):
         row, catchment = _site_rows(ctx, rule, d, sites.iloc[int(j)], serve == j, standard, sol, int(j), label)
         plan.suggestions.append(row)
@@ -166,9 +168,9 @@ def _site_rows(ctx: SiteContext, rule: Rule, d: ReachDemand, site: pd.Series, se
     else:
         size_zh, size_en = "无配建标准", "no sizing standard"
     hh_txt = cm.fmt(hh) if math.isfinite(hh) else "?"
-    text = (f"新建{label[0]}一处{('于' + name) if name else ''}（{size_zh}），服务{rows.size}个小区{hh_txt}户，"
-            f"其中{fixed_rows.size}个原不达标 / new {label[1]}{(' at ' + name) if name else ''} ({size_en}), "
-            f"serving {rows.size} communities ({hh_txt} households), {fixed_rows.size} of them failing before")
+    text = (f"新建{label[0]}{('于' + name) if name else ''}，{size_zh}；服务{rows.size}个小区{hh_txt}户，"
+            f"含原不达标{fixed_rows.size}个 / new {label[1]}{(' at ' + name) if name else ''}: {size_en}; serves "
+            f"{rows.size} compounds, {hh_txt} households, {fixed_rows.size} failing before")
     geom = site.geometry
     row = {
         "rule_id": rule.id, "kind": "reach", "model": ctx.model, "source": site["source"],

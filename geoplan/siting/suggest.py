@@ -107,7 +107,7 @@ def suggest_sites(
     InputError
         Unknown model, candidate mode or rule; MCLP without ``p``; a rule without results in the audit.
     """
-    _check(model, p, candidates, spacing_m, demand)
+    check_options(model, p, candidates, spacing_m, demand)
     proj = project if isinstance(project, Project) else load_project(Path(project))
     pre = _preset(preset, result, proj)
     if result is None:
@@ -135,7 +135,15 @@ def suggest_sites(
     return siting
 
 
-def _check(model: str, p: int | None, candidates: str, spacing_m: float, demand: str) -> None:
+def check_options(model: str, p: int | None, candidates: str, spacing_m: float = 300.0,
+                  demand: str = "failing") -> None:
+    """Refuse unknown models, candidate and demand modes, MCLP without ``p`` and a non-positive spacing.
+
+    Raises
+    ------
+    InputError
+        Naming every problem found.
+    """
     problems = []
     if model not in MODELS:
         problems.append(f"model must be one of {', '.join(MODELS)}, got {model!r}")
@@ -189,4 +197,4 @@ def _network(proj: Project, result: AuditResult) -> Network | None:
     return load_network(Path(proj.network.path), crs=result.crs, cache=True)
 
 
-__all__ = ["suggest_sites"]
+__all__ = ["check_options", "suggest_sites"]
