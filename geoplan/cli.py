@@ -4,6 +4,7 @@
     geoplan presets list | show NAME
     geoplan batch BATCH.toml [--scheduler tcp://...] ...   (geoplan.batch.cli)
     geoplan export AUDIT.gpkg|PROJECT --to shp ...        (geoplan.export_cli)
+    geoplan site [PROJECT] [--model lscp|mclp] ...        (geoplan.site_cli)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from geoplan import export_cli
+from geoplan import export_cli, site_cli
 from geoplan._errors import GeoplanError
 from geoplan.batch import cli as batch_cli
 from geoplan.result import AuditResult
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?")
     batch_cli.add_parser(sub)
     export_cli.add_parser(sub)
+    site_cli.add_parser(sub)
     return parser
 
 
@@ -118,7 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose + 1, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    commands = {"audit": _cmd_audit, "presets": _cmd_presets, "batch": batch_cli.run, "export": export_cli.run}
+    commands = {"audit": _cmd_audit, "presets": _cmd_presets, "batch": batch_cli.run, "export": export_cli.run,
+                "site": site_cli.run}
     try:
         return commands[args.command](args)
     except GeoplanError as exc:

@@ -1,0 +1,76 @@
+"""``geoplan site``: siting suggestions from the command line (wired into :mod:`geoplan.cli`).
+
+    geoplan site [PROJECT] [--rules reach_childcare_15,...] [--model lscp|mclp|sized] [--p N]
+                 [--candidates given|generated|both] [--spacing 300] [--mask FILE] [--time-limit 60] [--out maps]
+
+Audits the project (the embedded demo by default), suggests sites for the failing rules
+(:func:`geoplan.siting.suggest_sites`) and writes them (:func:`geoplan.outputs.suggestions.write_suggestions`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``site`` subcommand."""
+    p = sub.add_parser("site", help="suggest new facility sites that close an audit's gaps",
+                       description="Audit a project, then suggest sites for its failing reach, provision and "
+                                   "presence rules (default project: the embedded demo).")
+    p.add_argument("project", nargs="?", help="geoplan.toml or its folder (default: embedded demo)")
+    p.add_argument("--rules", help="comma-separated rule ids (default: every failing reach/provision/presence rule)")
+    p.add_argument("--model", choices=("lscp", "mclp", "sized"), default="lscp",
+                   help="reach rules: fewest sites (lscp), most households with --p sites (mclp), or fewest "
+                        "sites then least total size (sized)")
+    p.add_argument("--p", type=int, help="number of new sites per rule (mclp)")
+    p.add_argument("--candidates", choices=("given", "generated", "both"), default="both",
+                   help="candidate sites: facilities of type 'candidate', street nodes in the gaps, or both")
+    p.add_argument("--spacing", type=float, default=300.0, help="spacing of generated candidates, m (default 300)")
+    p.add_argument("--mask", type=Path, help="layer of areas where no site may go (GPKG, SHP, GeoJSON)")
+    p.add_argument("--time-limit", type=float, default=60.0, help="solver seconds per rule (default 60)")
+    p.add_argument("--preset", help="preset name or TOML path (overrides the project's)")
+    p.add_argument("--out", type=Path, default=Path("maps"), help="output folder (default: ./maps)")
+    p.add_argument("--encoding", default="utf-8", help="Shapefile text: utf-8 (default) or gbk (old ArcGIS)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="map language")
+    p.add_argument("--date", help="date stamped on the maps (ISO), for reproducible outputs")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``geoplan site`` with parsed arguments; returns the exit status."""
+    from geoplan.audit import audit
+    from geoplan.demo import demo_project
+    from geoplan.outputs.suggestions import write_suggestions
+    from geoplan.siting import suggest_sites
+    from geoplan.siting.suggest import check_options
+
+    check_options(args.model, args.p, args.candidates, args.spacing)  # before the audit, which takes a while
+    project = Path(args.project) if args.project else demo_project()
+    result = audit(project, preset=args.preset, created=args.date)
+    rules = [r.strip() for r in args.rules.split(",") if r.strip()] if args.rules else None
+    siting = suggest_sites(project, result, rules=rules, model=args.model, p=args.p, candidates=args.candidates,
+                           spacing_m=args.spacing, mask=args.mask, time_limit_s=args.time_limit,
+                           preset=args.preset)
+    written = write_suggestions(siting, result, args.out, lang=args.lang, encoding=args.encoding)
+    sys.stdout.write(summary(siting.solutions))
+    sys.stdout.write("written:\n")
+    for label, path in written.items():
+        sys.stdout.write(f"  {label:<36} {path}\n")
+    return 0
+
+
+def summary(solutions: pd.DataFrame) -> str:
+    """One line per rule: sites, objective, bound, gap, status, seconds, communities left uncovered."""
+    lines = [f"  {'rule':<36} {'sites':>5} {'objective':>10} {'bound':>10} {'gap':>7}  {'status':<10} "
+             f"{'seconds':>7} {'left':>5}"]
+    for _, r in solutions.iterrows():
+        gap = f"{100 * r['gap']:.2f}%" if pd.notna(r["gap"]) else "-"
+        bound = f"{r['bound']:g}" if pd.notna(r["bound"]) else "-"
+        lines.append(f"  {r['rule_id']!s:<36} {int(r['n_sites']):>5} {r['objective']:>10g} {bound:>10} {gap:>7}  "
+                     f"{r['status']!s:<10} {r['seconds']:>7.2f} {int(r['n_uncoverable']):>5}")
+    if solutions.empty:
+        lines.append("  no failing reach, provision or presence rule: nothing to site")
+    return "\n".join(lines) + "\n"
