@@ -7,6 +7,7 @@ import math
 import geopandas as gpd
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import shapely
 
 from geoplan._errors import InputError
@@ -14,6 +15,7 @@ from geoplan.access import site_reach
 from geoplan.network import Network
 from geoplan.presets import load_preset
 from geoplan.siting.candidates import given_candidates, outside_mask, thin_to_grid
+from geoplan.siting.recentre import recentre, total_walk
 from geoplan.siting.sizing import Standard, required_size, standard_for
 
 ELDERLY = Standard("provision_elderly_floor_area", ("elderly_care",), "floor_area_m2", 20.0, 100.0, "households",
@@ -100,3 +102,31 @@ def test_site_reach_on_the_network_and_in_a_straight_line() -> None:
     assert flat.pairs[["site", "community"]].values.tolist() == [[0, 0], [0, 1], [1, 2]]
     np.testing.assert_allclose(flat.pairs["dist_m"], [13.0, 13.0, 1.3 * np.hypot(300.0, 10.0)])
     assert flat.basis.startswith("euclidean")
+
+
+def _walks(sites_x: list[float], com_x: np.ndarray, reach: float) -> sp.csr_array:
+    d = np.abs(np.asarray(sites_x)[:, None] - com_x[None, :])
+    rows, cols = np.nonzero(d <= reach)
+    return sp.csr_array((d[rows, cols], (rows, cols)), shape=d.shape)
+
+
+def test_recentre_moves_a_site_to_the_middle_of_its_catchment() -> None:
+    com = np.arange(0.0, 1001.0, 100.0)
+    walks = _walks([450.0, 500.0, 550.0], com, 600.0)
+    allowed = np.ones(3, dtype=bool)
+    # 450 and 550 cover everything too, but 500 walks 3000 m in all against 3050 m
+    assert recentre(walks, np.array([0]), np.zeros(0, dtype=np.int64), allowed).tolist() == [1]
+    assert total_walk(walks, np.array([1])) == (3000.0, 11)
+    assert recentre(walks, np.array([0]), np.zeros(0, dtype=np.int64), np.array([True, False, False])).tolist() == [0]
+
+
+def test_recentre_keeps_what_only_the_site_covers() -> None:
+    com = np.arange(0.0, 1001.0, 100.0)
+    # columns: existing facility at 0 (fixed), candidates at 700 and 1000; reach 400
+    walks = _walks([0.0, 700.0, 1000.0], com, 400.0)
+    allowed = np.array([False, True, True])
+    moved = recentre(walks, np.array([2]), np.array([0]), allowed)
+    assert moved.tolist() == [1]  # 700 still reaches 600..1000, with 700 m of walking instead of 1000 m
+    assert total_walk(walks, np.array([0, 1]))[1] == 11  # and brings 500 within reach as well
+    # a candidate that would leave 1000 uncovered is never taken
+    assert recentre(_walks([0.0, 500.0, 1000.0], com, 400.0), np.array([2]), np.array([0]), allowed).tolist() == [2]

@@ -52,6 +52,8 @@ class SiteContext:
     demand : {"failing", "all"}
     time_limit_s : float or None
         Seconds per rule for the solver.
+    recentre : bool
+        Move LSCP / MCLP sites towards the middle of what they serve (:mod:`geoplan.siting.recentre`).
     """
 
     result: AuditResult
@@ -70,6 +72,7 @@ class SiteContext:
     max_site: float | None
     demand: Literal["failing", "all"]
     time_limit_s: float | None
+    recentre: bool = True
 
     def type_label(self, term: str, lang: str = "zh") -> str:
         """A plan type's label (``childcare`` → 托育机构)."""

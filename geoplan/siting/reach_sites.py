@@ -30,6 +30,7 @@ from geoplan.siting.capacitated import sized_lscp
 from geoplan.siting.context import TOLERANCE_M, SiteContext
 from geoplan.siting.coverage_models import lscp, mclp
 from geoplan.siting.demand import ReachDemand, reach_demand
+from geoplan.siting.recentre import recentre_solution
 from geoplan.siting.result import SitingSolution
 from geoplan.siting.sizing import NO_STANDARD, Standard, required_size, standard_for
 from geoplan.siting.suggestions import RulePlan, join_ids, nan_sum
@@ -64,8 +65,18 @@ def plan_reach(ctx: SiteContext, rule: Rule) -> RulePlan:
     costs = sp.csr_array((dem["dist_m"].to_numpy(), (row_of[dem["community"].to_numpy()], dem["site"].to_numpy())),
                          shape=(d.demand.size, len(xy)))
     sol = _solve(ctx, d, costs, limit, fixed_cols, standard, fac)
+    moved = ""
+    if ctx.recentre and sol.sizes is None:
+        served = pairs[np.isin(pairs["community"].to_numpy(), d.evaluable)]
+        walks = sp.csr_array((served["dist_m"].to_numpy(), (served["site"].to_numpy(), served["community"].to_numpy())),
+                             shape=(len(xy), len(com)))
+        allowed = np.zeros(len(xy), dtype=bool)
+        allowed[:n_cand] = reach.site_attached[:n_cand]
+        weights = np.nan_to_num(d.weight[d.demand], nan=0.0) if sol.model == "mclp" else None
+        sol, moved = recentre_solution(sol, costs, limit, walks, allowed, weights)
     serve = _serving(ctx, d, pairs, sol, n_cand, fixed_cols)
     plan = RulePlan(solution={**solution, **_solution_row(sol, d)})
+    plan.solution["message"] = "; ".join(m for m in (sol.message, moved) if m)
     term = _site_type(rule, standard)
     label = (ctx.type_label(term), re.sub(r"\s*\(.*?\)", "", ctx.type_label(term, "en")))
     for k, j in enumerate(sol.selected):

@@ -62,6 +62,7 @@ def suggest_sites(
     demand: DemandMode = "failing",
     max_site: float | None = None,
     time_limit_s: float | None = 60.0,
+    recentre: bool = True,
     preset: str | os.PathLike[str] | Preset | None = None,
 ) -> SitingResult:
     """Suggest new facility sites that close the gaps of an audit.
@@ -95,6 +96,9 @@ def suggest_sites(
         Sized model: largest size of one new site.
     time_limit_s : float, optional
         Solver time per rule; the best solution found is returned with its proven gap.
+    recentre : bool
+        LSCP / MCLP: then move each site, where another candidate keeps every coverage, towards the middle
+        of what it serves (shortest total walk; same number of sites, no coverage lost).
     preset : name, path or Preset, optional
         The preset of the audit (default: the result's, else the project's).
 
@@ -122,7 +126,7 @@ def suggest_sites(
         max_snap_m=result.network.max_snap_m if result.network else settings.max_snap_m,
         detour_factor=settings.euclidean_detour_factor, given=given.reset_index(drop=True), mask=mask_geom,
         mask_buffer_m=mask_buffer_m, candidates=candidates, spacing_m=spacing_m, model=model, p=p,
-        max_site=max_site, demand=demand, time_limit_s=time_limit_s,
+        max_site=max_site, demand=demand, time_limit_s=time_limit_s, recentre=recentre,
     )
     plans = []
     for rule in chosen:
