@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from geoplan import admin, settings
-from geoplan._errors import PresetError, ProjectError
+from geoplan import _tables, _units, admin, settings
+from geoplan._errors import PresetError
 from geoplan._netcheck import check_against_network
 from geoplan.access import Access
 from geoplan.crs import auto_metric_crs, normalise_crs_name
@@ -23,9 +23,9 @@ from geoplan.layers import canonical_communities, canonical_facilities, layer_no
 from geoplan.network import Network, load_network
 from geoplan.presets import Preset, load_preset
 from geoplan.project import LayerSpec, Project, load_project
-from geoplan.result import SEP, AuditResult, NetworkSummary
+from geoplan.result import AuditResult
 from geoplan.rules import KINDS
-from geoplan.rules.base import INDICATOR_COLUMNS, RESULT_COLUMNS, Rule, RuleContext, RuleResult
+from geoplan.rules.base import Rule, RuleContext
 
 log = logging.getLogger(__name__)
 
@@ -77,113 +77,102 @@ def audit(
         ("preset", pre.new_build_from_year),
     )
 
-    known = set(pre.types)
-    com_spec = proj.communities or LayerSpec(path=Path("(no communities layer)"), crs="WGS84", x="x", y="y")
-    com_raw = read_table(proj.communities) if proj.communities else pd.DataFrame({"x": [], "y": []})
-    communities, polygons = canonical_communities(com_raw, com_spec)
-    facilities = canonical_facilities(read_table(proj.facilities), proj.facilities, proj.facility_types, known)
-    assumptions += layer_notes(communities) + layer_notes(facilities)
-    declared = {"communities": source_crs(communities), "facilities": source_crs(facilities)}
-    crs = _metric_crs(proj, communities, facilities)
-    communities, facilities = communities.to_crs(crs), facilities.to_crs(crs)
-    units = _admin_units(proj, crs, admin_codes)
-    if units is not None and admin_codes:
-        keep = _inside(communities, units, "communities", assumptions)
-        communities = communities[keep].reset_index(drop=True)
-        polygons = polygons[keep].reset_index(drop=True) if polygons is not None else None
-        facilities = facilities[_inside(facilities, units, "facilities", assumptions)].reset_index(drop=True)
-    census = admin.read_census(proj.census.path) if proj.census else None
-    _fill_population(communities, proj, assumptions)
-
+    layers = _read_layers(proj, pre, admin_codes, assumptions)
     snap = float(max_snap_m or (proj.network.max_snap_m if proj.network else None) or settings.max_snap_m)
-    # Cached on disk by the file's hash (geoplan.network.cache): a city's PBF is parsed once, not per audit.
-    network = load_network(proj.network.path, crs=crs, cache=True) if (proj.network and use_network) else None
-    if network is None:
-        assumptions.append(
-            f"no walking network: distances are straight lines × {settings.euclidean_detour_factor:g} (labelled)"
-        )
-    reach_m = [float(r.params["minutes"]) * speed for r in rules if r.kind == "reach"]
-    limit = settings.search_factor * max(reach_m) if reach_m else np.inf
-    access = Access(communities, facilities, network, max_snap_m=snap, limit_m=limit)
-    warnings, network_notes = check_against_network(access, declared)
-    assumptions += warnings
-    communities["flags"] = [f"{a}; {b}" if a and b else a or b for a, b in zip(communities["flags"], network_notes,
-                                                                               strict=True)]
+    network = _load_network(proj, layers.crs, use_network, assumptions)
+    access = _access(layers, network, rules, speed, snap, assumptions)
     ctx = RuleContext(
-        communities=communities, facilities=facilities, access=access, walk_speed_m_per_min=speed,
-        speed_basis=speed_basis, admin_units=units, census=census,
+        communities=layers.communities, facilities=layers.facilities, access=access, walk_speed_m_per_min=speed,
+        speed_basis=speed_basis, admin_units=layers.units, census=layers.census,
         options={"new_build_from_year": year_from, "new_build_basis": year_basis,
-                 "community_polygons": polygons.to_crs(crs) if polygons is not None else None,
+                 "community_polygons": layers.polygons,
                  **{k: proj.audit[k] for k in _AUDIT_OPTIONS if k in proj.audit}},
     )
     results = {}
     for rule in rules:
         log.info("evaluating %s (%s)", rule.id, rule.kind)
         results[rule.id] = KINDS[rule.kind].evaluate(rule, ctx)
+    com, fac = layers.communities, layers.facilities
     return AuditResult(
         title=proj.title, preset_id=pre.id, preset_title=pre.title,
-        communities=_wide(communities, results, "community"),
-        facilities=_facilities_out(facilities, access, results),
-        admin_units=_admin_out(units, results),
-        findings=_findings(communities, facilities, results),
-        indicators=_indicators(results),
+        communities=_tables.wide(com, results, "community"),
+        facilities=_tables.facilities_out(fac, access, results),
+        admin_units=_tables.admin_out(layers.units, results),
+        findings=_tables.findings(com, fac, results),
+        indicators=_tables.indicators(results),
         rule_results=results,
-        rules=_rules_table(rules),
-        network=_network_summary(proj, network, access, snap),
-        crs=crs, assumptions=assumptions, created=created or dt.date.today().isoformat(),
+        rules=_tables.rules_table(rules),
+        network=_tables.network_summary(proj, network, access, snap),
+        crs=layers.crs, assumptions=assumptions, created=created or dt.date.today().isoformat(),
         extra={"facility_types": {k: dict(v) for k, v in pre.types.items()}},
     )
+
+
+@dataclass(frozen=True)
+class _Layers:
+    """The input layers in the metric CRS, canonical columns, as the rules see them."""
+
+    communities: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    polygons: gpd.GeoSeries | None
+    units: gpd.GeoDataFrame | None
+    census: pd.DataFrame | None
+    crs: pyproj.CRS
+    declared: dict[str, Any]
+
+
+def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, assumptions: list[str]) -> _Layers:
+    """Read, parse and project the layers (stage: layers → CRS)."""
+    com_spec = proj.communities or LayerSpec(path=Path("(no communities layer)"), crs="WGS84", x="x", y="y")
+    com_raw = read_table(proj.communities) if proj.communities else pd.DataFrame({"x": [], "y": []})
+    communities, polygons = canonical_communities(com_raw, com_spec)
+    facilities = canonical_facilities(read_table(proj.facilities), proj.facilities, proj.facility_types,
+                                      set(pre.types))
+    assumptions += layer_notes(communities) + layer_notes(facilities)
+    declared = {"communities": source_crs(communities), "facilities": source_crs(facilities)}
+    crs = _metric_crs(proj, communities, facilities)
+    communities, facilities = communities.to_crs(crs), facilities.to_crs(crs)
+    units = _units.admin_units(proj, crs, admin_codes)
+    if units is not None and admin_codes:
+        keep = _units.inside(communities, units, "communities", assumptions)
+        communities = communities[keep].reset_index(drop=True)
+        polygons = polygons[keep].reset_index(drop=True) if polygons is not None else None
+        facilities = facilities[_units.inside(facilities, units, "facilities", assumptions)].reset_index(drop=True)
+    census = admin.read_census(proj.census.path) if proj.census else None
+    _fill_population(communities, proj, assumptions)
+    return _Layers(communities, facilities, polygons.to_crs(crs) if polygons is not None else None, units, census,
+                   crs, declared)
+
+
+def _load_network(proj: Project, crs: pyproj.CRS, use_network: bool, assumptions: list[str]) -> Network | None:
+    """The walking network in ``crs`` (stage: network), or None with the fallback stated."""
+    if proj.network and use_network:
+        # Cached on disk by the file's hash (geoplan.network.cache): a city's PBF is parsed once, not per audit.
+        return load_network(proj.network.path, crs=crs, cache=True)
+    assumptions.append(
+        f"no walking network: distances are straight lines × {settings.euclidean_detour_factor:g} (labelled)"
+    )
+    return None
+
+
+def _access(layers: _Layers, network: Network | None, rules: list[Rule], speed: float, snap: float,
+            assumptions: list[str]) -> Access:
+    """Attach both layers to the network once and check them against it (coordinate-system mix-ups)."""
+    reach_m = [float(r.params["minutes"]) * speed for r in rules if r.kind == "reach"]
+    limit = settings.search_factor * max(reach_m) if reach_m else np.inf
+    access = Access(layers.communities, layers.facilities, network, max_snap_m=snap, limit_m=limit)
+    warnings, network_notes = check_against_network(access, layers.declared)
+    assumptions += warnings
+    com = layers.communities
+    com["flags"] = [f"{a}; {b}" if a and b else a or b for a, b in zip(com["flags"], network_notes, strict=True)]
+    return access
 
 
 #: ``[audit]`` keys passed to the rules as options (see :mod:`geoplan.rules.ratio`).
 _AUDIT_OPTIONS = ("city_code", "city_name", "ratio_denominator")
 
 
-def _admin_units(proj: Project, crs: pyproj.CRS, codes: Sequence[str] | None) -> gpd.GeoDataFrame | None:
-    """The project's admin units in ``crs`` (cn-admin district file, or a layer with mapped fields)."""
-    spec = proj.admin_units
-    if spec is None:
-        if codes:
-            msg = f"{proj.source}: admin codes {list(codes)} given but the project has no [admin_units] layer"
-            raise ProjectError(msg)
-        return None
-    if not spec.fields:
-        units = admin.read_districts(spec.path)
-    else:
-        raw = gpd.read_file(spec.path, **({"layer": spec.layer} if spec.layer else {}))
-        units = raw.rename(columns={src: canon for canon, src in spec.fields.items()})
-        if "level" not in units.columns:
-            units["level"] = "county"
-        units["unit_code"] = units["unit_code"].astype(str)
-    if codes:
-        keep = units["unit_code"].astype(str).str.startswith(tuple(str(c) for c in codes))
-        if not keep.any():
-            msg = f"{spec.path}: no admin unit has a code starting with {', '.join(map(str, codes))}"
-            raise ProjectError(msg)
-        units = units[keep.to_numpy()]
-    return units.reset_index(drop=True).to_crs(crs)
 
-
-def _inside(layer: gpd.GeoDataFrame, units: gpd.GeoDataFrame, name: str, assumptions: list[str]) -> np.ndarray:
-    """Mask of the features of ``layer`` inside the units' polygons (all when the units have no polygons)."""
-    shapes = units.geometry.dropna()
-    if shapes.empty or layer.empty:
-        return np.ones(len(layer), dtype=bool)
-    inside = layer.geometry.intersects(shapes.union_all()).to_numpy()
-    if not inside.all():
-        assumptions.append(f"{int((~inside).sum())} {name} outside the selected admin units left out")
-    return inside
-
-
-def _admin_out(units: gpd.GeoDataFrame | None, results: dict[str, RuleResult]) -> gpd.GeoDataFrame | None:
-    """The admin units with the wide columns of admin-level rules (joined on ``unit_code``)."""
-    if units is None:
-        return None
-    out = units.set_index(units["unit_code"].astype(str).to_numpy())
-    for rule_id, res in results.items():
-        if res.level == "admin" or (res.level == "area" and res.table.index.isin(out.index).any()):
-            out = out.join(res.table.add_prefix(f"{rule_id}{SEP}"))
-    return gpd.GeoDataFrame(out.reset_index(drop=True), geometry=units.geometry.name, crs=units.crs)
 
 
 def _first(*candidates: tuple[str, Any]) -> tuple[Any, str]:
@@ -240,71 +229,6 @@ def _fill_population(communities: gpd.GeoDataFrame, proj: Project, assumptions: 
                        "communities without a population")
 
 
-def _wide(layer: gpd.GeoDataFrame, results: dict[str, RuleResult], level: str) -> gpd.GeoDataFrame:
-    parts = [layer]
-    for rule_id, res in results.items():
-        if res.level == level:
-            parts.append(res.table.add_prefix(f"{rule_id}{SEP}"))
-    out = pd.concat(parts, axis=1)
-    return gpd.GeoDataFrame(out, geometry=layer.geometry.name, crs=layer.crs)
 
 
-def _facilities_out(facilities: gpd.GeoDataFrame, access: Access, results: dict[str, RuleResult]) -> gpd.GeoDataFrame:
-    out = _wide(facilities, results, "facility")
-    att = access.facility_attachment
-    out["attached"] = att.attached if att is not None else False
-    out["snap_m"] = np.round(att.offset_m, 1) if att is not None else np.nan
-    if att is not None:
-        off = ~att.attached & out.geometry.notna().to_numpy()
-        note = f"not on the network: farther than {access.max_snap_m:g} m from a walkable street"
-        out.loc[off, "flags"] = [f"{f}; {note}" if f else note for f in out.loc[off, "flags"]]
-    return out
 
-
-def _findings(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
-              results: dict[str, RuleResult]) -> pd.DataFrame:
-    frames = []
-    for rule_id, res in results.items():
-        table = res.table[list(RESULT_COLUMNS)].copy()
-        layer = {"community": communities, "facility": facilities}.get(res.level)
-        if layer is not None:
-            id_col = "community_id" if res.level == "community" else "facility_id"
-            table.insert(0, "feature_name", layer["name"].to_numpy())
-            table.insert(0, "feature_id", layer[id_col].to_numpy())
-        else:
-            table.insert(0, "feature_name", res.table.index.astype(str))
-            table.insert(0, "feature_id", res.table.index.astype(str))
-        table.insert(0, "feature_index", np.arange(len(table)))
-        table.insert(0, "rule_id", rule_id)
-        table.insert(0, "level", res.level)
-        frames.append(table.reset_index(drop=True))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def _indicators(results: dict[str, RuleResult]) -> pd.DataFrame:
-    frames = [r.indicators for r in results.values() if len(r.indicators)]
-    if not frames:
-        return pd.DataFrame(columns=list(INDICATOR_COLUMNS))
-    return pd.concat(frames, ignore_index=True)
-
-
-def _rules_table(rules: list[Rule]) -> pd.DataFrame:
-    rows = [{"id": r.id, "kind": r.kind, "title_zh": r.title_zh, "title_en": r.title_en,
-             "cite_file": r.cite.file, "cite_clause": r.cite.clause, "cite_quote": r.cite.quote,
-             "params": "; ".join(f"{k}={v}" for k, v in sorted(r.params.items()))} for r in rules]
-    return pd.DataFrame(rows)
-
-
-def _network_summary(proj: Project, network: Network | None, access: Access, snap: float) -> NetworkSummary:
-    ca, fa = access.community_attachment, access.facility_attachment
-    return NetworkSummary(
-        source=str(proj.network.path.name) if (proj.network and network is not None) else "none",
-        basis=access.basis,
-        n_nodes=network.n_nodes if network is not None else 0,
-        n_edges=network.n_edges if network is not None else 0,
-        max_snap_m=snap,
-        communities_attached=int(ca.attached.sum()) if ca is not None else 0,
-        communities_total=len(access.communities),
-        facilities_attached=int(fa.attached.sum()) if fa is not None else 0,
-        facilities_total=len(access.facilities),
-    )
