@@ -130,3 +130,32 @@ def test_recentre_keeps_what_only_the_site_covers() -> None:
     assert total_walk(walks, np.array([0, 1]))[1] == 11  # and brings 500 within reach as well
     # a candidate that would leave 1000 uncovered is never taken
     assert recentre(_walks([0.0, 500.0, 1000.0], com, 400.0), np.array([2]), np.array([0]), allowed).tolist() == [2]
+
+
+def _walk_on(d: np.ndarray, cols: np.ndarray, covered: list[int]) -> float:
+    """Total walk of the communities ``covered`` to their nearest of ``cols``."""
+    return float(d[np.ix_(cols, covered)].min(axis=0).sum())
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_recentre_ends_where_no_single_swap_helps(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    reach = 600.0
+    d = np.hypot(*(rng.uniform(0, 2000, (25, 1, 2)) - rng.uniform(0, 2000, (1, 40, 2))).transpose(2, 0, 1))
+    rows, cols = np.nonzero(d <= reach)
+    walks = sp.csr_array((d[rows, cols], (rows, cols)), shape=d.shape)
+    fixed, allowed, chosen = np.array([0]), np.arange(25) > 0, np.array([1, 2, 3, 4, 5])
+    before = (d[np.concatenate([chosen, fixed])] <= reach).any(axis=0)
+    after = recentre(walks, chosen, fixed, allowed, max_passes=100)
+    open_cols = np.concatenate([after, fixed])
+    now = (d[open_cols] <= reach).any(axis=0)
+    assert len(after) == 5 and not (before & ~now).any()  # no community loses its cover
+    covered = np.flatnonzero(now).tolist()
+    walk = _walk_on(d, open_cols, covered)
+    assert walk <= _walk_on(d, np.concatenate([chosen, fixed]), np.flatnonzero(before).tolist()) + sum(
+        d[open_cols][:, c].min() for c in np.flatnonzero(now & ~before))
+    for k in range(5):  # brute force: no swap that keeps every cover shortens the walk
+        for j in np.flatnonzero(allowed & ~np.isin(np.arange(25), after)):
+            trial = np.concatenate([np.delete(after, k), [j], fixed])
+            if (d[np.ix_(trial, covered)] <= reach).any(axis=0).all():
+                assert _walk_on(d, trial, covered) >= walk - 1e-6

@@ -52,6 +52,36 @@ def _nearest(dist: sp.csr_array, cols: NDArray[np.int64]) -> NDArray[np.float64]
     return best
 
 
+def _two_nearest(dist: sp.csr_array, cols: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.int64],
+                                                                        NDArray[np.float64]]:
+    """Per community: distance to the nearest of ``cols``, which column that is, and the second nearest."""
+    n = dist.shape[1]
+    first, second = np.full(n, np.inf), np.full(n, np.inf)
+    first_col = np.full(n, -1, dtype=np.int64)
+    starts, stops = dist.indptr[cols], dist.indptr[np.asarray(cols) + 1]
+    if not len(cols) or not (stops > starts).any():
+        return first, first_col, second
+    pos = np.concatenate([np.arange(a, b) for a, b in zip(starts, stops, strict=True)])
+    owner = np.repeat(np.asarray(cols), stops - starts)
+    com, d = dist.indices[pos], dist.data[pos]
+    order = np.lexsort((owner, d, com))
+    com, d, owner = com[order], d[order], owner[order]
+    head = np.ones(com.size, dtype=bool)
+    head[1:] = com[1:] != com[:-1]
+    first[com[head]], first_col[com[head]] = d[head], owner[head]
+    runner = np.flatnonzero(head) + 1
+    runner = runner[runner < com.size]
+    runner = runner[~head[runner]]
+    second[com[runner]] = d[runner]
+    return first, first_col, second
+
+
+def _row_sums(values: NDArray[np.float64], indptr: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Sums of ``values`` over the rows of a CSR structure (0 for empty rows)."""
+    cum = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+    return np.asarray(cum[indptr[1:]] - cum[indptr[:-1]])
+
+
 def recentre(dist: sp.csr_array, chosen: NDArray[np.int64], fixed: NDArray[np.int64],
              allowed: NDArray[np.bool_], *, time_budget_s: float = 10.0, max_passes: int = 10) -> NDArray[np.int64]:
     """Swap chosen sites for unused candidates that keep every coverage and shorten the total walk.
@@ -78,18 +108,23 @@ def recentre(dist: sp.csr_array, chosen: NDArray[np.int64], fixed: NDArray[np.in
     """
     t0 = time.perf_counter()
     dist = sp.csr_array(dist)
+    dist.sort_indices()
+    by_com = sp.csc_array(dist)
     sites = [int(j) for j in chosen]
+    fixed = np.asarray(fixed, dtype=np.int64)
     before = total_walk(dist, np.asarray([*sites, *fixed], dtype=np.int64))
+    near = _two_nearest(dist, np.asarray([*sites, *fixed], dtype=np.int64))
     for _ in range(max_passes):
         moved = False
         for k in range(len(sites)):
             if time.perf_counter() - t0 > time_budget_s:
                 log.info("recentre: time budget of %.0f s used up", time_budget_s)
                 return _done(sites, before, dist, fixed)
-            better = _best_swap(dist, sites, k, fixed, allowed)
+            better = _best_swap(dist, by_com, sites, k, near, allowed)
             if better is not None:
                 sites[k] = better
                 moved = True
+                near = _two_nearest(dist, np.asarray([*sites, *fixed], dtype=np.int64))
         if not moved:
             break
     return _done(sites, before, dist, fixed)
@@ -103,34 +138,41 @@ def _done(sites: list[int], before: tuple[float, int], dist: sp.csr_array,
     return np.sort(np.asarray(sites, dtype=np.int64))
 
 
-def _best_swap(dist: sp.csr_array, sites: list[int], k: int, fixed: NDArray[np.int64],
+def _best_swap(dist: sp.csr_array, by_com: sp.csc_array, sites: list[int], k: int,
+               near: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]],
                allowed: NDArray[np.bool_]) -> int | None:
     """The unused column that best replaces ``sites[k]`` (None when none shortens the walk)."""
     j = sites[k]
-    others = np.asarray([*sites[:k], *sites[k + 1:], *fixed], dtype=np.int64)
-    other = _nearest(dist, others)
-    mine = _nearest(dist, np.asarray([j], dtype=np.int64))
-    needed = np.isfinite(mine) & ~np.isfinite(other)  # only j reaches these: the replacement must too
+    first, first_col, second = near
+    other = np.where(first_col == j, second, first)  # nearest open column other than j
+    mine = dist.indices[dist.indptr[j]:dist.indptr[j + 1]]
+    needed_idx = mine[~np.isfinite(other[mine])]  # only j reaches these: the replacement must too
+    if needed_idx.size:  # a replacement reaches the first of them: look only at those columns
+        c0 = needed_idx[0]
+        rows = by_com.indices[by_com.indptr[c0]:by_com.indptr[c0 + 1]].astype(np.int64)
+    else:
+        rows = np.arange(dist.shape[0], dtype=np.int64)
+    taken = np.zeros(dist.shape[0], dtype=bool)
+    taken[np.asarray(sites, dtype=np.int64)] = True
+    rows = rows[allowed[rows] & ~taken[rows]]
+    if rows.size == 0:
+        return None
+    sub = dist[np.concatenate([[j], rows])]
+    needed = np.zeros(dist.shape[1], dtype=bool)
+    needed[needed_idx] = True
+    col, d = sub.indices, sub.data
     finite = np.isfinite(other)
     # Walk saved (negative = longer) by a column: its gain where others already serve, minus the walk of the
-    # communities only it would then serve. Scored per stored entry, summed per row.
-    col = dist.indices
-    gain = np.where(finite[col], np.maximum(other[col] - dist.data, 0.0), 0.0)
-    cost = np.where(needed[col], dist.data, 0.0)
-    score = dist.copy()
-    score.data = gain - cost
-    reach_needed = dist.copy()
-    reach_needed.data = needed[col].astype(np.float64)
-    n_needed = int(needed.sum())
-    total = np.asarray(score.sum(axis=1)).ravel()
-    feasible = (np.asarray(reach_needed.sum(axis=1)).ravel() >= n_needed) & allowed
-    feasible[np.asarray(sites, dtype=np.int64)] = False
+    # communities only it would then serve; the row of j itself (first) scores the present.
+    total = _row_sums(np.where(finite[col], np.maximum(other[col] - d, 0.0), 0.0) - np.where(needed[col], d, 0.0),
+                      sub.indptr)
+    reach = _row_sums(needed[col].astype(np.float64), sub.indptr)
+    feasible = reach[1:] >= needed_idx.size
     if not feasible.any():
         return None
-    current = float(total[j])  # j scored like any column: what it saves now
     cand = np.flatnonzero(feasible)
-    best = int(cand[np.argmax(total[cand])])
-    return best if total[best] > current + 1e-6 else None
+    best = int(cand[np.argmax(total[1:][cand])])
+    return int(rows[best]) if total[1 + best] > total[0] + 1e-6 else None
 
 
 def recentre_solution(sol: SitingSolution, costs: sp.csr_array, limit: float, walks: sp.csr_array,
