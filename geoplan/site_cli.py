@@ -1,7 +1,8 @@
 """``geoplan site``: siting suggestions from the command line (wired into :mod:`geoplan.cli`).
 
     geoplan site [PROJECT] [--rules reach_childcare_15,...] [--model lscp|mclp|sized] [--p N]
-                 [--candidates given|generated|both] [--spacing 300] [--mask FILE] [--time-limit 60] [--out maps]
+                 [--candidates given|generated|both] [--spacing 300] [--candidate-layer FILE] [--mask FILE]
+                 [--mask-buffer 0] [--demand failing|all] [--time-limit 60] [--out maps]
 
 Audits the project (the embedded demo by default), suggests sites for the failing rules
 (:func:`geoplan.siting.suggest_sites`) and writes them (:func:`geoplan.outputs.suggestions.write_suggestions`).
@@ -13,7 +14,10 @@ import argparse
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
+
+from geoplan._errors import InputError
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,7 +34,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--candidates", choices=("given", "generated", "both"), default="both",
                    help="candidate sites: facilities of type 'candidate', street nodes in the gaps, or both")
     p.add_argument("--spacing", type=float, default=300.0, help="spacing of generated candidates, m (default 300)")
+    p.add_argument("--candidate-layer", type=Path, help="more candidate sites: a point layer (GPKG, SHP, GeoJSON)")
     p.add_argument("--mask", type=Path, help="layer of areas where no site may go (GPKG, SHP, GeoJSON)")
+    p.add_argument("--mask-buffer", type=float, default=0.0, help="keep sites this far from masked areas, m")
+    p.add_argument("--demand", choices=("failing", "all"), default="failing",
+                   help="reach rules: model the failing communities (default) or all, existing facilities fixed")
     p.add_argument("--time-limit", type=float, default=60.0, help="solver seconds per rule (default 60)")
     p.add_argument("--preset", help="preset name or TOML path (overrides the project's)")
     p.add_argument("--out", type=Path, default=Path("maps"), help="output folder (default: ./maps)")
@@ -51,8 +59,10 @@ def run(args: argparse.Namespace) -> int:
     project = Path(args.project) if args.project else demo_project()
     result = audit(project, preset=args.preset, created=args.date)
     rules = [r.strip() for r in args.rules.split(",") if r.strip()] if args.rules else None
+    layer = _read_layer(args.candidate_layer) if args.candidate_layer else None
     siting = suggest_sites(project, result, rules=rules, model=args.model, p=args.p, candidates=args.candidates,
-                           spacing_m=args.spacing, mask=args.mask, time_limit_s=args.time_limit,
+                           spacing_m=args.spacing, mask=args.mask, mask_buffer_m=args.mask_buffer,
+                           candidate_layer=layer, demand=args.demand, time_limit_s=args.time_limit,
                            preset=args.preset)
     written = write_suggestions(siting, result, args.out, lang=args.lang, encoding=args.encoding)
     sys.stdout.write(summary(siting.solutions))
@@ -60,6 +70,15 @@ def run(args: argparse.Namespace) -> int:
     for label, path in written.items():
         sys.stdout.write(f"  {label:<36} {path}\n")
     return 0
+
+
+def _read_layer(path: Path) -> gpd.GeoDataFrame:
+    """A candidate point layer, or an :class:`InputError` naming the file."""
+    try:
+        return gpd.read_file(path)
+    except Exception as exc:  # GDAL raises many kinds for a missing or damaged file
+        msg = f"cannot read the candidate layer {path}: {exc}"
+        raise InputError(msg) from exc
 
 
 def summary(solutions: pd.DataFrame) -> str:
@@ -71,6 +90,9 @@ def summary(solutions: pd.DataFrame) -> str:
         bound = f"{r['bound']:g}" if pd.notna(r["bound"]) else "-"
         lines.append(f"  {r['rule_id']!s:<36} {int(r['n_sites']):>5} {r['objective']:>10g} {bound:>10} {gap:>7}  "
                      f"{r['status']!s:<10} {r['seconds']:>7.2f} {int(r['n_uncoverable']):>5}")
+        if pd.notna(r.get("size_objective")):
+            lines.append(f"  {'':<36} total size {r['size_objective']:g} (bound {r['size_bound']:g}, "
+                         f"{r['size_status']})")
     if solutions.empty:
         lines.append("  no failing reach, provision or presence rule: nothing to site")
     return "\n".join(lines) + "\n"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
+import shapely
+import suggest_fixtures as fx
 
 from geoplan.cli import main
 
@@ -41,3 +44,21 @@ def test_site_mclp_without_p_is_an_error(tmp_path: Path, capsys: pytest.CaptureF
     assert code == 2
     assert "needs p" in capsys.readouterr().err
     assert not (tmp_path / "suggestions.gpkg").exists()
+
+
+def test_site_with_a_candidate_layer_and_a_mask(tmp_path: Path) -> None:
+    project = fx.write_project(tmp_path / "street")
+    layer = gpd.GeoDataFrame({"candidate_id": ["V1"], "name": ["空置校舍"]},
+                             geometry=[shapely.Point(fx.X0 + 2450, fx.Y0)], crs=fx.CRS)
+    layer.to_file(tmp_path / "vacant.gpkg")
+    mask = gpd.GeoDataFrame(geometry=[shapely.box(fx.X0 + 1690, fx.Y0 - 5, fx.X0 + 1710, fx.Y0 + 5)], crs=fx.CRS)
+    mask.to_file(tmp_path / "mask.gpkg")
+    out = tmp_path / "out"
+    code = main(["site", str(project), "--rules", "reach_childcare_15", "--candidates", "given",
+                 "--candidate-layer", str(tmp_path / "vacant.gpkg"), "--mask", str(tmp_path / "mask.gpkg"),
+                 "--mask-buffer", "10", "--out", str(out)])
+    assert code == 0
+    sites = pyogrio.read_dataframe(out / "suggestions.gpkg", layer="suggestions")
+    # C1700 lies under the mask; the vacant school at 2450 is the only candidate left that reaches B
+    assert sites["candidate_id"].tolist() == ["V1"] and sites["name"].tolist() == ["空置校舍"]
+    assert sites["communities_fixed"].tolist() == ["B"]
