@@ -76,6 +76,15 @@ def test_mclp_takes_the_heavier_site(project: Path, result: AuditResult) -> None
     assert "p = 1" in siting.uncoverable["reason"].iloc[0]
 
 
+def test_demand_all_counts_what_existing_facilities_cover(project: Path, result: AuditResult) -> None:
+    siting = suggest_sites(project, result, preset=fx.preset(), candidates="given", model="mclp", p=1,
+                           demand="all", rules=["reach_elderly_15"])
+    row = siting.solutions.iloc[0]
+    # S (200 households) is served by the elderly home on the stub already; C600 adds P, A, D, E (2500)
+    assert (row["n_demand"], row["objective"], row["n_fixed_facilities"]) == (6, 2700, 1)
+    assert siting.suggestions["communities_fixed"].tolist() == ["P;A;D;E"]
+
+
 def test_sized_model_assigns_for_least_total_size(project: Path, result: AuditResult) -> None:
     siting = suggest_sites(project, result, preset=fx.preset(), candidates="given", model="sized",
                            rules=["reach_elderly_15"])
