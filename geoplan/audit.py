@@ -169,7 +169,7 @@ def _access(layers: _Layers, network: Network | None, rules: list[Rule], speed: 
 
 
 #: ``[audit]`` keys passed to the rules as options (see :mod:`geoplan.rules.ratio`).
-_AUDIT_OPTIONS = ("city_code", "city_name", "ratio_denominator")
+_AUDIT_OPTIONS = ("city_code", "city_name", "ratio_denominator", "shared_site_radius_m")
 
 
 
