@@ -143,7 +143,7 @@ def _audit_and_write(area: AreaSpec) -> tuple[float, dict[str, int]]:
     audit_seconds = time.perf_counter() - t0
     export_result(result, out, formats=("gpkg",), stem="audit")
     write_gap_map(result, out / "gap_map.html")
-    tables = area_tables(result, area)
+    tables = area_tables(result, area, project, preset)
     folder = out / TABLES
     folder.mkdir(exist_ok=True)
     for name, table in tables.items():

@@ -1,11 +1,8 @@
-"""Suggested sites that would close an area's reach gaps: a screening answer for the batch workbook.
+"""Suggested sites for an area of a batch: :func:`geoplan.siting.suggest_sites` as a flat table.
 
-For every reach rule with failing communities: the fewest new sites (location set covering,
-:func:`geoplan.siting.lscp`, solved exactly by HiGHS) such that every failing community has one within the
-rule's distance. Candidate sites are the communities themselves (a facility built with a compound, 配建) and
-the project's facilities of type ``candidate`` (community centres, town halls). Distances are straight lines
-× the detour factor (:data:`geoplan.settings.euclidean_detour_factor`), so each row says ``basis`` =
-``euclidean x1.3 (screening)``: confirm a site on the network with ``geoplan audit`` before acting on it.
+The same siting as ``geoplan site``: network distances with the audit's own snapping and thresholds, exact
+set cover (HiGHS) for reach rules, sizes by the preset's provision standard, provision and presence advice.
+The workbook gets one row per suggested site with its WGS84 position instead of a geometry.
 """
 
 from __future__ import annotations
@@ -13,98 +10,34 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Final
 
-import geopandas as gpd
-import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from scipy.spatial import cKDTree
 
-from geoplan import settings
-from geoplan.rules.base import FAIL
-from geoplan.siting import lscp
+from geoplan.siting import suggest_sites
 
 if TYPE_CHECKING:
+    from geoplan.presets import Preset
+    from geoplan.project import Project
     from geoplan.result import AuditResult
 
 log = logging.getLogger(__name__)
 
-SUGGESTION_COLUMNS: Final = ("rule_id", "rank", "site_kind", "site_id", "site_name", "lon", "lat", "covers",
-                             "covers_households", "distance_m", "basis", "note")
-#: Seconds allowed to the exact solver per rule (the greedy cover is kept beyond that, with its gap).
+#: Seconds allowed to the exact solver per rule (the best solution found is kept beyond that, with its gap).
 TIME_LIMIT_S: Final = 30.0
+SUGGESTION_COLUMNS: Final = (
+    "rule_id", "site_id", "kind", "model", "source", "candidate_id", "name", "facility_type", "size_required",
+    "size_unit", "size_basis", "n_fixed", "communities_fixed", "households_fixed", "households_served",
+    "unit_code", "suggestion", "lon", "lat",
+)
 
 
-def _xy(gdf: pd.DataFrame) -> np.ndarray:
-    geom = gdf.geometry
-    ok = (geom.notna() & ~geom.is_empty).to_numpy()
-    xy = np.full((len(gdf), 2), np.nan)
-    if ok.any():
-        xy[ok, 0], xy[ok, 1] = geom[ok].x.to_numpy(), geom[ok].y.to_numpy()
-    return xy
-
-
-def _candidates(result: AuditResult) -> pd.DataFrame:
-    com, fac = result.communities, result.facilities
-    cands = [pd.DataFrame({"site_kind": "community", "site_id": com["community_id"].astype(str).to_numpy(),
-                           "site_name": com["name"].astype(str).to_numpy()})]
-    xy = [_xy(com)]
-    if len(fac) and "facility_type" in fac.columns:
-        mask = (fac["facility_type"] == "candidate").to_numpy()
-        cands.append(pd.DataFrame({"site_kind": "candidate", "site_id": fac.loc[mask, "facility_id"].astype(str),
-                                   "site_name": fac.loc[mask, "name"].astype(str)}))
-        xy.append(_xy(fac)[mask])
-    table = pd.concat(cands, ignore_index=True)
-    both = np.vstack(xy)
-    table["x"], table["y"] = both[:, 0], both[:, 1]
-    return table[np.isfinite(both).all(axis=1)].reset_index(drop=True)
-
-
-def _order(row: dict[str, float]) -> tuple[float, float, float]:
-    return -row["covers_households"], -row["covers"], row["site"]
-
-
-def _rule_sites(result: AuditResult, rule_id: str, cands: pd.DataFrame, detour: float) -> list[dict[str, object]]:
-    table = result.rule_results[rule_id].table
-    failing = np.flatnonzero((table["status"] == FAIL).to_numpy())
-    xy = _xy(result.communities)[failing]
-    keep = np.isfinite(xy).all(axis=1)
-    failing, xy = failing[keep], xy[keep]
-    if not len(failing) or cands.empty:
-        return []
-    reach_m = float(table["threshold"].iloc[failing[0]])
-    tree = cKDTree(cands[["x", "y"]].to_numpy())
-    near = tree.query_ball_point(xy, reach_m / detour)
-    rows = np.repeat(np.arange(len(failing)), [len(n) for n in near])
-    cols = np.concatenate([np.asarray(n, dtype=np.int64) for n in near])
-    cover = sp.csr_array((np.ones(len(cols)), (rows, cols)), shape=(len(failing), len(cands)))
-    solution = lscp(cover, time_limit=TIME_LIMIT_S)
-    households = pd.to_numeric(result.communities["households"], errors="coerce").to_numpy()[failing]
-    out: list[dict[str, float]] = []
-    for j in solution.selected:
-        served = solution.assignment == j
-        dist = np.hypot(*(xy[served] - cands[["x", "y"]].to_numpy()[j]).T) * detour
-        out.append({"site": int(j), "covers": int(served.sum()),
-                    "covers_households": float(np.nansum(households[served])),
-                    "distance_m": round(float(dist.max()), 1) if len(dist) else 0.0})
-    out.sort(key=_order)
-    note = (f"{int(solution.covered.sum())} of {len(failing)} failing communities within {reach_m:g} m of a "
-            f"suggested site; {int(solution.uncoverable.sum())} have no candidate in reach; solver {solution.status}")
-    log.info("%s: %d sites suggested (%s)", rule_id, len(out), note)
-    return [{**r, "rule_id": rule_id, "rank": i + 1, "note": note} for i, r in enumerate(out)]
-
-
-def suggestions(result: AuditResult, *, detour: float = settings.euclidean_detour_factor) -> pd.DataFrame:
-    """Suggested new sites per failing reach rule (:data:`SUGGESTION_COLUMNS`), best first within a rule."""
-    rules = [rid for rid, res in result.rule_results.items() if res.rule.kind == "reach"]
-    cands = _candidates(result) if rules else pd.DataFrame()
-    rows = [row for rid in rules for row in _rule_sites(result, rid, cands, detour)]
-    if not rows:
+def suggestions(project: Project, result: AuditResult, preset: Preset | None = None) -> pd.DataFrame:
+    """Suggested new sites for every failing rule of ``result`` (:data:`SUGGESTION_COLUMNS`)."""
+    siting = suggest_sites(project, result, preset=preset, time_limit_s=TIME_LIMIT_S)
+    sites = siting.suggestions
+    if sites.empty:
         return pd.DataFrame(columns=list(SUGGESTION_COLUMNS))
-    table = pd.DataFrame(rows)
-    sites = cands.iloc[table["site"].to_numpy()].reset_index(drop=True)
-    lonlat = pd.DataFrame({"x": sites["x"], "y": sites["y"]})
-    points = gpd.GeoSeries(gpd.points_from_xy(lonlat["x"], lonlat["y"]), crs=result.crs).to_crs(4326)
-    table["site_kind"], table["site_id"], table["site_name"] = sites["site_kind"], sites["site_id"], sites["site_name"]
-    table["lon"], table["lat"] = points.x.round(6).to_numpy(), points.y.round(6).to_numpy()
-    table["basis"] = f"euclidean x{detour:g} (screening)"
-    return table[list(SUGGESTION_COLUMNS)]
+    wgs = sites.geometry.to_crs(4326)
+    table = pd.DataFrame(sites.drop(columns=sites.geometry.name))
+    table["lon"], table["lat"] = wgs.x.round(6).to_numpy(), wgs.y.round(6).to_numpy()
+    log.info("%d sites suggested for %d rules", len(table), table["rule_id"].nunique())
+    return table[[c for c in SUGGESTION_COLUMNS if c in table.columns]]

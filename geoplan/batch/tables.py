@@ -5,7 +5,7 @@
 * ``units`` — per admin unit (or the whole city) results of presence, ratio, targets and count rules, with
   ``numerator``, ``denominator`` and, for ratios, ``required`` = target × denominator / per (what the plan asks
   for on the census figures, known even when the supply is not);
-* ``suggestions`` — sites that would close the reach gaps (:mod:`geoplan.batch.suggest`).
+* ``suggestions`` — sites that would close the gaps, from :func:`geoplan.siting.suggest_sites`.
 
 Every table starts with ``area_id``, ``area_title``, ``preset_id``.
 """
@@ -22,6 +22,8 @@ from geoplan.rules.base import FAIL, INDICATOR_COLUMNS, RESULT_COLUMNS
 
 if TYPE_CHECKING:
     from geoplan.batch.spec import AreaSpec
+    from geoplan.presets import Preset
+    from geoplan.project import Project
     from geoplan.result import AuditResult
 
 KEY_COLUMNS: Final = ("area_id", "area_title", "preset_id")
@@ -105,11 +107,12 @@ def indicators_table(result: AuditResult, area: AreaSpec) -> pd.DataFrame:
     return _keyed(table, area, result)
 
 
-def area_tables(result: AuditResult, area: AreaSpec) -> dict[str, pd.DataFrame]:
+def area_tables(result: AuditResult, area: AreaSpec, project: Project,
+                preset: Preset | None = None) -> dict[str, pd.DataFrame]:
     """Every table the area contributes, by name (the CSV file stems in the area's ``tables/``)."""
     return {
         "indicators": indicators_table(result, area),
         "failing": failing_table(result, area),
         "units": units_table(result, area),
-        "suggestions": _keyed(suggestions(result), area, result),
+        "suggestions": _keyed(suggestions(project, result, preset), area, result),
     }
