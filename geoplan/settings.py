@@ -20,12 +20,18 @@ euclidean_detour_factor : float
     1.3 is a common urban circuity (network / crow-fly) figure.
 min_edge_length_m : float
     Zero-length edges (duplicate nodes in the source) are given this length, so the sparse graph keeps them.
+cache_dir : Path
+    Where built networks are kept (``networks/<hash>.npz``), keyed by the input file's bytes, so a city's
+    PBF is parsed once. The environment variable ``GEOPLAN_CACHE_DIR`` overrides it.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 walk_speed_m_per_min: float = 75.0
 max_snap_m: float = 300.0
 search_factor: float = 3.0
 euclidean_detour_factor: float = 1.3
 min_edge_length_m: float = 1e-3
+cache_dir: Path = Path.home() / ".cache" / "geoplan"

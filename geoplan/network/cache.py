@@ -20,6 +20,7 @@ from typing import Final
 import numpy as np
 import pyproj
 
+from geoplan import settings
 from geoplan.network.graph import Network
 from geoplan.network.osm import FILTER_VERSION
 
@@ -29,20 +30,18 @@ log = logging.getLogger(__name__)
 CACHE_VERSION: Final = f"1/{FILTER_VERSION}"
 #: Environment variable overriding the cache folder.
 CACHE_ENV: Final = "GEOPLAN_CACHE_DIR"
-#: Default cache folder (to move into :mod:`geoplan.settings`).
-DEFAULT_CACHE_DIR: Final = Path.home() / ".cache" / "geoplan"
 
 _SIDECARS: Final = (".shx", ".dbf", ".prj", ".cpg")
 
 
 def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """``<override, else $GEOPLAN_CACHE_DIR, else ~/.cache/geoplan>/networks``."""
+    """``<override, else $GEOPLAN_CACHE_DIR, else settings.cache_dir>/networks``."""
     if override is not None:
         base = Path(override)
     elif os.environ.get(CACHE_ENV):
         base = Path(os.environ[CACHE_ENV])
     else:
-        base = DEFAULT_CACHE_DIR
+        base = settings.cache_dir
     return base / "networks"
 
 
