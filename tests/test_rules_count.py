@@ -88,3 +88,11 @@ def test_missing_field() -> None:
                                     {"types": ["x"], "min_count": 1, "field": 3}])
 def test_check_params(params: dict[str, Any]) -> None:
     assert count.check_params(params)
+
+
+def test_type_absent_from_layer_is_not_evaluable() -> None:
+    # The layer has no facility of the types at all: a data gap (as for reach), with the would-be answer.
+    row, ind = run(rule(), facilities([{"facility_type": "childcare"}]))
+    assert row["status"] == "not_evaluable" and np.isnan(row["value"])
+    assert "no demonstration_childcare facility in the facilities layer" in row["reason"]
+    assert "0 < 3" in row["reason"] and ind.iloc[0]["basis"] == "not_evaluable"

@@ -53,6 +53,7 @@ class Tally:
     problem: str | None  # the measured field is absent or empty for every facility of the types
     filter_problem: str | None  # the filter field is absent from the layer
     assumed: bool
+    n_of_type: int  # facilities of the rule's types in the layer, before any filter
 
 
 def tally(fac: pd.DataFrame, types: list[str], field: str, filt: Mapping[str, Any] | None) -> Tally:
@@ -73,7 +74,7 @@ def tally(fac: pd.DataFrame, types: list[str], field: str, filt: Mapping[str, An
         extra: float | None = float(maybe.sum())
     else:
         extra = None if (bool((certain & values.isna()).any()) or bool(maybe.any())) else 0.0
-    return Tally(float(values[certain].sum()), extra, problem, filter_problem, assumed)
+    return Tally(float(values[certain].sum()), extra, problem, filter_problem, assumed, int(of_type.sum()))
 
 
 def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
@@ -116,6 +117,12 @@ def _verdict(t: Tally, target: float, field: str, unit: str, label: str,
     got = f"{cm.fmt(t.known)} {unit} ({what})"
     if t.known >= target:
         return PASS, f"达标: {got} ≥ {cm.fmt(target)}"
+    if t.n_of_type == 0:
+        # As for reach: a layer without any facility of these types is a data gap until the user says
+        # otherwise; if the city truly has none, the rule fails with 0 < target.
+        return NOT_EVALUABLE, (f"no {label.split(' (')[0]} facility in the facilities layer: add them or map their "
+                               f"data values in [facility_types]; if the city has none, this is 0 < "
+                               f"{cm.fmt(target)} / 设施图层中无此类设施")
     if t.problem:
         return NOT_EVALUABLE, t.problem
     if t.extra is None or t.known + t.extra >= target:
