@@ -200,17 +200,18 @@ def _network(raw: Any, base: Path, problems: list[str]) -> NetworkSpec | None:
     return NetworkSpec(path, float(snap) if _is_number(snap) else None)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, what: str = "project file") -> dict[str, Any]:
+    """Read a TOML file geoplan is given (project, batch); every failure is a :class:`ProjectError` naming it."""
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        msg = f"project file not found: {path}"
+        msg = f"{what} not found: {path}"
         raise ProjectError(msg) from exc
     except UnicodeDecodeError as exc:
-        msg = f"{path}: not UTF-8 (byte {exc.start}); save the project file as UTF-8"
+        msg = f"{path}: not UTF-8 (byte {exc.start}); save the {what} as UTF-8"
         raise ProjectError(msg) from exc
     except OSError as exc:
-        msg = f"{path}: cannot read the project file ({exc.strerror or exc})"
+        msg = f"{path}: cannot read the {what} ({exc.strerror or exc})"
         raise ProjectError(msg) from exc
     except tomllib.TOMLDecodeError as exc:
         msg = f"{path}: not valid TOML: {exc}"
@@ -222,7 +223,7 @@ def load_project(path: str | Path) -> Project:
     path = Path(path)
     if path.is_dir():
         path = path / "geoplan.toml"
-    raw = _read_toml(path)
+    raw = read_toml(path)
     base = path.parent.resolve()
     problems: list[str] = []
     for key in sorted(set(raw) - _TOP_KEYS):

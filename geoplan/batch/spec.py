@@ -39,13 +39,13 @@ import hashlib
 import json
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Final
 
 from geoplan._errors import OutputError, ProjectError
+from geoplan.project import read_toml
 
 #: Project-file sections an area may hold, and which of them name a file.
 SECTIONS: Final = ("communities", "facilities", "network", "facility_types", "audit", "admin_units", "census")
@@ -184,9 +184,9 @@ def _project_file(path_text: str, base: Path, where: str, problems: list[str]) -
     if path.is_dir():
         path = path / "geoplan.toml"
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        problems.append(f"{where}: project_file {path_text!r} cannot be read ({exc})")
+        raw = read_toml(path)
+    except ProjectError as exc:
+        problems.append(f"{where}: project_file {path_text!r}: {exc}")
         return {}
     meta = raw.pop("project", {})
     tables = {**{k: meta[k] for k in PROJECT_KEYS if k in meta}, **raw}
@@ -315,14 +315,7 @@ def load_batch(path: str | Path, *, out: str | Path | None = None, variables: Ma
     import datetime as dt
 
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        msg = f"batch file not found: {path}"
-        raise ProjectError(msg) from exc
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{path}: not valid TOML: {exc}"
-        raise ProjectError(msg) from exc
+    raw = read_toml(path, "batch file")
     base = path.resolve().parent
     problems: list[str] = [f"unknown section [{k}] (allowed: {', '.join(sorted(TOP_KEYS))})"
                            for k in sorted(set(raw) - TOP_KEYS)]
