@@ -90,18 +90,25 @@ def prepare(toml: Path) -> Layers:
     return Layers(communities.to_crs(crs), facilities.to_crs(crs), crs, rules, speed, limit, snap)
 
 
-def geoplan_reach(net: Network, layers: Layers) -> tuple[Timing, Timing, Question]:
-    """Attach the points, then evaluate every reach rule; and the question the peers get."""
-    attach = Timing("geoplan attach_points", note="k-d tree nearest edge, split, spur")
-    with clock(attach):
-        access = Access(layers.communities, layers.facilities, net, max_snap_m=layers.snap_m,
-                        limit_m=layers.limit_m)
-    ctx = RuleContext(communities=layers.communities, facilities=layers.facilities, access=access,
-                      walk_speed_m_per_min=layers.speed, speed_basis="preset", options={})
-    timing = Timing("geoplan reach audit", note=f"{len(layers.rules)} reach rules: CSR, Dijkstra, rule tables")
-    with clock(timing):
-        for rule in layers.rules:
-            reach.evaluate(rule, ctx)
+def geoplan_reach(net: Network, layers: Layers, repeat: int = 3) -> tuple[Timing, Timing, Question]:
+    """Attach the points, then evaluate every reach rule (best of ``repeat``); and the question the peers get."""
+    best: tuple[Timing, Timing, Access] | None = None
+    for _ in range(repeat):
+        attach = Timing("geoplan attach_points", note=f"k-d tree nearest edge, split, spur; best of {repeat}")
+        with clock(attach):
+            access = Access(layers.communities, layers.facilities, net, max_snap_m=layers.snap_m,
+                            limit_m=layers.limit_m)
+        ctx = RuleContext(communities=layers.communities, facilities=layers.facilities, access=access,
+                          walk_speed_m_per_min=layers.speed, speed_basis="preset", options={})
+        timing = Timing("geoplan reach audit",
+                        note=f"{len(layers.rules)} reach rules: CSR, Dijkstra, rule tables; best of {repeat}")
+        with clock(timing):
+            for rule in layers.rules:
+                reach.evaluate(rule, ctx)
+        if best is None or attach.wall + timing.wall < best[0].wall + best[1].wall:
+            best = (attach, timing, access)
+    assert best is not None
+    attach, timing, access = best
     assert access.graph is not None and access.community_attachment is not None
     assert access.facility_attachment is not None
     com = access.community_attachment

@@ -128,8 +128,15 @@ def agreement(ts: TypeSet, dist: FloatArray, tol: float = 0.01) -> str:
     return "same" if differ == 0 and worst <= tol else f"{differ} reach differ, max |Δ| {worst:.3g} m"
 
 
-def bare_scipy(q: Question) -> Timing:
-    """CSR from the edge arrays, then one csgraph multi-source Dijkstra per type set: the floor."""
+def bare_scipy(q: Question, repeat: int = 3) -> Timing:
+    """CSR from the edge arrays, then one csgraph multi-source Dijkstra per type set: the floor (best of 3)."""
+    runs = [_bare_scipy(q) for _ in range(repeat)]
+    best = min(runs, key=lambda t: t.wall)
+    best.note += f"; best of {repeat}"
+    return best
+
+
+def _bare_scipy(q: Question) -> Timing:
     t = Timing("bare scipy csgraph", note="csr_array + dijkstra(min_only, limit) per type set")
     checks = []
     with clock(t, "build"):

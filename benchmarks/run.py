@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         text, verdicts = report.case_report(res, TARGETS if judged else None)
         print(text + "\n", flush=True)
         if judged:
-            print(report.verdict_block(verdicts) + "\n", flush=True)
+            print(report.verdict_block(verdicts, args.quick) + "\n", flush=True)
     return 0
 
 
