@@ -22,10 +22,11 @@ from geoplan.crs import auto_metric_crs, normalise_crs_name
 from geoplan.layers import canonical_communities, canonical_facilities, layer_notes, read_table, source_crs
 from geoplan.network import Network, load_network
 from geoplan.presets import Preset, load_preset
-from geoplan.project import LayerSpec, Project, load_project
+from geoplan.project import CANDIDATE_LABELS, CANDIDATE_TYPE, LayerSpec, Project, load_project
 from geoplan.result import AuditResult
 from geoplan.rules import KINDS
 from geoplan.rules.base import Rule, RuleContext
+from geoplan.service_areas import service_areas
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def audit(
     use_network: bool = True,
     created: str | None = None,
     admin_codes: Sequence[str] | None = None,
+    with_service_areas: bool = True,
 ) -> AuditResult:
     """Audit a project against its rule preset.
 
@@ -62,6 +64,8 @@ def audit(
         Audit only the admin units whose ``unit_code`` starts with one of these (e.g. ``["3308"]`` for Quzhou's
         districts); communities and facilities outside those units' polygons are left out (said in
         ``assumptions``). Needs ``[admin_units]`` in the project.
+    with_service_areas : bool
+        Build each reach rule's service area from the network edges reached (for maps); False skips it.
 
     Returns
     -------
@@ -93,6 +97,7 @@ def audit(
         log.info("evaluating %s (%s)", rule.id, rule.kind)
         results[rule.id] = KINDS[rule.kind].evaluate(rule, ctx)
     com, fac = layers.communities, layers.facilities
+    areas = service_areas(access, rules, speed) if (with_service_areas and network is not None) else None
     return AuditResult(
         title=proj.title, preset_id=pre.id, preset_title=pre.title,
         communities=_tables.wide(com, results, "community"),
@@ -104,7 +109,8 @@ def audit(
         rules=_tables.rules_table(rules),
         network=_tables.network_summary(proj, network, access, snap),
         crs=layers.crs, assumptions=assumptions, created=created or dt.date.today().isoformat(),
-        extra={"facility_types": {k: dict(v) for k, v in pre.types.items()}},
+        extra={"facility_types": {**{k: dict(v) for k, v in pre.types.items()}, CANDIDATE_TYPE: CANDIDATE_LABELS}},
+        service_areas=areas,
     )
 
 

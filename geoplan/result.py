@@ -69,6 +69,9 @@ class AuditResult:
         Every configured default that was used, in words (also flagged per figure).
     created : str
         ISO date of the run (reports use it; pass ``created=`` to reproduce a report byte for byte).
+    service_areas : GeoDataFrame or None
+        Per reach rule, the ground within its walking distance of a facility, built from the network edges
+        reached (:mod:`geoplan.service_areas`); None without a network or when not asked for.
     """
 
     title: str
@@ -86,6 +89,7 @@ class AuditResult:
     assumptions: list[str] = field(default_factory=list)
     created: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    service_areas: gpd.GeoDataFrame | None = None
 
     def rule_columns(self, rule_id: str) -> list[str]:
         """The wide community columns of one rule."""

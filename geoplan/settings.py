@@ -20,6 +20,9 @@ euclidean_detour_factor : float
     1.3 is a common urban circuity (network / crow-fly) figure.
 min_edge_length_m : float
     Zero-length edges (duplicate nodes in the source) are given this length, so the sparse graph keeps them.
+service_area_frontage_m : float
+    Service areas are the reached street pieces widened by this much on each side: the depth of the plots
+    that front a street, not a guess at ground the network does not reach.
 cache_dir : Path
     Where built networks are kept (``networks/<hash>.npz``), keyed by the input file's bytes, so a city's
     PBF is parsed once. The environment variable ``GEOPLAN_CACHE_DIR`` overrides it.
@@ -34,4 +37,5 @@ max_snap_m: float = 300.0
 search_factor: float = 3.0
 euclidean_detour_factor: float = 1.3
 min_edge_length_m: float = 1e-3
+service_area_frontage_m: float = 30.0
 cache_dir: Path = Path.home() / ".cache" / "geoplan"

@@ -116,6 +116,18 @@ def nearest_source(
     return dist, pos
 
 
+def node_distances(
+    network: Network | sp.sparray | sp.spmatrix, sources: ArrayLike, limit_m: float = math.inf
+) -> FloatArray:
+    """Distance from every node to its nearest source (one multi-source pass); inf beyond ``limit_m``."""
+    graph, symmetric = _graph(network)
+    src = _node_indices(sources, graph.shape[0], "sources")
+    valid = np.unique(src[src >= 0])
+    if valid.size == 0:
+        return np.full(graph.shape[0], np.inf)
+    return np.asarray(dijkstra(graph, directed=symmetric, indices=valid, min_only=True, limit=limit_m))
+
+
 def distances_within(
     network: Network | sp.sparray | sp.spmatrix,
     sources: ArrayLike,

@@ -29,6 +29,7 @@ def write_all(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = {"gap_map.html": write_gap_map(result, out / "gap_map.html", lang=lang)}
+    written = {"gap_map.html": write_gap_map(result, out / "gap_map.html", lang=lang,
+                                             service_areas=result.service_areas)}
     written.update(export_result(result, out, formats=formats, encoding=encoding))
     return written

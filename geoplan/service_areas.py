@@ -1,0 +1,101 @@
+"""Service areas: the ground within N minutes' walk of a facility, built from the network edges reached.
+
+Not convex hulls or circles: every street piece whose points lie within the walking distance of a facility
+(over the same attached network the audit measured on) is kept — whole edges, or the reachable stretch from
+either end — and given a narrow frontage on both sides. A community that the audit found beyond the distance
+(or off the network) but that falls inside that frontage is cut out of the area with a small disc, so the
+polygon never claims a community the network does not reach.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from geoplan import settings
+from geoplan.access import Access
+from geoplan.network import node_distances
+from geoplan.rules.base import Rule
+
+log = logging.getLogger(__name__)
+
+#: Smallest street piece kept (metres): shorter ones add nothing visible.
+_MIN_PIECE_M = 0.01
+
+
+def reached_pieces(x: NDArray[np.float64], y: NDArray[np.float64], u: NDArray[np.int64], v: NDArray[np.int64],
+                   length: NDArray[np.float64], dist: NDArray[np.float64], limit_m: float) -> NDArray[np.object_]:
+    """Line pieces of the straight edges (u, v) lying within ``limit_m`` of a source, given node distances.
+
+    A point at fraction t of an edge is at min(du + t·len, dv + (1 − t)·len); the whole edge is reached when
+    its farthest point, (du + dv + len) / 2, is; otherwise the stretch [0, (L − du)/len] from u and
+    [1 − (L − dv)/len, 1] from v.
+    """
+    du, dv = dist[u], dist[v]
+    whole = (du + dv + length) / 2 <= limit_m
+    safe = np.where(length > 0, length, 1.0)
+    from_u = ~whole & (du <= limit_m)
+    from_v = ~whole & (dv <= limit_m)
+    t0 = np.concatenate([np.zeros(whole.sum()), np.zeros(from_u.sum()), 1 - (limit_m - dv[from_v]) / safe[from_v]])
+    t1 = np.concatenate([np.ones(whole.sum()), (limit_m - du[from_u]) / safe[from_u], np.ones(from_v.sum())])
+    edge = np.concatenate([np.flatnonzero(whole), np.flatnonzero(from_u), np.flatnonzero(from_v)])
+    t0, t1 = np.clip(t0, 0, 1), np.clip(t1, 0, 1)
+    keep = (t1 - t0) * length[edge] >= _MIN_PIECE_M
+    edge, t0, t1 = edge[keep], t0[keep], t1[keep]
+    xu, yu, xv, yv = x[u[edge]], y[u[edge]], x[v[edge]], y[v[edge]]
+    coords = np.stack([np.column_stack([xu + t0 * (xv - xu), yu + t0 * (yv - yu)]),
+                       np.column_stack([xu + t1 * (xv - xu), yu + t1 * (yv - yu)])], axis=1)
+    return np.asarray(shapely.linestrings(coords), dtype=object)
+
+
+def service_area(access: Access, types: list[str], limit_m: float, *,
+                 frontage_m: float = settings.service_area_frontage_m) -> shapely.Geometry:
+    """The area within ``limit_m`` walking of a facility of ``types`` (empty without a network)."""
+    graph, att = access.graph, access.facility_attachment
+    if graph is None or att is None:
+        return shapely.Polygon()
+    sources = att.node[access.facility_mask(types) & att.attached]
+    dist = node_distances(graph, sources, limit_m)
+    pieces = reached_pieces(graph.x, graph.y, graph.u, graph.v, graph.length, dist, limit_m)
+    if not len(pieces):
+        return shapely.Polygon()
+    area = shapely.union_all(shapely.buffer(pieces, frontage_m, quad_segs=4))
+    return _cut_unreached(area, access, dist, limit_m, frontage_m)
+
+
+def _cut_unreached(area: shapely.Geometry, access: Access, dist: NDArray[np.float64], limit_m: float,
+                   frontage_m: float) -> shapely.Geometry:
+    att = access.community_attachment
+    points = access.communities.geometry.to_numpy()
+    assert att is not None
+    reached = np.zeros(len(points), dtype=bool)
+    reached[att.attached] = dist[att.node[att.attached]] <= limit_m
+    candidates = ~reached & ~shapely.is_missing(points) & ~shapely.is_empty(points)
+    inside = candidates & shapely.intersects(area, points)
+    if not inside.any():
+        return area
+    log.debug("service area: %d unreached communities inside the frontage cut out", int(inside.sum()))
+    holes = shapely.union_all(shapely.buffer(points[inside], min(frontage_m / 2, 10.0)))
+    return shapely.difference(area, holes)
+
+
+def service_areas(access: Access, rules: list[Rule], walk_speed_m_per_min: float) -> gpd.GeoDataFrame:
+    """One service-area polygon per reach rule that reaches anything (rule_id, title, minutes, limit_m,
+    facility_type, geometry); rules with no facility on the network have no row."""
+    rows = []
+    for rule in rules:
+        if rule.kind != "reach":
+            continue
+        types = list(rule.params["types"])
+        limit = float(rule.params["minutes"]) * walk_speed_m_per_min
+        rows.append({"rule_id": rule.id, "title": rule.title_zh, "minutes": float(rule.params["minutes"]),
+                     "limit_m": round(limit, 1), "facility_type": types[0],
+                     "geometry": service_area(access, types, limit)})
+    rows = [r for r in rows if not shapely.is_empty(r["geometry"])]
+    frame = pd.DataFrame(rows, columns=["rule_id", "title", "minutes", "limit_m", "facility_type", "geometry"])
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=access.communities.crs)

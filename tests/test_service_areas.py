@@ -1,0 +1,61 @@
+"""Service areas from the network edges reached: exact pieces on a line, and honest polygons on the demo."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+import geoplan
+from geoplan.service_areas import reached_pieces
+
+
+def test_reached_pieces_on_a_line() -> None:
+    # Nodes at x = 0, 100, 200, 300; a source at node 0; limit 150 m: edge 0-1 whole, edge 1-2 half,
+    # edge 2-3 not at all.
+    x, y = np.array([0.0, 100, 200, 300]), np.zeros(4)
+    u, v, length = np.array([0, 1, 2]), np.array([1, 2, 3]), np.full(3, 100.0)
+    dist = np.array([0.0, 100, 200, 300])
+    pieces = reached_pieces(x, y, u, v, length, dist, 150.0)
+    assert sorted(round(p.length, 6) for p in pieces) == [50.0, 100.0]
+    assert shapely.union_all(pieces).bounds == (0.0, 0.0, 150.0, 0.0)
+
+
+def test_edge_reached_from_both_ends() -> None:
+    # A 100 m edge whose ends are 60 m and 70 m from sources: its farthest point is (60 + 70 + 100) / 2 = 115 m
+    # away, so with a 100 m limit the middle 15 m are not reached: pieces [0, 40] and [70, 100].
+    pieces = reached_pieces(np.array([0.0, 100]), np.zeros(2), np.array([0]), np.array([1]), np.array([100.0]),
+                            np.array([60.0, 70.0]), 100.0)
+    assert sorted((round(p.bounds[0], 6), round(p.bounds[2], 6)) for p in pieces) == [(0, 40), (70, 100)]
+    whole = reached_pieces(np.array([0.0, 100]), np.zeros(2), np.array([0]), np.array([1]), np.array([100.0]),
+                           np.array([60.0, 70.0]), 115.0)
+    assert len(whole) == 1 and whole[0].length == pytest.approx(100)
+
+
+@pytest.fixture(scope="module")
+def demo() -> geoplan.AuditResult:
+    return geoplan.audit(geoplan.demo_project(), created="2026-11-22")
+
+
+def test_demo_service_areas_never_claim_an_unreached_community(demo: geoplan.AuditResult) -> None:
+    areas = demo.service_areas
+    assert areas is not None and len(areas) >= 1
+    com = demo.communities
+    for _, area in areas.iterrows():
+        rule = area["rule_id"]
+        inside = com.geometry.intersects(area.geometry).to_numpy()
+        value, threshold = com[f"{rule}__value"], com[f"{rule}__threshold"]
+        beyond = (value > threshold) | value.isna()  # farther than the limit, unreached or off the network
+        assert not (inside & beyond.to_numpy()).any(), f"{rule}: polygon contains an unreached community"
+        passing = (com[f"{rule}__status"] == "pass").to_numpy()
+        assert inside[passing].all(), f"{rule}: a passing community lies outside its service area"
+        assert passing.sum() > 100  # the test is not vacuous on the demo
+
+
+def test_service_areas_are_not_hulls(demo: geoplan.AuditResult) -> None:
+    areas = demo.service_areas
+    assert areas is not None
+    childcare = areas.set_index("rule_id").loc["reach_childcare_15", "geometry"]
+    hull = gpd.GeoSeries([childcare], crs=demo.crs).convex_hull.iloc[0]
+    assert childcare.area < 0.5 * hull.area  # street frontage, not the ground between the streets
