@@ -19,11 +19,11 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from geoplan._errors import GeoplanError, InputError
+from geoplan.project import CANDIDATE_TYPE
 
 log = logging.getLogger(__name__)
 
 #: Plan term a project may map data values to besides the preset's types (siting candidates).
-CANDIDATE = "candidate"
 _LONLAT_HINT = ('the values look like longitude/latitude: crs = "WGS84" (GPS, OSM, 天地图), "GCJ02" (高德, 腾讯) '
                 'or "BD09" (百度)')
 
@@ -170,7 +170,7 @@ def unknown_type_notes(raw: pd.Series, mapped: pd.Series, type_map: Mapping[str,
             notes[i] = "no facility type: used by no rule"
         elif term is None or pd.isna(term):
             notes[i] = f"unknown type {source!r}: used by no rule; map it in [facility_types]"
-        elif term not in known and term != CANDIDATE:
+        elif term not in known and term != CANDIDATE_TYPE:
             notes[i] = (f"type {source!r} is mapped to {term!r}, which the preset does not define: used by no rule; "
                         "fix [facility_types]")
     return notes
@@ -179,4 +179,4 @@ def unknown_type_notes(raw: pd.Series, mapped: pd.Series, type_map: Mapping[str,
 def type_map_problems(type_map: Mapping[str, str], known: Collection[str]) -> list[str]:
     """[facility_types] entries mapping to a plan term the preset lacks (reported in the log and assumptions)."""
     return [f"[facility_types] {k!r} = {v!r}: the preset has no type {v!r} (known: {', '.join(sorted(known))})"
-            for k, v in sorted(type_map.items()) if v not in known and v != CANDIDATE]
+            for k, v in sorted(type_map.items()) if v not in known and v != CANDIDATE_TYPE]

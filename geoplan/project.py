@@ -51,6 +51,11 @@ import pyproj
 from geoplan._errors import InputError, ProjectError
 from geoplan.crs import normalise_crs_name
 
+#: The plan term a project maps its candidate sites to (community centres, vacant public buildings): such rows
+#: serve no rule and are offered to siting (:mod:`geoplan.siting.candidates`).
+CANDIDATE_TYPE = "candidate"
+CANDIDATE_LABELS = {"zh": "候选站点", "en": "candidate site"}
+
 #: Canonical fields of each layer (what rules read). Anything else in ``fields`` is an error.
 COMMUNITY_FIELDS = ("community_id", "name", "households", "population", "build_year", "admin_code", "entrance_x",
                     "entrance_y")

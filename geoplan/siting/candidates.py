@@ -30,11 +30,11 @@ from shapely.geometry.base import BaseGeometry
 
 from geoplan._errors import InputError
 from geoplan.network import Network, attach_points, nearest_source
+from geoplan.project import CANDIDATE_TYPE
 
 log = logging.getLogger(__name__)
 
 #: Plan type that marks a facility row as a candidate site (see ``[facility_types]`` in the project file).
-CANDIDATE_TYPE: Final = "candidate"
 #: Columns of every candidate table (plus geometry).
 COLUMNS: Final = ("candidate_id", "name", "source", "floor_area_m2")
 
