@@ -5,6 +5,10 @@ Not convex hulls or circles: every street piece whose points lie within the walk
 either end — and given a narrow frontage on both sides. A community that the audit found beyond the distance
 (or off the network) but that falls inside that frontage is cut out of the area with a small disc, so the
 polygon never claims a community the network does not reach.
+
+The frontage is drawn on a grid of half its width (street pieces sampled into cells, dilated by a disc, row runs
+of cells unioned): a union of hundreds of thousands of buffered street pieces takes minutes at city scale, the
+grid a second or two, and the map shows the same thing at the scale it is read.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
+from scipy import ndimage
 
 from geoplan import settings
 from geoplan.access import Access
@@ -64,8 +69,35 @@ def service_area(access: Access, types: list[str], limit_m: float, *,
     pieces = reached_pieces(graph.x, graph.y, graph.u, graph.v, graph.length, dist, limit_m)
     if not len(pieces):
         return shapely.Polygon()
-    area = shapely.union_all(shapely.buffer(pieces, frontage_m, quad_segs=4))
+    area = frontage(pieces, frontage_m)
     return _cut_unreached(area, access, dist, limit_m, frontage_m)
+
+
+def frontage(pieces: NDArray[np.object_], width_m: float) -> shapely.Geometry:
+    """The ground within about ``width_m`` of the straight line pieces, on a grid of ``width_m / 2`` cells."""
+    cell = width_m / 2
+    radius = 2  # cells: the dilation disc reaches width_m
+    ends = shapely.get_coordinates(pieces).reshape(-1, 2, 2)
+    a, b = ends[:, 0], ends[:, 1]
+    # Sample every piece at least every half cell, so no cell it crosses is missed.
+    k = np.ceil(np.hypot(*(b - a).T) / (cell / 2)).astype(np.int64) + 1
+    piece = np.repeat(np.arange(len(ends)), k)
+    step = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)
+    t = step / np.repeat(np.maximum(k - 1, 1), k)
+    pts = a[piece] + t[:, None] * (b - a)[piece]
+    x0, y0 = pts.min(axis=0) - (radius + 1) * cell
+    ix = ((pts[:, 0] - x0) // cell).astype(np.int64)
+    iy = ((pts[:, 1] - y0) // cell).astype(np.int64)
+    mask = np.zeros((iy.max() + radius + 2, ix.max() + radius + 2), dtype=bool)
+    mask[iy, ix] = True
+    yy, xx = np.mgrid[-radius:radius + 1, -radius:radius + 1]
+    mask = ndimage.binary_dilation(mask, structure=xx**2 + yy**2 <= radius**2)
+    # Each row's runs of cells become one rectangle; the rectangles' union is the area.
+    edges = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)
+    rows, first = np.nonzero(edges == 1)
+    _, last = np.nonzero(edges == -1)
+    boxes = shapely.box(x0 + first * cell, y0 + rows * cell, x0 + last * cell, y0 + (rows + 1) * cell)
+    return shapely.union_all(boxes)
 
 
 def _cut_unreached(area: shapely.Geometry, access: Access, dist: NDArray[np.float64], limit_m: float,
