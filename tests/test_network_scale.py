@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -88,9 +87,6 @@ def test_read_a_million_node_pbf(tmp_path: Path) -> None:
             refs = [i * n + j + 1 for i in range(n)]
             tag = "footway" if j % 2 else "cycleway"  # every other column is not walkable
             writer.add_way(osmium.osm.mutable.Way(id=n + j + 1, nodes=refs, tags={"highway": tag}))
-    start = time.perf_counter()
-    net = read_osm(path)
-    elapsed = time.perf_counter() - start
+    net = read_osm(path)  # its speed is measured in benchmarks/run.py, not asserted here
     assert net.n_nodes == n * n
     assert net.n_edges == n * (n - 1) + (n // 2) * (n - 1)
-    assert elapsed < 30, f"read_osm took {elapsed:.1f} s for 1M nodes"
