@@ -119,80 +119,51 @@ def read_osm(path: str | os.PathLike[str], crs: pyproj.CRS | None = None) -> Net
     if not path.is_file():
         msg = f"street network file {path} does not exist"
         raise NetworkError(msg)
-    refs, lonlat, counts = _collect_ways(path)
+    refs, lons, lats, counts = _collect_ways(path)
     if not counts:
         msg = f"{path}: no walkable highway (OSM ways tagged highway=*, walk filter) found in the file"
         raise NetworkError(msg)
-    return _assemble(path, refs, lonlat[:, 0], lonlat[:, 1], counts, crs)
+    return _assemble(path, np.asarray(refs, dtype=np.int64), np.asarray(lons), np.asarray(lats), counts, crs)
 
 
-def _collect_ways(path: Path) -> tuple[np.ndarray, np.ndarray, list[int]]:
+def _collect_ways(path: Path) -> tuple[list[int], list[float], list[float], list[int]]:
     # One streaming pass. The location cache is filled from *all* nodes before the filters run, so the ways
-    # come with coordinates; the filters keep nodes and relations out of Python entirely. Python touches each
-    # way node once (for its id); the coordinates of a whole way come from one C++ call (WKB), which halves
-    # the time of a city-sized file. A way with a node outside the extract takes the per-node path (NaN).
+    # come with coordinates; the filters keep nodes and relations out of Python entirely.
     refs: list[int] = []
+    lons: list[float] = []
+    lats: list[float] = []
     counts: list[int] = []
-    wkb: list[str] = []
-    slow: dict[int, np.ndarray] = {}  # way position -> (count, 2) lon/lat, NaN where missing
     n_highway = 0
-    factory = osmium.geom.WKBFactory()
-    all_nodes = osmium.geom.use_nodes.ALL
     processor = (
         osmium.FileProcessor(str(path))
         .with_locations()
         .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
         .with_filter(osmium.filter.KeyFilter("highway"))
     )
+    nan = float("nan")
     try:
         for obj in processor:
             way = cast(osmium.osm.Way, obj)  # the entity filter lets only ways through
             n_highway += 1
             if not is_walkable(way.tags):
                 continue
-            nodes = way.nodes
-            ids = [node.ref for node in nodes]
-            try:
-                wkb.append(factory.create_linestring(way, all_nodes))
-            except (osmium.InvalidLocationError, RuntimeError):  # a clipped node, or a one-node way
-                slow[len(counts)] = _way_lonlat(nodes)
-            refs.extend(ids)
-            counts.append(len(ids))
+            count = 0
+            for node in way.nodes:
+                location = node.location
+                refs.append(node.ref)
+                if location.valid():
+                    lons.append(location.lon)
+                    lats.append(location.lat)
+                else:  # a node clipped off the extract: edges touching it are dropped later
+                    lons.append(nan)
+                    lats.append(nan)
+                count += 1
+            counts.append(count)
     except (RuntimeError, ValueError, OSError) as exc:
         msg = f"cannot read OSM file {path}: {exc}"
         raise NetworkError(msg) from exc
     log.info("%s: %d highway ways, %d kept by the walk filter", path, n_highway, len(counts))
-    return np.asarray(refs, dtype=np.int64), _lonlat(wkb, slow, counts), counts
-
-
-def _way_lonlat(nodes: osmium.osm.WayNodeList) -> np.ndarray:
-    nan = float("nan")
-    return np.array([(n.location.lon, n.location.lat) if n.location.valid() else (nan, nan) for n in nodes],
-                    dtype=np.float64).reshape(-1, 2)
-
-
-def _lonlat(wkb: list[str], slow: dict[int, np.ndarray], counts: list[int]) -> np.ndarray:
-    # Coordinates of every way node, in way order: the WKB linestrings (little-endian header of 9 bytes, then
-    # count x (lon, lat) doubles) stripped of their headers, with the per-node ways put back in their places.
-    count = np.asarray(counts, dtype=np.int64)
-    if count.size == 0:
-        return np.empty((0, 2))
-    fast = np.ones(count.size, dtype=bool)
-    fast[list(slow)] = False
-    out = np.empty((int(count.sum()), 2))
-    buf = np.frombuffer(bytes.fromhex("".join(wkb)), dtype=np.uint8)
-    size = 9 + 16 * count[fast]
-    start = np.concatenate([[0], np.cumsum(size)[:-1]])
-    header = np.ones(buf.size, dtype=bool)
-    header[(start[:, None] + np.arange(9)).ravel()] = False
-    if not (buf[start] == 1).all():  # libosmium writes native (little-endian on every supported platform) WKB
-        msg = "unexpected big-endian WKB from libosmium"
-        raise NetworkError(msg)
-    node_fast = np.repeat(fast, count)
-    out[node_fast] = buf[header].view("<f8").reshape(-1, 2)
-    if slow:
-        out[~node_fast] = np.concatenate([slow[k] for k in sorted(slow)])
-    return out
+    return refs, lons, lats, counts
 
 
 def _assemble(
@@ -220,13 +191,11 @@ def _assemble(
     used[first] = True
     used[second] = True
     # Only nodes used by a kept segment become network nodes (no building corners, no stray POIs).
-    osm_ids, where, inverse = np.unique(refs[used], return_index=True, return_inverse=True)
+    osm_ids, where = np.unique(refs[used], return_index=True)
     node_lon = lons[used][where]
     node_lat = lats[used][where]
-    node_of = np.full(refs.size, -1, dtype=np.int64)  # node index of every used way position
-    node_of[used] = inverse
-    u = node_of[first]
-    v = node_of[second]
+    u = np.searchsorted(osm_ids, refs[first])
+    v = np.searchsorted(osm_ids, refs[second])
     if crs is None:
         crs = auto_metric_crs(node_lon, node_lat)
     crs = pyproj.CRS.from_user_input(crs)
