@@ -34,8 +34,8 @@ _MIN_PIECE_M = 0.01
 
 
 def reached_pieces(x: NDArray[np.float64], y: NDArray[np.float64], u: NDArray[np.int64], v: NDArray[np.int64],
-                   length: NDArray[np.float64], dist: NDArray[np.float64], limit_m: float) -> NDArray[np.object_]:
-    """Line pieces of the straight edges (u, v) lying within ``limit_m`` of a source, given node distances.
+                   length: NDArray[np.float64], dist: NDArray[np.float64], limit_m: float) -> NDArray[np.float64]:
+    """End points, shape (k, 2, 2), of the pieces of the straight edges (u, v) within ``limit_m`` of a source.
 
     A point at fraction t of an edge is at min(du + t·len, dv + (1 − t)·len); the whole edge is reached when
     its farthest point, (du + dv + len) / 2, is; otherwise the stretch [0, (L − du)/len] from u and
@@ -53,9 +53,8 @@ def reached_pieces(x: NDArray[np.float64], y: NDArray[np.float64], u: NDArray[np
     keep = (t1 - t0) * length[edge] >= _MIN_PIECE_M
     edge, t0, t1 = edge[keep], t0[keep], t1[keep]
     xu, yu, xv, yv = x[u[edge]], y[u[edge]], x[v[edge]], y[v[edge]]
-    coords = np.stack([np.column_stack([xu + t0 * (xv - xu), yu + t0 * (yv - yu)]),
-                       np.column_stack([xu + t1 * (xv - xu), yu + t1 * (yv - yu)])], axis=1)
-    return np.asarray(shapely.linestrings(coords), dtype=object)
+    return np.stack([np.column_stack([xu + t0 * (xv - xu), yu + t0 * (yv - yu)]),
+                     np.column_stack([xu + t1 * (xv - xu), yu + t1 * (yv - yu)])], axis=1)
 
 
 def service_area(access: Access, types: list[str], limit_m: float, *,
@@ -73,14 +72,15 @@ def service_area(access: Access, types: list[str], limit_m: float, *,
     return _cut_unreached(area, access, dist, limit_m, frontage_m)
 
 
-def frontage(pieces: NDArray[np.object_], width_m: float) -> shapely.Geometry:
-    """The ground within about ``width_m`` of the straight line pieces, on a grid of ``width_m / 2`` cells."""
+def frontage(ends: NDArray[np.float64], width_m: float) -> shapely.Geometry:
+    """The ground within about ``width_m`` of straight pieces (end points, shape (k, 2, 2)), on a grid of
+    ``width_m / 2`` cells."""
     cell = width_m / 2
     radius = 2  # cells: the dilation disc reaches width_m
-    ends = shapely.get_coordinates(pieces).reshape(-1, 2, 2)
     a, b = ends[:, 0], ends[:, 1]
-    # Sample every piece at least every half cell, so no cell it crosses is missed.
-    k = np.ceil(np.hypot(*(b - a).T) / (cell / 2)).astype(np.int64) + 1
+    # Sample every piece at least once per cell: a cell it only grazes between two samples is within the
+    # dilation disc of a sampled neighbour anyway.
+    k = np.ceil(np.hypot(*(b - a).T) / cell).astype(np.int64) + 1
     piece = np.repeat(np.arange(len(ends)), k)
     step = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)
     t = step / np.repeat(np.maximum(k - 1, 1), k)
@@ -108,7 +108,9 @@ def _cut_unreached(area: shapely.Geometry, access: Access, dist: NDArray[np.floa
     reached = np.zeros(len(points), dtype=bool)
     reached[att.attached] = dist[att.node[att.attached]] <= limit_m
     candidates = ~reached & ~shapely.is_missing(points) & ~shapely.is_empty(points)
-    inside = candidates & shapely.intersects(area, points)
+    shapely.prepare(area)
+    inside = np.zeros(len(points), dtype=bool)
+    inside[candidates] = shapely.intersects(area, points[candidates])
     if not inside.any():
         return area
     log.debug("service area: %d unreached communities inside the frontage cut out", int(inside.sum()))

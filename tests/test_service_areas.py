@@ -17,7 +17,7 @@ def test_reached_pieces_on_a_line() -> None:
     x, y = np.array([0.0, 100, 200, 300]), np.zeros(4)
     u, v, length = np.array([0, 1, 2]), np.array([1, 2, 3]), np.full(3, 100.0)
     dist = np.array([0.0, 100, 200, 300])
-    pieces = reached_pieces(x, y, u, v, length, dist, 150.0)
+    pieces = shapely.linestrings(reached_pieces(x, y, u, v, length, dist, 150.0))
     assert sorted(round(p.length, 6) for p in pieces) == [50.0, 100.0]
     assert shapely.union_all(pieces).bounds == (0.0, 0.0, 150.0, 0.0)
 
@@ -25,11 +25,11 @@ def test_reached_pieces_on_a_line() -> None:
 def test_edge_reached_from_both_ends() -> None:
     # A 100 m edge whose ends are 60 m and 70 m from sources: its farthest point is (60 + 70 + 100) / 2 = 115 m
     # away, so with a 100 m limit the middle 15 m are not reached: pieces [0, 40] and [70, 100].
-    pieces = reached_pieces(np.array([0.0, 100]), np.zeros(2), np.array([0]), np.array([1]), np.array([100.0]),
-                            np.array([60.0, 70.0]), 100.0)
+    pieces = shapely.linestrings(reached_pieces(np.array([0.0, 100]), np.zeros(2), np.array([0]), np.array([1]),
+                                                np.array([100.0]), np.array([60.0, 70.0]), 100.0))
     assert sorted((round(p.bounds[0], 6), round(p.bounds[2], 6)) for p in pieces) == [(0, 40), (70, 100)]
-    whole = reached_pieces(np.array([0.0, 100]), np.zeros(2), np.array([0]), np.array([1]), np.array([100.0]),
-                           np.array([60.0, 70.0]), 115.0)
+    whole = shapely.linestrings(reached_pieces(np.array([0.0, 100]), np.zeros(2), np.array([0]), np.array([1]),
+                                               np.array([100.0]), np.array([60.0, 70.0]), 115.0))
     assert len(whole) == 1 and whole[0].length == pytest.approx(100)
 
 
