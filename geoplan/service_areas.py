@@ -119,17 +119,28 @@ def _cut_unreached(area: shapely.Geometry, access: Access, dist: NDArray[np.floa
 
 
 def service_areas(access: Access, rules: list[Rule], walk_speed_m_per_min: float) -> gpd.GeoDataFrame:
-    """One service-area polygon per reach rule that reaches anything (rule_id, title, minutes, limit_m,
-    facility_type, geometry); rules with no facility on the network have no row."""
+    """Per reach rule that reaches anything, its service area and the street frontage it leaves uncovered.
+
+    Columns: rule_id, title, minutes, limit_m, facility_type, coverage ("covered" / "uncovered"), geometry.
+    """
+    graph = access.graph
     rows = []
+    streets = None
     for rule in rules:
         if rule.kind != "reach":
             continue
         types = list(rule.params["types"])
         limit = float(rule.params["minutes"]) * walk_speed_m_per_min
-        rows.append({"rule_id": rule.id, "title": rule.title_zh, "minutes": float(rule.params["minutes"]),
-                     "limit_m": round(limit, 1), "facility_type": types[0],
-                     "geometry": service_area(access, types, limit)})
-    rows = [r for r in rows if not shapely.is_empty(r["geometry"])]
-    frame = pd.DataFrame(rows, columns=["rule_id", "title", "minutes", "limit_m", "facility_type", "geometry"])
+        area = service_area(access, types, limit)
+        if shapely.is_empty(area) or graph is None:
+            continue
+        if streets is None:  # the frontage of every street, once for all rules
+            streets = frontage(reached_pieces(graph.x, graph.y, graph.u, graph.v, graph.length,
+                                              np.zeros(graph.n_nodes), np.inf), settings.service_area_frontage_m)
+        base = {"rule_id": rule.id, "title": rule.title_zh, "minutes": float(rule.params["minutes"]),
+                "limit_m": round(limit, 1), "facility_type": types[0]}
+        rows.append({**base, "coverage": "covered", "geometry": area})
+        rows.append({**base, "coverage": "uncovered", "geometry": shapely.difference(streets, area)})
+    columns = ["rule_id", "title", "minutes", "limit_m", "facility_type", "coverage", "geometry"]
+    frame = pd.DataFrame([r for r in rows if not shapely.is_empty(r["geometry"])], columns=columns)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=access.communities.crs)

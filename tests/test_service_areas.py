@@ -42,7 +42,8 @@ def test_demo_service_areas_never_claim_an_unreached_community(demo: geoplan.Aud
     areas = demo.service_areas
     assert areas is not None and len(areas) >= 1
     com = demo.communities
-    for _, area in areas.iterrows():
+    assert set(areas["coverage"]) == {"covered", "uncovered"}
+    for _, area in areas[areas["coverage"] == "covered"].iterrows():
         rule = area["rule_id"]
         inside = com.geometry.intersects(area.geometry).to_numpy()
         value, threshold = com[f"{rule}__value"], com[f"{rule}__threshold"]
@@ -56,6 +57,19 @@ def test_demo_service_areas_never_claim_an_unreached_community(demo: geoplan.Aud
 def test_service_areas_are_not_hulls(demo: geoplan.AuditResult) -> None:
     areas = demo.service_areas
     assert areas is not None
-    childcare = areas.set_index("rule_id").loc["reach_childcare_15", "geometry"]
+    covered = areas[areas["coverage"] == "covered"].set_index("rule_id")
+    childcare = covered.loc["reach_childcare_15", "geometry"]
     hull = gpd.GeoSeries([childcare], crs=demo.crs).convex_hull.iloc[0]
     assert childcare.area < 0.5 * hull.area  # street frontage, not the ground between the streets
+
+
+def test_uncovered_frontage_holds_no_passing_community(demo: geoplan.AuditResult) -> None:
+    areas = demo.service_areas
+    assert areas is not None
+    com = demo.communities
+    for _, area in areas[areas["coverage"] == "uncovered"].iterrows():
+        rule = area["rule_id"]
+        passing = (com[f"{rule}__status"] == "pass").to_numpy()
+        assert not com.geometry[passing].within(area.geometry).any()
+        failing = (com[f"{rule}__status"] == "fail").to_numpy()
+        assert com.geometry[failing].within(area.geometry).mean() > 0.5  # most failures sit on uncovered streets

@@ -23,7 +23,8 @@ FACILITY_SHAPES: Final = ("square", "triangle", "diamond", "circle", "star")
 #: Admin-unit pass rate, 0-20 % ... 80-100 %.
 RATE_RAMP: Final = ("#d7191c", "#fdae61", "#ffffbf", "#abd9e9", "#2c7bb6")
 #: Service areas, suggested sites, catchments.
-EXTRA_COLORS: Final = {"service_areas": "#56B4E9", "suggestions": "#000000", "catchments": "#000000"}
+EXTRA_COLORS: Final = {"service_areas": "#56B4E9", "uncovered": "#D55E00", "suggestions": "#000000",
+                       "catchments": "#000000"}
 
 TEXT: Final[dict[str, dict[str, object]]] = {
     "zh": {
@@ -56,6 +57,7 @@ TEXT: Final[dict[str, dict[str, object]]] = {
         "created": "生成日期",
         "distance_basis": "距离依据",
         "service_areas": "服务范围",
+        "uncovered": "未覆盖区域",
         "suggestions": "建议选址",
         "catchments": "建议选址服务范围",
         "admin": "行政区",
@@ -97,6 +99,7 @@ TEXT: Final[dict[str, dict[str, object]]] = {
         "created": "Created",
         "distance_basis": "Distances",
         "service_areas": "Service areas",
+        "uncovered": "Uncovered areas",
         "suggestions": "Suggested sites",
         "catchments": "Catchments of suggested sites",
         "admin": "Admin units",

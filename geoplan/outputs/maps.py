@@ -107,7 +107,16 @@ def build_gap_map(
     m.add_child(folium.LayerControl(collapsed=False, position="topright"))
     m.add_child(Finish())
     if service_areas is not None:
-        add_service_areas(m, service_areas)
+        # Rows marked coverage = "uncovered" (street frontage no facility reaches) get a layer of their own.
+        uncovered = (service_areas["coverage"] == "uncovered").to_numpy() if "coverage" in service_areas else None
+        if uncovered is None:
+            add_service_areas(m, service_areas)
+        else:
+            if (~uncovered).any():
+                add_service_areas(m, service_areas[~uncovered])
+            if uncovered.any():
+                _add_extra(m, service_areas[uncovered].drop(columns="facility_type", errors="ignore"), "uncovered",
+                           None, show=False)
     if suggestions is not None or catchments is not None:
         add_suggestions(m, suggestions, catchments)
     return m
