@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geoplan.rules.base import ASSUMED, FAIL, MEASURED, NOT_EVALUABLE, PASS
+from geoplan.rules.base import FAIL, MEASURED, NOT_EVALUABLE, PASS
 
 
 def pass_rate(status: pd.Series, weights: pd.Series | None = None) -> tuple[float, int, int]:
@@ -67,4 +67,4 @@ def rate_indicator(
     }
 
 
-__all__ = ["ASSUMED", "pass_rate", "rate_indicator"]
+__all__ = ["pass_rate", "rate_indicator"]
