@@ -85,6 +85,25 @@ def _subset_pairs(a: sp.csr_array, max_nnz: int) -> tuple[np.ndarray, np.ndarray
     return np.concatenate(small), np.concatenate(big)
 
 
+def _dominated_sets(m: sp.csr_array, max_nnz: int, *, drop_supersets: bool, what: str) -> np.ndarray:
+    """Rows of ``m`` (as sets) nested in another row: the supersets or the subsets, as asked.
+
+    Of two identical sets the higher index is dropped. Nothing is dropped when ``m mᵀ`` would exceed
+    ``max_nnz``.
+    """
+    drop = np.zeros(m.shape[0], dtype=bool)
+    pairs = _subset_pairs(m, max_nnz)
+    if pairs is None:
+        log.debug("%s dominance skipped: product too large", what)
+        return drop
+    small, big = pairs
+    sizes = np.diff(m.indptr)
+    strict = sizes[small] < sizes[big]
+    loser, winner = (big, small) if drop_supersets else (small, big)
+    drop[loser[strict | (loser > winner)]] = True
+    return drop
+
+
 def dominated_rows(a: sp.csr_array, max_nnz: int = MAX_PRODUCT_NNZ) -> np.ndarray:
     """Rows whose set contains another row's set (identical sets: all but the lowest index).
 
@@ -100,16 +119,7 @@ def dominated_rows(a: sp.csr_array, max_nnz: int = MAX_PRODUCT_NNZ) -> np.ndarra
     ndarray of bool
         True for rows implied by another (safe to drop from a set cover).
     """
-    drop = np.zeros(a.shape[0], dtype=bool)
-    pairs = _subset_pairs(a, max_nnz)
-    if pairs is None:
-        log.debug("row dominance skipped: product too large")
-        return drop
-    small, big = pairs
-    sizes = np.diff(a.indptr)
-    strict = sizes[small] < sizes[big]
-    drop[big[strict | (big > small)]] = True
-    return drop
+    return _dominated_sets(a, max_nnz, drop_supersets=True, what="row")
 
 
 def dominated_cols(a: sp.csr_array, max_nnz: int = MAX_PRODUCT_NNZ) -> np.ndarray:
@@ -128,16 +138,7 @@ def dominated_cols(a: sp.csr_array, max_nnz: int = MAX_PRODUCT_NNZ) -> np.ndarra
         True for dominated columns; empty columns included.
     """
     at = sp.csr_array(a.T)
-    drop = np.diff(at.indptr) == 0
-    pairs = _subset_pairs(at, max_nnz)
-    if pairs is None:
-        log.debug("column dominance skipped: product too large")
-        return drop
-    small, big = pairs
-    sizes = np.diff(at.indptr)
-    strict = sizes[small] < sizes[big]
-    drop[small[strict | (small > big)]] = True
-    return drop
+    return _dominated_sets(at, max_nnz, drop_supersets=False, what="column") | (np.diff(at.indptr) == 0)
 
 
 def _take(a: sp.csr_array, rows: np.ndarray | None, cols: np.ndarray | None) -> sp.csr_array:
