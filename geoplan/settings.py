@@ -26,10 +26,14 @@ service_area_frontage_m : float
 cache_dir : Path
     Where built networks are kept (``networks/<hash>.npz``), keyed by the input file's bytes, so a city's
     PBF is parsed once. The environment variable ``GEOPLAN_CACHE_DIR`` overrides it.
+solver_threads : int
+    Threads for siting solves that run side by side (the regions of a large set cover); the CPUs this
+    process may use, at most 4. Changes speed only, never a result that was solved to the end.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 walk_speed_m_per_min: float = 75.0
@@ -39,3 +43,5 @@ euclidean_detour_factor: float = 1.3
 min_edge_length_m: float = 1e-3
 service_area_frontage_m: float = 30.0
 cache_dir: Path = Path.home() / ".cache" / "geoplan"
+_cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+solver_threads: int = max(1, min(_cpus, 4))

@@ -14,15 +14,22 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
+from geoplan import settings
 from geoplan._errors import InputError
 from geoplan.siting import milp
 from geoplan.siting.coverage import MatrixLike, cover_pattern, fixed_columns, nearest_open, vector
+from geoplan.siting.decompose import REGION_ROWS, cover_model, split_bound, window_search
 from geoplan.siting.greedy import disjoint_rows_bound, greedy_max_cover, greedy_set_cover
 from geoplan.siting.local import improve_cover, improve_max_cover
 from geoplan.siting.reduce import reduce_max_cover, reduce_set_cover
+from geoplan.siting.regions import row_regions
 from geoplan.siting.result import OPTIMAL, Reduction, SitingSolution, Stage, relative_gap
 
 log = logging.getLogger(__name__)
+
+#: Reduced set covers with more rows than this are searched and bounded region by region before the
+#: whole-model MILP (:mod:`geoplan.siting.decompose`); smaller ones HiGHS solves whole in seconds.
+DECOMPOSE_ROWS = 1500
 
 
 def _remaining(t0: float, time_limit: float | None) -> float | None:
@@ -103,24 +110,20 @@ def lscp(
         int(greedy_obj),
     )
     chosen, stage = greedy, Stage("sites", OPTIMAL, greedy_obj, greedy_obj, 0.0, 0.0, 0, greedy_obj)
-    if red.a.shape[0] > 0:
+    split = 0.0  # a lower bound on the reduced part from the region decomposition (0 = none)
+    if red.a.shape[0] > DECOMPOSE_ROWS:
+        greedy, split = _decompose(red.a, greedy, t0, time_limit)
+    if red.a.shape[0] > 0 and greedy.size > math.ceil(split - 1e-6):
         k = red.a.shape[1]
-        model = milp.Milp(
-            c=np.ones(k),
-            a=red.a,
-            row_lower=np.ones(red.a.shape[0]),
-            row_upper=np.full(red.a.shape[0], milp.INF),
-            lower=np.zeros(k),
-            upper=np.ones(k),
-            integer=np.ones(k, dtype=bool),
-        )
+        model = _with_count_floor(cover_model(red.a, np.ones(k)), math.ceil(split - 1e-6))
         start = np.zeros(k)
         start[greedy] = 1.0
+        chosen = greedy
         out = milp.solve(model, start=start, time_limit=_remaining(t0, time_limit), mip_gap=mip_gap)
         if out.x is not None and out.x.sum() <= greedy.size:
             chosen = np.flatnonzero(out.x > 0.5)
         objective = float(red.forced.size + chosen.size)
-        proved = math.ceil(out.bound - 1e-6) if np.isfinite(out.bound) else 0
+        proved = math.ceil(max(out.bound, split) - 1e-6) if np.isfinite(out.bound) else math.ceil(split - 1e-6)
         if out.status != OPTIMAL:
             proved = max(proved, disjoint_rows_bound(red.a))
         bound = min(float(red.forced.size + proved), objective)
@@ -135,6 +138,10 @@ def lscp(
             out.nodes,
             greedy_obj,
         )
+    elif red.a.shape[0] > 0:  # the decomposition bound already proves the start optimal
+        chosen = greedy
+        objective = float(red.forced.size + greedy.size)
+        stage = Stage("sites", OPTIMAL, objective, objective, 0.0, 0.0, 0, greedy_obj)
     selected = np.sort(free[np.concatenate([red.forced, red.cols[chosen]])]).astype(np.int64)
     is_open = np.zeros(n_cols, dtype=bool)
     is_open[fixed_idx] = True
@@ -157,6 +164,46 @@ def lscp(
         stages=(stage,),
         reduction=reduction,
         message=f"{int(uncoverable.sum())} demand(s) out of reach of every column" if uncoverable.any() else "",
+    )
+
+
+def _decompose(a: sp.csr_array, start: np.ndarray, t0: float, time_limit: float | None) -> tuple[np.ndarray, float]:
+    """The split bound, then the window search, on a large reduced set cover (:mod:`geoplan.siting.decompose`).
+
+    Under a time limit the bound gets 40 % of what is left and the search until 75 %, leaving the
+    whole-model MILP (which starts from the searched cover, with the bound as a cut) the rest; without
+    one, each runs to its own end.
+    """
+    labels = row_regions(a, REGION_ROWS)
+    threads = settings.solver_threads
+
+    def until(share: float) -> float | None:
+        left = _remaining(t0, time_limit)
+        return None if left is None else time.perf_counter() + share * left
+
+    found = split_bound(a, labels, deadline=until(0.4), threads=threads)
+    bound = found.bound if found is not None else 0.0
+    better = start
+    if start.size > math.ceil(bound - 1e-6):
+        better = window_search(a, start, labels, deadline=until(0.75), threads=threads)
+    n_regions = int(labels.max()) + 1
+    log.info("lscp decomposition: %d regions, cover %d -> %d, bound %.2f", n_regions, start.size, better.size, bound)
+    return better, bound
+
+
+def _with_count_floor(model: milp.Milp, floor: int) -> milp.Milp:
+    """``model`` plus the valid row ``Σ x >= floor`` (a proven lower bound handed to HiGHS as a cut)."""
+    if floor <= 0:
+        return model
+    k = model.c.size
+    return milp.Milp(
+        c=model.c,
+        a=sp.csr_array(sp.vstack([model.a, sp.csr_array(np.ones((1, k)))])),
+        row_lower=np.append(model.row_lower, float(floor)),
+        row_upper=np.append(model.row_upper, milp.INF),
+        lower=model.lower,
+        upper=model.upper,
+        integer=model.integer,
     )
 
 

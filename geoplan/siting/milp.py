@@ -70,6 +70,8 @@ class MilpOutcome:
         Branch-and-bound nodes.
     message : str
         HiGHS's model status in words.
+    row_dual : ndarray or None
+        Dual value per row when the model is an LP solved to optimality (``None`` otherwise).
     """
 
     status: str
@@ -79,6 +81,7 @@ class MilpOutcome:
     seconds: float
     nodes: int
     message: str
+    row_dual: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ def solve(
     start: np.ndarray | None = None,
     time_limit: float | None = None,
     mip_gap: float = 0.0,
+    threads: int | None = None,
 ) -> MilpOutcome:
     """Solve ``model`` with HiGHS.
 
@@ -130,6 +134,9 @@ def solve(
         Seconds; ``None`` for no limit.
     mip_gap : float
         Relative gap at which HiGHS may stop and call the solution optimal.
+    threads : int, optional
+        HiGHS threads for this run; 1 when several runs share the machine from a thread pool
+        (``Highs.run`` releases the GIL, so runs in threads proceed in parallel).
 
     Returns
     -------
@@ -140,6 +147,8 @@ def solve(
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     if time_limit is not None:
         h.setOptionValue("time_limit", max(float(time_limit), 0.0))
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
     if model.a.nnz > IPM_ROOT_NNZ:
         # Covering LPs are highly degenerate: on large ones the interior-point root solve is several times
         # faster than dual simplex (measured: 8.9k × 4k set cover, root in 5 s vs not within 60 s).
@@ -183,6 +192,8 @@ def solve(
     bound = float(info.mip_dual_bound) if model.integer.any() else objective  # an LP: bound = optimum
     if not np.isfinite(bound) or abs(bound) >= INF:
         bound = float("inf") if model.maximize else float("-inf")
+    is_lp = not model.integer.any()
+    row_dual = np.asarray(h.getSolution().row_dual, dtype=np.float64) if is_lp and has_x else None
     text = h.modelStatusToString(status)
     log.debug(
         "HiGHS: %s, objective %s, bound %s, %.2f s, %d nodes (%d cols, %d rows)",
@@ -202,4 +213,5 @@ def solve(
         seconds=seconds,
         nodes=int(info.mip_node_count),
         message=text,
+        row_dual=row_dual,
     )
