@@ -5,7 +5,8 @@ a = (i, j), in [0, 1] or binary), and for the sized second stage ``s_j`` (size o
 
 Rows: every demand fully assigned (``Σ_a x_a = 1``); capacity ``Σ d_i x_a <= C_j y_j`` (``<= C_j`` for a
 fixed column) where ``C_j`` is finite; linking ``x_a <= y_j`` for arcs to new sites (the strong
-formulation: a much tighter LP bound than the aggregated capacity row alone).
+formulation: a much tighter LP bound than the aggregated capacity row alone); optionally covering rows
+``Σ y_j >= 1`` for demands of size 0, which need an open site in reach but no assignment variable.
 """
 
 from __future__ import annotations
@@ -81,14 +82,18 @@ class ArcModel:
         return sp.csr_array((self.arc_cost, self.arc_col, indptr), shape=(self.rows.size, self.n_cols))
 
 
-def build_rows(m: ArcModel, extra_cols: int = 0) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
-    """Assignment, capacity and linking rows over ``[y | x | extra]`` columns.
+def build_rows(
+    m: ArcModel, extra_cols: int = 0, cover: sp.csr_array | None = None
+) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
+    """Assignment, capacity, linking and covering rows over ``[y | x | extra]`` columns.
 
     Parameters
     ----------
     m : ArcModel
     extra_cols : int
         Further columns after ``x`` (left empty here).
+    cover : scipy.sparse.csr_array, optional
+        Demands × caller columns: each row needs an open site among its entries (all of them in ``ycols``).
 
     Returns
     -------
@@ -131,6 +136,14 @@ def build_rows(m: ArcModel, extra_cols: int = 0) -> tuple[sp.csr_array, np.ndarr
     lo.append(np.full(to_new.size, -milp.INF))
     hi.append(np.zeros(to_new.size))
     next_row += to_new.size
+    if cover is not None and cover.shape[0]:
+        coo = sp.coo_array(cover)
+        r_parts.append(next_row + coo.row)
+        c_parts.append(ypos[coo.col])
+        v_parts.append(np.ones(coo.nnz))
+        lo.append(np.ones(cover.shape[0]))
+        hi.append(np.full(cover.shape[0], milp.INF))
+        next_row += cover.shape[0]
     mat = sp.csr_array(
         (np.concatenate(v_parts), (np.concatenate(r_parts), np.concatenate(c_parts))), shape=(next_row, n)
     )
