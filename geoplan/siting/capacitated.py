@@ -16,32 +16,35 @@ import math
 import time
 
 import numpy as np
-import scipy.sparse as sp
 
 from geoplan._errors import InputError
-from geoplan.siting import milp
 from geoplan.siting.assign_model import (
     ArcModel,
     allocation_matrix,
-    build_rows,
     load_per_column,
     main_site,
-    start_from_assignment,
 )
+from geoplan.siting.components import Part, Split, cover_choice, part_limits, split, used_sites
 from geoplan.siting.coverage import MatrixLike, cover_pattern, fixed_columns, vector
-from geoplan.siting.greedy import greedy_capacitated
 from geoplan.siting.result import (
     INFEASIBLE,
     OPTIMAL,
+    STOPPED,
     TIME_LIMIT,
     Reduction,
     SitingSolution,
     Stage,
     relative_gap,
 )
+from geoplan.siting.sites_stage import PartResult, solve_sites
+from geoplan.siting.size_stage import SizeRule, solve_size
 
 log = logging.getLogger(__name__)
 NAN = float("nan")
+#: Seconds any part may use even when its share of the time limit is smaller (small parts need milliseconds).
+MIN_PART_SECONDS = 1.0
+#: Split the model into independent components (switched off only to test that splitting changes nothing).
+_DECOMPOSE = True
 
 
 def _capacity(values: MatrixLike, n: int, name: str) -> np.ndarray:
@@ -172,49 +175,48 @@ def _solution(
     )
 
 
-def _x_clean(m: ArcModel, vals: np.ndarray) -> np.ndarray:
-    """Arc part of a ``[y | x | ...]`` vector, clipped to [0, 1]."""
-    return np.clip(vals[m.ny : m.ny + m.na], 0.0, 1.0)
+def _stage_sites(
+    full: ArcModel, parts: list[Part], t0: float, time_limit: float | None, mip_gap: float
+) -> list[PartResult]:
+    """First stage, part by part: fewest new sites."""
+    return [
+        solve_sites(full, part, limit, mip_gap) for part, limit in part_limits(parts, t0, time_limit, MIN_PART_SECONDS)
+    ]
 
 
-def _stage_sites(m: ArcModel, t0: float, time_limit: float | None, mip_gap: float) -> tuple[np.ndarray | None, Stage]:
-    """First stage: fewest new sites. Returns ``[y | x]`` values (or ``None``) and the stage report."""
-    greedy = greedy_capacitated(m.arc_matrix(), m.size, m.capacity, m.is_fixed)
-    start = start_from_assignment(m, greedy) if greedy is not None else None
-    greedy_obj = float(start[: m.ny].sum()) if start is not None else NAN
-    a, lo, hi = build_rows(m)
-    n = m.ny + m.na
-    model = milp.Milp(
-        c=np.concatenate([np.ones(m.ny), np.zeros(m.na)]),
-        a=a,
-        row_lower=lo,
-        row_upper=hi,
-        lower=np.zeros(n),
-        upper=np.ones(n),
-        integer=np.concatenate([np.ones(m.ny, dtype=bool), np.full(m.na, m.single_source)]),
-    )
-    left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.0)
-    out = milp.solve(model, start=start, time_limit=left, mip_gap=mip_gap)
-    vals = out.x if out.x is not None else start
-    if out.status == INFEASIBLE or vals is None:
-        status = out.status if out.status != OPTIMAL else INFEASIBLE
-        return None, Stage("sites", status, NAN, out.bound, NAN, out.seconds, out.nodes, greedy_obj)
-    x = _x_clean(m, vals)
-    used = np.bincount(m.arc_col[x > 1e-7], minlength=m.n_cols) > 0
-    vals = np.concatenate([used[m.ycols].astype(np.float64), x])
-    objective = float(vals[: m.ny].sum())
-    bound = min(math.ceil(out.bound - 1e-6), objective) if np.isfinite(out.bound) else 0.0
-    status = OPTIMAL if bound >= objective else out.status
-    return vals, Stage(
-        "sites",
+def _solved(results: list[PartResult]) -> bool:
+    """Every part has a solution (else the whole model has none)."""
+    return all(math.isfinite(r.stage.objective) for r in results)
+
+
+def _combine(name: str, stages: list[Stage]) -> Stage:
+    """One stage report for the parts: objectives, bounds, seconds and nodes add; optimal if every part is."""
+    if not stages:
+        return Stage(name, OPTIMAL, 0.0, 0.0, 0.0, 0.0, 0, 0.0)
+    statuses = [s.status for s in stages]
+    status = next((s for s in (INFEASIBLE, TIME_LIMIT, STOPPED) if s in statuses), OPTIMAL)
+    objective = float(sum(s.objective for s in stages))
+    bound = float(sum(s.bound for s in stages))
+    return Stage(
+        name,
         status,
         objective,
-        float(bound),
+        bound,
         relative_gap(objective, bound),
-        out.seconds,
-        out.nodes,
-        greedy_obj,
+        float(sum(s.seconds for s in stages)),
+        int(sum(s.nodes for s in stages)),
+        float(sum(s.greedy_objective for s in stages)),
     )
+
+
+def _assemble(m: ArcModel, split: Split, results: list[PartResult]) -> np.ndarray:
+    """Full-model arc values: preset arcs, each part's arcs, size-0 demands at their cheapest open site."""
+    x = np.zeros(m.na)
+    x[split.preset] = 1.0
+    for part, res in zip(split.parts, results, strict=True):
+        x[part.arcs] = res.x
+        x[cover_choice(m, part, res.y)] = 1.0
+    return x
 
 
 def capacitated_lscp(
@@ -266,13 +268,14 @@ def capacitated_lscp(
     size = vector(demand_size, cover_shape[0], "demand_size")
     cap = _capacity(capacity, cover_shape[1], "capacity")
     m, uncoverable, unservable = _arc_model(costs, size, cap, limit, fixed, single_source)
-    reduction = Reduction(m.n_rows, m.n_cols, m.rows.size, m.ny)
     if unservable.any():
-        return _infeasible("capacitated_lscp", m, unservable, uncoverable, reduction, t0)
-    vals, stage = _stage_sites(m, t0, time_limit, mip_gap)
-    message = "" if vals is not None else _why(stage)
-    x = _x_clean(m, vals) if vals is not None else None
-    return _solution("capacitated_lscp", m, x, (stage,), t0, uncoverable, reduction, message)
+        return _infeasible("capacitated_lscp", m, unservable, uncoverable, _reduction(m, None), t0)
+    parts = split(m, decompose=_DECOMPOSE)
+    results = _stage_sites(m, parts.parts, t0, time_limit, mip_gap)
+    stage = _combine("sites", [r.stage for r in results])
+    x = _assemble(m, parts, results) if _solved(results) else None
+    message = "" if x is not None else _why(stage)
+    return _solution("capacitated_lscp", m, x, (stage,), t0, uncoverable, _reduction(m, parts), message)
 
 
 def _why(stage: Stage) -> str:
@@ -371,13 +374,17 @@ def sized_lscp(
     if fixed_idx.size:
         cap[fixed_idx] = _capacity(fixed_size, n_cols, "fixed_size")[fixed_idx] / factor
     m, uncoverable, unservable = _arc_model(costs, h, cap, limit, fixed, single_source)
-    reduction = Reduction(m.n_rows, m.n_cols, m.rows.size, m.ny)
     if unservable.any():
-        return _infeasible("sized_lscp", m, unservable, uncoverable, reduction, t0)
-    vals, first = _stage_sites(m, t0, time_limit, mip_gap)
-    if vals is None:
+        return _infeasible("sized_lscp", m, unservable, uncoverable, _reduction(m, None), t0)
+    parts = split(m, decompose=_DECOMPOSE)
+    reduction = _reduction(m, parts)
+    results = _stage_sites(m, parts.parts, t0, time_limit, mip_gap)
+    first = _combine("sites", [r.stage for r in results])
+    if not _solved(results):
         return _solution("sized_lscp", m, None, (first,), t0, uncoverable, reduction, _why(first))
-    vals2, second = _stage_size(m, vals, int(first.objective), factor, min_size, t0, time_limit, mip_gap)
+    rule = SizeRule(factor, min_size)
+    results = _stage_size(m, parts.parts, results, rule, t0, time_limit, mip_gap)
+    second = _combine("total_size", [r.stage for r in results])
     log.info(
         "sized_lscp: %d sites (bound %g, %s), total size %.6g (bound %.6g, %s)",
         first.objective,
@@ -390,7 +397,7 @@ def sized_lscp(
     return _solution(
         "sized_lscp",
         m,
-        _x_clean(m, vals2),
+        _assemble(m, parts, results),
         (first, second),
         t0,
         uncoverable,
@@ -399,80 +406,42 @@ def sized_lscp(
     )
 
 
-def _total_size(m: ArcModel, x: np.ndarray, factor: float, min_size: float) -> tuple[np.ndarray, float]:
-    """Per-``y`` sizes and their total for arc values ``x``."""
-    load = load_per_column(m, x)[m.ycols]
-    used = np.bincount(m.arc_col[x > 1e-7], minlength=m.n_cols)[m.ycols] > 0
-    sizes = np.where(used, np.maximum(min_size, factor * load), 0.0)
-    return sizes, float(sizes.sum())
-
-
 def _stage_size(
-    m: ArcModel,
-    vals: np.ndarray,
-    k: int,
-    factor: float,
-    min_size: float,
+    full: ArcModel,
+    parts: list[Part],
+    sites: list[PartResult],
+    rule: SizeRule,
     t0: float,
     time_limit: float | None,
     mip_gap: float,
-) -> tuple[np.ndarray, Stage]:
-    """Second stage: least total new size with at most ``k`` new sites, warm-started from stage one."""
-    ny, na = m.ny, m.na
-    x0 = _x_clean(m, vals)
-    s0, total0 = _total_size(m, x0, factor, min_size)
-    left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.0)
-    if ny == 0 or (left is not None and left <= 0):
-        status = OPTIMAL if ny == 0 else TIME_LIMIT
-        bound = total0 if ny == 0 else 0.0
-        return vals, Stage("total_size", status, total0, bound, relative_gap(total0, bound), 0.0, 0, total0)
-    base, lo, hi = build_rows(m, extra_cols=ny)
-    ypos = m.ypos()
-    to_new = np.flatnonzero(ypos[m.arc_col] >= 0)
-    # factor × Σ d_i x_a − s_j <= 0 ; min_size y_j − s_j <= 0 ; Σ y <= k
-    load_rows = sp.csr_array(
-        (
-            np.concatenate([factor * m.size[m.arc_row[to_new]], -np.ones(ny)]),
-            (
-                np.concatenate([ypos[m.arc_col[to_new]], np.arange(ny)]),
-                np.concatenate([ny + to_new, ny + na + np.arange(ny)]),
-            ),
-        ),
-        shape=(ny, ny + na + ny),
-    )
-    min_rows = sp.hstack(
-        [
-            sp.diags_array(np.full(ny, float(min_size)), dtype=np.float64),
-            sp.csr_array((ny, na)),
-            -sp.eye_array(ny),
-        ]
-    )
-    count_row = sp.hstack([np.ones((1, ny)), sp.csr_array((1, na + ny))])
-    a = sp.csr_array(sp.vstack([base, load_rows, min_rows, count_row]))
-    model = milp.Milp(
-        c=np.concatenate([np.zeros(ny + na), np.ones(ny)]),
-        a=a,
-        row_lower=np.concatenate([lo, np.full(2 * ny + 1, -milp.INF)]),
-        row_upper=np.concatenate([hi, np.zeros(2 * ny), [float(k)]]),
-        lower=np.zeros(ny + na + ny),
-        upper=np.concatenate([np.ones(ny + na), np.full(ny, milp.INF)]),
-        integer=np.concatenate([np.ones(ny, dtype=bool), np.full(na, m.single_source), np.zeros(ny, dtype=bool)]),
-    )
-    start = np.concatenate([vals[: ny + na], s0])
-    out = milp.solve(model, start=start, time_limit=left, mip_gap=mip_gap)
-    best = vals
-    if out.x is not None and _total_size(m, _x_clean(m, out.x), factor, min_size)[1] <= total0:
-        best = out.x[: ny + na]
-    total = _total_size(m, _x_clean(m, best), factor, min_size)[1]
-    bound = min(out.bound, total) if np.isfinite(out.bound) else 0.0
-    status = OPTIMAL if total - bound <= 1e-6 * max(1.0, total) else out.status
-    return best, Stage(
-        "total_size",
-        status,
-        total,
-        float(bound),
-        relative_gap(total, bound),
-        out.seconds,
-        out.nodes,
-        total0,
-    )
+) -> list[PartResult]:
+    """Second stage, part by part: least total new size with the part's first-stage count of sites."""
+    results = []
+    for (part, limit), res in zip(part_limits(parts, t0, time_limit, MIN_PART_SECONDS), sites, strict=True):
+        k = int(res.y.sum())
+        out = solve_size(part.model, part.cover, res.y, res.x, k, res.stage.status == OPTIMAL, rule, limit, mip_gap)
+        y = used_sites(full, part, out.y, out.x)
+        total = rule.total(part.model, out.x) + rule.min_size * float((y & ~_serves_load(part.model, out.x)).sum())
+        bound = min(out.bound, total)
+        status = OPTIMAL if total - bound <= 1e-6 * max(1.0, total) else out.status
+        stage = Stage(
+            "total_size", status, total, bound, relative_gap(total, bound), out.seconds, out.nodes, out.start_objective
+        )
+        results.append(PartResult(y, out.x, stage))
+    return results
+
+
+def _serves_load(m: ArcModel, x: np.ndarray) -> np.ndarray:
+    """Per ``ycols``: the new site serves some demand of positive size."""
+    used = np.zeros(m.n_cols, dtype=bool)
+    used[m.arc_col[x > 1e-7]] = True
+    return used[m.ycols]
+
+
+def _reduction(m: ArcModel, parts: Split | None) -> Reduction:
+    """Model size before and after the reductions (of the first stage)."""
+    if parts is None:
+        return Reduction(m.n_rows, m.n_cols, m.rows.size, m.ny)
+    rows = sum(p.model.rows.size + p.cover.shape[0] for p in parts.parts)
+    cols = sum(p.model.ny for p in parts.parts)
+    return Reduction(m.n_rows, m.n_cols, int(rows), int(cols))
