@@ -171,12 +171,17 @@ def split(m: ArcModel, *, decompose: bool = True) -> Split:
         n_parts, label = _components(m, arcs, rows)
     else:
         n_parts, label = (1 if rows.size else 0), np.zeros(rows.size, dtype=np.int64)
-    arc_label = np.full(m.rows.size, -1, dtype=np.int64)
-    arc_label[rows] = label
-    by_part = arc_label[m.arc_row[arcs]]
-    order = np.argsort(by_part, kind="stable")
-    bounds = np.searchsorted(by_part[order], np.arange(n_parts + 1))
-    parts = [_part(m, arcs[order[bounds[p] : bounds[p + 1]]], rows[label == p]) for p in range(n_parts)]
+    row_label = np.full(m.rows.size, -1, dtype=np.int64)
+    row_label[rows] = label
+    by_part = row_label[m.arc_row[arcs]]
+    arc_order = np.argsort(by_part, kind="stable")
+    arc_bounds = np.searchsorted(by_part[arc_order], np.arange(n_parts + 1))
+    row_order = np.argsort(label, kind="stable")
+    row_bounds = np.searchsorted(label[row_order], np.arange(n_parts + 1))
+    parts = [
+        _part(m, arcs[arc_order[arc_bounds[p] : arc_bounds[p + 1]]], rows[row_order[row_bounds[p] : row_bounds[p + 1]]])
+        for p in range(n_parts)
+    ]
     parts.sort(key=lambda p: p.work)
     log.debug(
         "arc model: %d demands preset to existing facilities, %d candidates dominated, %d part(s), largest %s",
@@ -190,35 +195,34 @@ def split(m: ArcModel, *, decompose: bool = True) -> Split:
 
 def _part(m: ArcModel, arcs: np.ndarray, rows: np.ndarray) -> Part:
     """The part of full-model demands ``rows`` (sorted) with their (kept) ``arcs``."""
+    # sizes stay proportional to the part (no full-length arrays): a city can split into thousands of parts
     zero = m.size[rows] <= 0
     pos_rows, cover_rows = rows[~zero], rows[zero]
-    on_pos = np.isin(m.arc_row[arcs], pos_rows)
+    on_pos = ~(m.size[m.arc_row[arcs]] <= 0)
     model_arcs = arcs[on_pos]  # full-model arcs are in (row, column) order, so these are too
-    local = np.full(m.rows.size, -1, dtype=np.int64)
-    local[pos_rows] = np.arange(pos_rows.size)
     cover_arcs = arcs[~on_pos]
-    local_cover = np.full(m.rows.size, -1, dtype=np.int64)
-    local_cover[cover_rows] = np.arange(cover_rows.size)
     cover = sp.csr_array(
-        (np.ones(cover_arcs.size), (local_cover[m.arc_row[cover_arcs]], m.arc_col[cover_arcs])),
+        (
+            np.ones(cover_arcs.size),
+            (np.searchsorted(cover_rows, m.arc_row[cover_arcs]), m.arc_col[cover_arcs]),
+        ),
         shape=(cover_rows.size, m.n_cols),
     )
-    used = np.zeros(m.n_cols, dtype=bool)
-    used[m.arc_col[arcs]] = True
+    cols = np.unique(m.arc_col[arcs])
     sub = ArcModel(
         n_rows=m.n_rows,
         n_cols=m.n_cols,
         rows=m.rows[pos_rows],
-        arc_row=local[m.arc_row[model_arcs]],
+        arc_row=np.searchsorted(pos_rows, m.arc_row[model_arcs]),
         arc_col=m.arc_col[model_arcs],
         arc_cost=m.arc_cost[model_arcs],
         size=m.size[pos_rows],
         capacity=m.capacity,
-        ycols=np.flatnonzero(used & ~m.is_fixed),
+        ycols=cols[~m.is_fixed[cols]],
         is_fixed=m.is_fixed,
         single_source=m.single_source,
     )
-    unlimited = bool(np.isinf(m.capacity[used]).all())
+    unlimited = bool(np.isinf(m.capacity[cols]).all())
     return Part(
         model=sub, arcs=model_arcs, cover=cover, cover_rows=cover_rows, cover_arcs=cover_arcs, unlimited=unlimited
     )
