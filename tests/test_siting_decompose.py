@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial import cKDTree
 
-from geoplan.siting import OPTIMAL, coverage_models, lscp
+from geoplan.siting import OPTIMAL, coverage_models, lscp, mclp
 from geoplan.siting.decompose import lp_duals, split_bound, window_search
+from geoplan.siting.decompose_max import max_split_bound, max_window_search
 from geoplan.siting.regions import row_regions
 
 
@@ -91,11 +92,11 @@ def test_split_bound_never_exceeds_the_optimum(seed: int, n: int, m: int, n_regi
 def test_window_search_keeps_a_cover_and_reaches_the_optimum_on_small_instances() -> None:
     a = geometric(250, 40, 0.12, 7)
     start = np.arange(a.shape[1])  # every column: a cover, far from optimal
-    better = window_search(a, start, row_regions(a, 1000))  # one window = the whole model
+    better = window_search(a, start, [row_regions(a, 1000)])  # one window = the whole model
     assert ((a @ np.isin(np.arange(a.shape[1]), better).astype(float)) > 0).all()
     assert better.size == lscp(a).objective
     # With small windows the cover still shrinks and stays a cover.
-    local = window_search(a, start, row_regions(a, 40))
+    local = window_search(a, start, [row_regions(a, 40), row_regions(a, 70)])
     assert ((a @ np.isin(np.arange(a.shape[1]), local).astype(float)) > 0).all()
     assert local.size < start.size
 
@@ -105,6 +106,7 @@ def test_lscp_through_the_decomposition_proves_the_same_optimum(monkeypatch: pyt
     whole = lscp(a)
     monkeypatch.setattr(coverage_models, "DECOMPOSE_ROWS", 10)
     monkeypatch.setattr(coverage_models, "REGION_ROWS", 50)
+    monkeypatch.setattr(coverage_models, "SEARCH_REGION_ROWS", (40, 90))
     split = lscp(a)
     assert whole.status == OPTIMAL and split.status == OPTIMAL
     assert split.objective == whole.objective
@@ -117,6 +119,74 @@ def test_lscp_decomposition_under_a_time_limit_reports_a_valid_bound(monkeypatch
     optimum = lscp(a).objective
     monkeypatch.setattr(coverage_models, "DECOMPOSE_ROWS", 10)
     monkeypatch.setattr(coverage_models, "REGION_ROWS", 50)
+    monkeypatch.setattr(coverage_models, "SEARCH_REGION_ROWS", (40, 90))
     sol = lscp(a, time_limit=5.0)
     assert sol.bound <= optimum <= sol.objective
     assert sol.gap == pytest.approx((sol.objective - sol.bound) / max(sol.objective, 1.0))
+
+
+def brute_max_cover(a: sp.csr_array, w: np.ndarray, p: int) -> float:
+    """Most weight ``p`` columns cover, by enumeration (tiny instances only)."""
+    dense = a.toarray() > 0
+    best = 0.0
+    for mask in range(1 << a.shape[1]):
+        cols = [j for j in range(a.shape[1]) if mask >> j & 1]
+        if len(cols) <= p:
+            best = max(best, float(w[dense[:, cols].any(axis=1)].sum()))
+    return best
+
+
+def test_max_split_bound_one_region_on_odd_cycle() -> None:
+    # Unit weights on a 5-cycle, p = 2: two columns cover 4 rows; the LP covers 5 (y = 0.4 each).
+    a = odd_cycle(5)
+    w = np.ones(5)
+    whole = max_split_bound(a, w, 2, np.zeros(5, dtype=np.int64))
+    assert whole is not None
+    assert brute_max_cover(a, w, 2) == 4.0
+    assert 4.0 - 1e-6 <= whole <= 5.0 + 1e-6
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(3, 10),
+    m=st.integers(2, 7),
+    p=st.integers(1, 3),
+    n_regions=st.integers(1, 4),
+)
+def test_max_split_bound_never_below_the_optimum(seed: int, n: int, m: int, p: int, n_regions: int) -> None:
+    rng = np.random.default_rng(seed)
+    a = sp.csr_array((rng.random((n, m)) < 0.4).astype(np.float64))
+    w = rng.integers(0, 50, n).astype(np.float64)
+    found = max_split_bound(a, w, p, rng.integers(0, n_regions, n))
+    assert found is not None
+    assert found >= brute_max_cover(a, w, p) - 1e-6
+
+
+def test_max_window_search_keeps_p_and_never_loses_weight() -> None:
+    a = geometric(300, 60, 0.1, 5)
+    w = np.random.default_rng(5).integers(100, 3000, 300).astype(np.float64)
+    start = np.arange(12)  # twelve arbitrary sites
+    better = max_window_search(a, w, start, [row_regions(a, 50), row_regions(a, 120)])
+
+    def covered(cols: np.ndarray) -> float:
+        return float(w[(a @ np.isin(np.arange(a.shape[1]), cols).astype(float)) > 0].sum())
+
+    assert better.size <= start.size
+    assert covered(better) > covered(start)
+    assert covered(better) <= mclp(a, w, 12).objective + 1e-6
+
+
+def test_mclp_through_the_decomposition_proves_the_same_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    a = geometric(500, 120, 0.06, 6)
+    w = np.random.default_rng(6).integers(100, 3000, 500).astype(np.float64)
+    whole = mclp(a, w, 25)
+    monkeypatch.setattr(coverage_models, "DECOMPOSE_ROWS", 10)
+    monkeypatch.setattr(coverage_models, "REGION_ROWS", 50)
+    monkeypatch.setattr(coverage_models, "SEARCH_REGION_ROWS", (40, 90))
+    split = mclp(a, w, 25)
+    assert whole.status == OPTIMAL and split.status == OPTIMAL
+    assert split.objective == pytest.approx(whole.objective)
+    assert split.bound >= split.objective - 1e-6
+    limited = mclp(a, w, 25, time_limit=3.0)
+    assert limited.objective <= whole.objective + 1e-6 <= limited.bound + 2e-6

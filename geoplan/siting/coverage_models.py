@@ -18,7 +18,8 @@ from geoplan import settings
 from geoplan._errors import InputError
 from geoplan.siting import milp
 from geoplan.siting.coverage import MatrixLike, cover_pattern, fixed_columns, nearest_open, vector
-from geoplan.siting.decompose import REGION_ROWS, cover_model, split_bound, window_search
+from geoplan.siting.decompose import REGION_ROWS, SEARCH_REGION_ROWS, cover_model, split_bound, window_search
+from geoplan.siting.decompose_max import max_cover_model, max_split_bound, max_window_search
 from geoplan.siting.greedy import disjoint_rows_bound, greedy_max_cover, greedy_set_cover
 from geoplan.siting.local import improve_cover, improve_max_cover
 from geoplan.siting.reduce import reduce_max_cover, reduce_set_cover
@@ -35,6 +36,12 @@ DECOMPOSE_ROWS = 1500
 def _remaining(t0: float, time_limit: float | None) -> float | None:
     """Seconds left of ``time_limit`` since ``t0`` (``None`` = unlimited)."""
     return None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.0)
+
+
+def _until(t0: float, time_limit: float | None, share: float) -> float | None:
+    """The clock time by which ``share`` of the time still left will have passed (``None`` = no limit)."""
+    left = _remaining(t0, time_limit)
+    return None if left is None else time.perf_counter() + share * left
 
 
 def _split(
@@ -115,7 +122,9 @@ def lscp(
         greedy, split = _decompose(red.a, greedy, t0, time_limit)
     if red.a.shape[0] > 0 and greedy.size > math.ceil(split - 1e-6):
         k = red.a.shape[1]
-        model = _with_count_floor(cover_model(red.a, np.ones(k)), math.ceil(split - 1e-6))
+        model = cover_model(red.a, np.ones(k))
+        if split > 0:  # Σ x >= the proven bound: a valid cut that hands HiGHS the region bound
+            model = _with_row(model, np.ones(k), float(math.ceil(split - 1e-6)), milp.INF)
         start = np.zeros(k)
         start[greedy] = 1.0
         chosen = greedy
@@ -170,41 +179,48 @@ def lscp(
 def _decompose(a: sp.csr_array, start: np.ndarray, t0: float, time_limit: float | None) -> tuple[np.ndarray, float]:
     """The split bound, then the window search, on a large reduced set cover (:mod:`geoplan.siting.decompose`).
 
-    Under a time limit the bound gets 40 % of what is left and the search until 75 %, leaving the
+    Under a time limit the bound gets 40 % of what is left and the search until 80 %, leaving the
     whole-model MILP (which starts from the searched cover, with the bound as a cut) the rest; without
     one, each runs to its own end.
     """
     labels = row_regions(a, REGION_ROWS)
     threads = settings.solver_threads
 
-    def until(share: float) -> float | None:
-        left = _remaining(t0, time_limit)
-        return None if left is None else time.perf_counter() + share * left
-
-    found = split_bound(a, labels, deadline=until(0.4), threads=threads)
+    found = split_bound(a, labels, deadline=_until(t0, time_limit, 0.4), threads=threads)
     bound = found.bound if found is not None else 0.0
     better = start
     if start.size > math.ceil(bound - 1e-6):
-        better = window_search(a, start, labels, deadline=until(0.75), threads=threads)
+        parts = [row_regions(a, rows) for rows in SEARCH_REGION_ROWS]
+        better = window_search(a, start, parts, deadline=_until(t0, time_limit, 0.8), threads=threads)
     n_regions = int(labels.max()) + 1
     log.info("lscp decomposition: %d regions, cover %d -> %d, bound %.2f", n_regions, start.size, better.size, bound)
     return better, bound
 
 
-def _with_count_floor(model: milp.Milp, floor: int) -> milp.Milp:
-    """``model`` plus the valid row ``Σ x >= floor`` (a proven lower bound handed to HiGHS as a cut)."""
-    if floor <= 0:
-        return model
-    k = model.c.size
+def _with_row(model: milp.Milp, coefficients: np.ndarray, lower: float, upper: float) -> milp.Milp:
+    """``model`` plus the row ``lower <= coefficients · x <= upper`` (a valid cut from a proven bound)."""
     return milp.Milp(
         c=model.c,
-        a=sp.csr_array(sp.vstack([model.a, sp.csr_array(np.ones((1, k)))])),
-        row_lower=np.append(model.row_lower, float(floor)),
-        row_upper=np.append(model.row_upper, milp.INF),
+        a=sp.csr_array(sp.vstack([model.a, sp.csr_array(coefficients[None, :])])),
+        row_lower=np.append(model.row_lower, lower),
+        row_upper=np.append(model.row_upper, upper),
         lower=model.lower,
         upper=model.upper,
         integer=model.integer,
+        maximize=model.maximize,
     )
+
+
+def _decompose_max(
+    a: sp.csr_array, w: np.ndarray, p: int, start: np.ndarray, t0: float, time_limit: float | None
+) -> tuple[np.ndarray, float]:
+    """The max-cover split bound, then the window search; shares of the time as in :func:`_decompose`."""
+    labels = row_regions(a, REGION_ROWS)
+    threads = settings.solver_threads
+    bound = max_split_bound(a, w, p, labels, deadline=_until(t0, time_limit, 0.4), threads=threads)
+    parts = [row_regions(a, rows) for rows in SEARCH_REGION_ROWS]
+    better = max_window_search(a, w, start, parts, deadline=_until(t0, time_limit, 0.8), threads=threads)
+    return better, math.inf if bound is None else bound
 
 
 def mclp(
@@ -323,33 +339,31 @@ def _solve_mclp(
     time_limit: float | None,
     mip_gap: float,
 ) -> tuple[np.ndarray, Stage]:
-    """MILP ``max Σ w_i z_i  s.t.  z_i <= Σ_j a_ij y_j,  Σ y_j <= p,  y binary, 0 <= z <= 1``."""
+    """MILP ``max Σ w_i z_i  s.t.  z_i <= Σ_j a_ij y_j,  Σ y_j <= p,  y binary, 0 <= z <= 1``.
+
+    A large model is first bounded and searched region by region (:mod:`geoplan.siting.decompose_max`);
+    the whole-model MILP then starts from the searched sites, with the region bound as a cut.
+    """
     r, k = a.shape
-    cons = sp.csr_array(
-        sp.vstack([sp.hstack([-a, sp.eye_array(r)]), sp.hstack([np.ones((1, k)), sp.csr_array((1, r))])])
-    )
-    model = milp.Milp(
-        c=np.concatenate([np.zeros(k), w]),
-        a=cons,
-        row_lower=np.full(r + 1, -milp.INF),
-        row_upper=np.concatenate([np.zeros(r), [float(p)]]),
-        lower=np.zeros(k + r),
-        upper=np.ones(k + r),
-        integer=np.concatenate([np.ones(k, dtype=bool), np.zeros(r, dtype=bool)]),
-        maximize=True,
-    )
+    split = math.inf
+    if r > DECOMPOSE_ROWS:
+        greedy, split = _decompose_max(a, w, p, greedy, t0, time_limit)
+    model = max_cover_model(a, w, p)
+    if np.isfinite(split):  # Σ w z <= the proven bound: a valid cut that hands HiGHS the region bound
+        model = _with_row(model, np.concatenate([np.zeros(k), w]), -milp.INF, split * (1 + 1e-9) + 1e-6)
     y0 = _mask(greedy, k)
+    start_obj = base + float(w[(a @ y0) > 0].sum())
     start = np.concatenate([y0, np.minimum(a @ y0, 1.0)])
     out = milp.solve(model, start=start, time_limit=_remaining(t0, time_limit), mip_gap=mip_gap)
     chosen = greedy
     if out.x is not None:
         y = out.x[:k] > 0.5
-        if float(w[(a @ y.astype(np.float64)) > 0].sum()) + base >= greedy_obj:
+        if float(w[(a @ y.astype(np.float64)) > 0].sum()) + base >= start_obj:
             chosen = np.flatnonzero(y)
     objective = base + float(w[(a @ _mask(chosen, k)) > 0].sum())
     # Whatever HiGHS proved, and the trivial bound: the p heaviest columns' total weight.
     top_p = float(np.sort(sp.csr_array(a.T) @ w)[-p:].sum())
-    bound = base + min(out.bound, top_p, float(w.sum()))
+    bound = base + min(out.bound, split, top_p, float(w.sum()))
     status = OPTIMAL if bound <= objective + 1e-9 * max(1.0, abs(objective)) else out.status
     stage = Stage(
         "covered_weight",

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 import numpy as np
@@ -40,8 +41,12 @@ R = TypeVar("R")
 #: that a region holds most of its own integrality gap (measured on the 20k × 5k benchmark, 865 m reach:
 #: 150 rows → bound 428, 300 → 432, 600 → regions stop at their time limit and the bound falls to 431).
 REGION_ROWS = 300
-#: Seconds one window of the local search may take.
-WINDOW_SECONDS = 3.0
+#: Region sizes (rows) of the partitions the window search cycles through: small windows are solved in a
+#: few milliseconds each, large ones move sites across what were window borders (measured on the 20k × 5k
+#: max cover: these four reach in 25 s what 300-row windows with a one-hop margin reach in 105 s).
+SEARCH_REGION_ROWS = (150, 300, 600, 1000)
+#: Seconds one window of the search may take.
+WINDOW_SECONDS = 1.0
 
 
 def cover_model(a: sp.csr_array, cost: np.ndarray) -> milp.Milp:
@@ -59,7 +64,7 @@ def cover_model(a: sp.csr_array, cost: np.ndarray) -> milp.Milp:
     )
 
 
-def _parallel(fn: Callable[[T], R], items: Sequence[T], threads: int) -> list[R]:
+def parallel_map(fn: Callable[[T], R], items: Sequence[T], threads: int) -> list[R]:
     """``[fn(x) for x in items]``, in a thread pool when ``threads > 1`` (HiGHS releases the GIL)."""
     if threads <= 1 or len(items) <= 1:
         return [fn(x) for x in items]
@@ -67,7 +72,7 @@ def _parallel(fn: Callable[[T], R], items: Sequence[T], threads: int) -> list[R]
         return list(pool.map(fn, items))
 
 
-def _left(deadline: float | None) -> float | None:
+def seconds_left(deadline: float | None) -> float | None:
     """Seconds until ``deadline`` (``None`` = no deadline)."""
     return None if deadline is None else max(deadline - time.perf_counter(), 0.0)
 
@@ -125,7 +130,7 @@ def split_bound(
     SplitBound or None
         ``None`` when the LP relaxation itself did not finish in time.
     """
-    lp = lp_duals(a, _left(deadline))
+    lp = lp_duals(a, seconds_left(deadline))
     if lp is None:
         return None
     lp_value, u = lp
@@ -143,7 +148,7 @@ def split_bound(
         cols = np.flatnonzero(in_rows)
         cost = sp.csr_array(sub[:, cols]).T @ u[rows] + reduced[cols] * in_rows[cols] / col_rows[cols]
         share = float(u[rows].sum())
-        left = _left(deadline)
+        left = seconds_left(deadline)
         if left is not None and left <= 0:
             return share, False
         # An equal share of what is left among the regions not yet started (those in flight included).
@@ -152,22 +157,19 @@ def split_bound(
         proved = out.bound if np.isfinite(out.bound) else -math.inf
         return max(share, proved), out.status == OPTIMAL
 
-    results = _parallel(region, list(enumerate(groups)), threads)
+    results = parallel_map(region, list(enumerate(groups)), threads)
     bound = float(sum(b for b, _ in results))
     optimal = sum(ok for _, ok in results)
     log.info("split bound %.2f (LP %.2f) from %d regions, %d solved to optimality", bound, lp_value, n_groups, optimal)
     return SplitBound(bound=max(bound, lp_value), lp=lp_value, regions=n_groups, optimal=optimal)
 
 
-def _windows(a: sp.csr_array, labels: np.ndarray, hops: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per region: the columns to free (those covering a row within ``hops`` of it) and the rows they cover."""
+def _windows(a: sp.csr_array, labels: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per region: the columns to free (those covering one of its rows) and every row they cover."""
     at = sp.csr_array(a.T)
     n_regions = int(labels.max()) + 1
     member = sp.csr_array((np.ones(labels.size), (labels, np.arange(labels.size))), shape=(n_regions, labels.size))
-    reach = member
-    for _ in range(hops):
-        reach = sp.csr_array(((reach @ a) @ at) > 0).astype(np.float64)
-    free = sp.csr_array((reach @ a) > 0)
+    free = sp.csr_array((member @ a) > 0)
     touched = sp.csr_array((free.astype(np.float64) @ at) > 0)
     return [
         (free.indices[free.indptr[g] : free.indptr[g + 1]], touched.indices[touched.indptr[g] : touched.indptr[g + 1]])
@@ -192,32 +194,103 @@ def _independent_batches(windows: list[tuple[np.ndarray, np.ndarray]], n_rows: i
     return [list(np.flatnonzero(colour == c)) for c in range(int(colour.max()) + 1)]
 
 
-def _solve_window(
-    job: tuple[sp.csr_array, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float | None],
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Fewest of the ``free`` columns covering the ``touched`` rows nothing else covers; ``None`` if no better."""
-    a, sel, covered, free, touched, deadline = job
+WindowJob = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, "float | None"]
+"""What one window solve gets: chosen mask, rows covered from outside, free columns, their rows, deadline."""
+
+
+def _solve_cover_window(a: sp.csr_array, job: WindowJob) -> np.ndarray | None:
+    """Fewest free columns covering the rows nothing outside covers; ``None`` if no fewer than now."""
+    sel, covered, free, touched, deadline = job
     need = touched[~covered[touched]]
     current = sel[free].astype(np.float64)
-    left = _left(deadline)
+    left = seconds_left(deadline)
     limit = WINDOW_SECONDS if left is None else min(WINDOW_SECONDS, left)
     model = cover_model(sp.csr_array(a[need][:, free]), np.ones(free.size))
     out = milp.solve(model, start=current, time_limit=limit, threads=1)
     if out.x is None or out.objective >= current.sum() - 0.5:
-        return free, None
-    return free, out.x > 0.5
+        return None
+    return out.x > 0.5
+
+
+def search_windows(
+    a: sp.csr_array,
+    chosen: np.ndarray,
+    partitions: Sequence[np.ndarray],
+    solve_window: Callable[[WindowJob], np.ndarray | None],
+    score: Callable[[np.ndarray], float],
+    *,
+    deadline: float | None = None,
+    threads: int = 1,
+    max_sweeps: int = 12,
+) -> np.ndarray:
+    """Sweeps of window solves over the regions of each partition in turn, keeping every improvement.
+
+    A window frees the columns covering one region's rows; windows whose freed columns reach no common row
+    are solved side by side. Sweeps cycle through ``partitions`` so that one partition's window borders lie
+    inside the next one's windows; they stop after a full cycle without gain, after ``max_sweeps``, or when
+    ``deadline`` (a ``time.perf_counter()`` value) passes.
+
+    Parameters
+    ----------
+    a : scipy.sparse.csr_array
+        Boolean coverage.
+    chosen : ndarray of int
+        The starting columns.
+    partitions : sequence of ndarray of int
+        Region label per row, one array per partition.
+    solve_window : callable
+        Takes a :data:`WindowJob`, returns the new 0/1 choice of the free columns or ``None`` to keep them.
+    score : callable
+        Objective of a chosen mask (higher is better), for the log and the stopping rule.
+    deadline : float, optional
+        No window starts after it.
+    threads : int
+        Independent windows solved side by side.
+    max_sweeps : int
+        Sweeps at most.
+
+    Returns
+    -------
+    ndarray of int
+        The improved columns, ascending.
+    """
+    n_rows, n_cols = a.shape
+    sel = np.zeros(n_cols, dtype=bool)
+    sel[chosen] = True
+    last_gain = 0
+    for sweep in range(max_sweeps):
+        windows = _windows(a, partitions[sweep % len(partitions)])
+        before = score(sel)
+        for batch in _independent_batches(windows, n_rows):
+            if deadline is not None and time.perf_counter() >= deadline:
+                return np.flatnonzero(sel)
+            outside = sel.copy()
+            for win in batch:
+                outside[windows[win][0]] = False
+            covered = (a @ outside.astype(np.float64)) > 0
+            jobs: list[WindowJob] = [(sel, covered, *windows[win], deadline) for win in batch]
+            for win, x in zip(batch, parallel_map(solve_window, jobs, threads), strict=True):
+                if x is not None:
+                    sel[windows[win][0]] = x
+        after = score(sel)
+        log.info("window search sweep %d: %.6g -> %.6g", sweep + 1, before, after)
+        if after > before:
+            last_gain = sweep
+        elif sweep - last_gain >= len(partitions):
+            break
+    return np.flatnonzero(sel)
 
 
 def window_search(
     a: sp.csr_array,
     chosen: np.ndarray,
-    labels: np.ndarray,
+    partitions: Sequence[np.ndarray],
     *,
     deadline: float | None = None,
     threads: int = 1,
-    max_sweeps: int = 4,
+    max_sweeps: int = 12,
 ) -> np.ndarray:
-    """Improve a set cover region by region with exact HiGHS solves of each window.
+    """Improve a set cover window by window with exact HiGHS solves (see :func:`search_windows`).
 
     Parameters
     ----------
@@ -225,39 +298,27 @@ def window_search(
         Boolean coverage with no empty row.
     chosen : ndarray of int
         A cover of every row.
-    labels : ndarray of int
-        Region of each row; sweep ``s`` frees the columns within ``s + 1`` hops of a region, so later
-        sweeps move the window borders outward.
+    partitions : sequence of ndarray of int
+        Region label per row, one array per partition (:func:`geoplan.siting.regions.row_regions`).
     deadline : float, optional
         ``time.perf_counter()`` value after which no new window starts.
     threads : int
         Independent windows solved side by side.
     max_sweeps : int
-        Sweeps over all regions at most; the search also stops after a sweep that improves nothing.
+        Sweeps at most.
 
     Returns
     -------
     ndarray of int
         A cover of every row with no more columns than ``chosen``, ascending.
     """
-    n_rows, n_cols = a.shape
-    sel = np.zeros(n_cols, dtype=bool)
-    sel[chosen] = True
-    for sweep in range(max_sweeps):
-        windows = _windows(a, labels, hops=sweep + 1)
-        before = int(sel.sum())
-        for batch in _independent_batches(windows, n_rows):
-            if deadline is not None and time.perf_counter() >= deadline:
-                return np.flatnonzero(sel)
-            outside = sel.copy()
-            for w in batch:
-                outside[windows[w][0]] = False
-            covered = (a @ outside.astype(np.float64)) > 0
-            jobs = [(a, sel, covered, *windows[w], deadline) for w in batch]
-            for free, x in _parallel(_solve_window, jobs, threads):
-                if x is not None:
-                    sel[free] = x
-        log.info("window search sweep %d: %d -> %d columns", sweep + 1, before, int(sel.sum()))
-        if int(sel.sum()) == before:
-            break
-    return np.flatnonzero(sel)
+    return search_windows(
+        a,
+        chosen,
+        partitions,
+        partial(_solve_cover_window, a),
+        lambda sel: -float(sel.sum()),
+        deadline=deadline,
+        threads=threads,
+        max_sweeps=max_sweeps,
+    )
