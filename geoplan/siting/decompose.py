@@ -45,8 +45,10 @@ REGION_ROWS = 300
 #: few milliseconds each, large ones move sites across what were window borders (measured on the 20k × 5k
 #: max cover: these four reach in 25 s what 300-row windows with a one-hop margin reach in 105 s).
 SEARCH_REGION_ROWS = (150, 300, 600, 1000)
-#: Seconds one window of the search may take.
-WINDOW_SECONDS = 1.0
+#: Seconds one window of the search may take: set-cover windows are harder for HiGHS than max-cover ones
+#: (20k × 5k, 865 m: 3 s windows reach 451 sites in the 60 s run where 1 s windows stop at 455).
+COVER_WINDOW_SECONDS = 3.0
+MAX_COVER_WINDOW_SECONDS = 1.0
 
 
 def cover_model(a: sp.csr_array, cost: np.ndarray) -> milp.Milp:
@@ -198,13 +200,13 @@ WindowJob = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, "float | None"
 """What one window solve gets: chosen mask, rows covered from outside, free columns, their rows, deadline."""
 
 
-def _solve_cover_window(a: sp.csr_array, job: WindowJob) -> np.ndarray | None:
+def _solve_cover_window(a: sp.csr_array, seconds: float, job: WindowJob) -> np.ndarray | None:
     """Fewest free columns covering the rows nothing outside covers; ``None`` if no fewer than now."""
     sel, covered, free, touched, deadline = job
     need = touched[~covered[touched]]
     current = sel[free].astype(np.float64)
     left = seconds_left(deadline)
-    limit = WINDOW_SECONDS if left is None else min(WINDOW_SECONDS, left)
+    limit = seconds if left is None else min(seconds, left)
     model = cover_model(sp.csr_array(a[need][:, free]), np.ones(free.size))
     out = milp.solve(model, start=current, time_limit=limit, threads=1)
     if out.x is None or out.objective >= current.sum() - 0.5:
@@ -316,7 +318,7 @@ def window_search(
         a,
         chosen,
         partitions,
-        partial(_solve_cover_window, a),
+        partial(_solve_cover_window, a, COVER_WINDOW_SECONDS),
         lambda sel: -float(sel.sum()),
         deadline=deadline,
         threads=threads,

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geoplan.siting import milp
-from geoplan.siting.decompose import WINDOW_SECONDS, WindowJob, parallel_map, search_windows, seconds_left
+from geoplan.siting.decompose import MAX_COVER_WINDOW_SECONDS, WindowJob, parallel_map, search_windows, seconds_left
 from geoplan.siting.result import OPTIMAL
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ def _solve_max_window(a: sp.csr_array, w: np.ndarray, job: WindowJob) -> np.ndar
     current = sel[free].astype(np.float64)
     now = float(w[need][(sub @ current) > 0].sum())
     left = seconds_left(deadline)
-    limit = WINDOW_SECONDS if left is None else min(WINDOW_SECONDS, left)
+    limit = MAX_COVER_WINDOW_SECONDS if left is None else min(MAX_COVER_WINDOW_SECONDS, left)
     start = np.concatenate([current, np.minimum(sub @ current, 1.0)])
     out = milp.solve(max_cover_model(sub, w[need], float(current.sum())), start=start, time_limit=limit, threads=1)
     if out.x is None:
