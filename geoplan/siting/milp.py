@@ -142,6 +142,7 @@ def solve(
     -------
     MilpOutcome
     """
+    entered = time.perf_counter()  # building and passing a large model takes time too; it counts
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
@@ -181,7 +182,9 @@ def solve(
         h.setSolution(sol)
     t0 = time.perf_counter()
     if time_limit is not None:
-        _enforce_deadline(h, t0 + max(float(time_limit), 0.0))
+        deadline = entered + max(float(time_limit), 0.0)
+        h.setOptionValue("time_limit", max(deadline - t0, 0.0))
+        _enforce_deadline(h, deadline)
     h.run()
     seconds = time.perf_counter() - t0
     status = h.getModelStatus()
