@@ -4,7 +4,9 @@ A cost-matrix core in the manner of spopt (demand rows × candidate columns, sci
 facilities as fixed columns) that keeps no state on a model object: each function takes the matrices and
 returns a frozen :class:`SitingSolution`. Models are reduced, warm-started from a greedy solution and
 solved exactly by HiGHS (through highspy); under a time limit the best solution is returned with its
-proven gap.
+proven gap. City-scale covering models are first bounded and searched region by region
+(:mod:`~geoplan.siting.regions`, :mod:`~geoplan.siting.decompose`, :mod:`~geoplan.siting.decompose_max`);
+capacitated ones are solved per connected component (:mod:`~geoplan.siting.components`).
 
 Functions
 ---------

@@ -79,6 +79,36 @@ def seconds_left(deadline: float | None) -> float | None:
     return None if deadline is None else max(deadline - time.perf_counter(), 0.0)
 
 
+def regions_largest_first(labels: np.ndarray) -> list[np.ndarray]:
+    """Row indices of each region, the largest first (solved while the most time is left)."""
+    groups = [np.flatnonzero(labels == g) for g in range(int(labels.max()) + 1)]
+    return sorted(groups, key=len, reverse=True)
+
+
+def region_costs(
+    a: sp.csr_array, rows: np.ndarray, dual: np.ndarray, rest: np.ndarray
+) -> tuple[sp.csr_array, np.ndarray]:
+    """A region's coverage (its rows × the columns covering them) and its part of each column's cost.
+
+    Column ``j`` gets ``Σ_{i∈rows} a_ij dual_i`` plus the share of ``rest_j`` (the cost the duals leave over)
+    in proportion to how many of its rows lie in the region; over all regions the parts add up to the cost.
+    """
+    sub = sp.csr_array(a[rows])
+    in_rows = np.diff(sp.csc_array(sub).indptr)
+    cols = np.flatnonzero(in_rows)
+    sub = sp.csr_array(sub[:, cols])
+    col_rows = np.diff(sp.csc_array(a).indptr)[cols]
+    return sub, sub.T @ dual[rows] + rest[cols] * in_rows[cols] / col_rows
+
+
+def fair_seconds(deadline: float | None, threads: int, not_started: int) -> float | None:
+    """An equal share of the time left among the regions not yet started (``None`` = no deadline)."""
+    left = seconds_left(deadline)
+    if left is None:
+        return None
+    return min(left, max(left * threads / max(not_started, threads), 1.0))
+
+
 def lp_duals(a: sp.csr_array, time_limit: float | None = None) -> tuple[float, np.ndarray] | None:
     """Optimal value and row duals of the unit-cost set-cover LP, or ``None`` if it did not solve in time."""
     model = cover_model(a, np.ones(a.shape[1]))
@@ -136,32 +166,24 @@ def split_bound(
     if lp is None:
         return None
     lp_value, u = lp
-    csc = sp.csc_array(a)
-    col_rows = np.diff(csc.indptr).astype(np.float64)
-    reduced = np.maximum(1.0 - csc.T @ u, 0.0)
-    groups = [np.flatnonzero(labels == g) for g in range(int(labels.max()) + 1)]
-    groups.sort(key=len, reverse=True)  # big regions first, while the most time is left
-    n_groups = len(groups)
+    reduced = np.maximum(1.0 - sp.csc_array(a).T @ u, 0.0)
+    groups = regions_largest_first(labels)
 
     def region(job: tuple[int, np.ndarray]) -> tuple[float, bool]:
         index, rows = job
-        sub = sp.csr_array(a[rows])
-        in_rows = np.diff(sp.csc_array(sub).indptr)
-        cols = np.flatnonzero(in_rows)
-        cost = sp.csr_array(sub[:, cols]).T @ u[rows] + reduced[cols] * in_rows[cols] / col_rows[cols]
-        share = float(u[rows].sum())
-        left = seconds_left(deadline)
-        if left is not None and left <= 0:
+        share = float(u[rows].sum())  # the region's part of the LP bound: u stays dual feasible there
+        limit = fair_seconds(deadline, threads, len(groups) - index)
+        if limit is not None and limit <= 0:
             return share, False
-        # An equal share of what is left among the regions not yet started (those in flight included).
-        fair = None if left is None else min(left, max(left * threads / max(n_groups - index, threads), 1.0))
-        out = milp.solve(cover_model(sp.csr_array(sub[:, cols]), cost), time_limit=fair, threads=1)
+        sub, cost = region_costs(a, rows, u, reduced)
+        out = milp.solve(cover_model(sub, cost), time_limit=limit, threads=1)
         proved = out.bound if np.isfinite(out.bound) else -math.inf
         return max(share, proved), out.status == OPTIMAL
 
     results = parallel_map(region, list(enumerate(groups)), threads)
     bound = float(sum(b for b, _ in results))
     optimal = sum(ok for _, ok in results)
+    n_groups = len(groups)
     log.info("split bound %.2f (LP %.2f) from %d regions, %d solved to optimality", bound, lp_value, n_groups, optimal)
     return SplitBound(bound=max(bound, lp_value), lp=lp_value, regions=n_groups, optimal=optimal)
 
@@ -292,27 +314,10 @@ def window_search(
     threads: int = 1,
     max_sweeps: int = 12,
 ) -> np.ndarray:
-    """Improve a set cover window by window with exact HiGHS solves (see :func:`search_windows`).
+    """Improve a set cover window by window with exact HiGHS solves.
 
-    Parameters
-    ----------
-    a : scipy.sparse.csr_array
-        Boolean coverage with no empty row.
-    chosen : ndarray of int
-        A cover of every row.
-    partitions : sequence of ndarray of int
-        Region label per row, one array per partition (:func:`geoplan.siting.regions.row_regions`).
-    deadline : float, optional
-        ``time.perf_counter()`` value after which no new window starts.
-    threads : int
-        Independent windows solved side by side.
-    max_sweeps : int
-        Sweeps at most.
-
-    Returns
-    -------
-    ndarray of int
-        A cover of every row with no more columns than ``chosen``, ascending.
+    ``chosen`` must cover every row; the result covers every row with no more columns, ascending. The other
+    parameters are those of :func:`search_windows`.
     """
     return search_windows(
         a,

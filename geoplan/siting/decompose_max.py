@@ -22,7 +22,16 @@ import numpy as np
 import scipy.sparse as sp
 
 from geoplan.siting import milp
-from geoplan.siting.decompose import MAX_COVER_WINDOW_SECONDS, WindowJob, parallel_map, search_windows, seconds_left
+from geoplan.siting.decompose import (
+    MAX_COVER_WINDOW_SECONDS,
+    WindowJob,
+    fair_seconds,
+    parallel_map,
+    region_costs,
+    regions_largest_first,
+    search_windows,
+    seconds_left,
+)
 from geoplan.siting.result import OPTIMAL
 
 log = logging.getLogger(__name__)
@@ -88,7 +97,7 @@ def max_split_bound(
     labels : ndarray of int
         Region of each row (:func:`geoplan.siting.regions.row_regions`).
     deadline : float, optional
-        ``time.perf_counter()`` value by which to stop; regions left unsolved count with a trivial bound.
+        ``time.perf_counter()`` value by which to stop; regions left unsolved count with their LP share.
     threads : int
         Regions solved side by side.
 
@@ -101,30 +110,22 @@ def max_split_bound(
     if lp is None:
         return None
     lp_value, v, mu = lp
-    csc = sp.csc_array(a)
-    col_rows = np.diff(csc.indptr).astype(np.float64)
-    rest = mu - csc.T @ v
-    groups = sorted((np.flatnonzero(labels == g) for g in range(int(labels.max()) + 1)), key=len, reverse=True)
-    n_groups = len(groups)
+    groups = regions_largest_first(labels)
+    rest = mu - sp.csc_array(a).T @ v
 
     def region(job: tuple[int, np.ndarray]) -> float:
         index, rows = job
-        sub = sp.csr_array(a[rows])
-        in_rows = np.diff(sp.csc_array(sub).indptr)
-        cols = np.flatnonzero(in_rows)
-        sub = sp.csr_array(sub[:, cols])
-        price = sub.T @ v[rows] + rest[cols] * in_rows[cols] / col_rows[cols]
+        sub, price = region_costs(a, rows, v, rest)
         # The region's LP optimum is at most this (v stays dual feasible there): its share of the LP bound.
         share = float(np.maximum(w[rows] - v[rows], 0.0).sum() + np.maximum(sub.T @ v[rows] - price, 0.0).sum())
-        left = seconds_left(deadline)
-        if left is not None and left <= 0:
+        limit = fair_seconds(deadline, threads, len(groups) - index)
+        if limit is not None and limit <= 0:
             return share
-        fair = None if left is None else min(left, max(left * threads / max(n_groups - index, threads), 1.0))
-        out = milp.solve(max_cover_model(sub, w[rows], None, price), time_limit=fair, threads=1)
+        out = milp.solve(max_cover_model(sub, w[rows], None, price), time_limit=limit, threads=1)
         return min(share, out.bound) if np.isfinite(out.bound) else share
 
     bound = mu * p + float(sum(parallel_map(region, list(enumerate(groups)), threads)))
-    log.info("max-cover split bound %.6g (LP %.6g) from %d regions", bound, lp_value, n_groups)
+    log.info("max-cover split bound %.6g (LP %.6g) from %d regions", bound, lp_value, len(groups))
     return bound
 
 
@@ -157,29 +158,10 @@ def max_window_search(
     threads: int = 1,
     max_sweeps: int = 12,
 ) -> np.ndarray:
-    """Improve a max cover window by window, each window keeping its number of sites.
+    """Improve a max cover (row weights ``w``) window by window, each window keeping its number of sites.
 
-    Parameters
-    ----------
-    a : scipy.sparse.csr_array
-        Boolean coverage.
-    w : ndarray
-        Weight per row.
-    chosen : ndarray of int
-        The current sites.
-    partitions : sequence of ndarray of int
-        Region label per row, one array per partition (see :func:`geoplan.siting.decompose.search_windows`).
-    deadline : float, optional
-        ``time.perf_counter()`` value after which no new window starts.
-    threads : int
-        Independent windows solved side by side.
-    max_sweeps : int
-        Sweeps at most.
-
-    Returns
-    -------
-    ndarray of int
-        As many sites as ``chosen`` (or fewer), covering at least as much weight, ascending.
+    The result has no more sites than ``chosen`` and covers at least as much weight, ascending. The other
+    parameters are those of :func:`geoplan.siting.decompose.search_windows`.
     """
     return search_windows(
         a,
