@@ -343,6 +343,25 @@ def test_layers_drawn(opened: Any) -> None:
     assert "<b>试点</b>" in title and "2026-11-22" in title and "路网步行距离" in title
 
 
+@pytest.mark.browser
+def test_service_area_legend_matches_drawn_colours(opened: Any) -> None:
+    _toggle(opened, "服务范围 (2)")
+    drawn = opened.js("geoplan.layers['extra:0'].getLayers().map(l => l.options.fillColor)")
+    swatches = opened.js("""Array.from(document.querySelectorAll('.gp-legend-item'))
+        .filter(i => i.innerText.startsWith('服务范围 · ') && i.offsetParent !== null)
+        .map(i => [i.innerText.trim(), getComputedStyle(i.querySelector('.gp-swatch')).backgroundColor])""")
+    assert sorted(label for label, _ in swatches) == sorted(["服务范围 · 社区养老服务设施", "服务范围 · 托育机构"])
+
+    def rgb(hex_colour: str) -> str:
+        r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+        return f"rgb({r}, {g}, {b})"
+
+    assert sorted(colour for _, colour in swatches) == sorted(rgb(c) for c in drawn)
+    assert len(set(drawn)) == 2  # two types, two colours
+    _toggle(opened, "服务范围 (2)")
+    assert opened.problems() == []
+
+
 def _popup_text(watch: Any) -> str:
     """Text of the open popup (a closed one fades out for 200 ms, so wait until it is the only one)."""
     watch.page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 1")

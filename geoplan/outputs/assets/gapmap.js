@@ -393,7 +393,11 @@
         });
       }
       (D.extras || []).forEach(function (x, k) {
-        var m;
+        var part = legendPart(box, ["extra:" + k]), m;
+        if (x.legend && x.legend.length > 0) {  // typed areas: one swatch per type, in its drawn colour
+          x.legend.forEach(function (it) { legendItem(part, swatch(it.color, false), x.title + " · " + it.label); });
+          return;
+        }
         if (x.role === "suggestions") {
           m = el("span", "gp-mark");
           m.innerHTML = svg("star", "#F0E442", false, 14);
@@ -401,7 +405,7 @@
           m = swatch(x.color, false);
           if (x.role === "catchments") m.className += " gp-dashed";
         }
-        legendItem(legendPart(box, ["extra:" + k]), m, x.title);
+        legendItem(part, m, x.title);
       });
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
