@@ -149,3 +149,13 @@ def test_characters_gbk_lacks_become_question_marks(tmp_path: Path, caplog: pyte
     assert "cannot hold" in caplog.text
     back = pyogrio.read_dataframe(out.path)
     assert back["NAME"].tolist() == ["小区?", *NAMES[1:]]
+
+
+def test_gbk_keeps_units_readable(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    gdf = make_result().communities
+    gdf.loc[0, "name"] = "需补 200 m²（每百户20㎡，x²）"
+    with pytest.warns(UserWarning, match="shortened"):
+        out = write_shapefile(gdf, tmp_path / "u.shp", encoding="gbk")
+    assert "cannot hold" not in caplog.text  # transliterated, nothing lost
+    back = pyogrio.read_dataframe(out.path)
+    assert back["NAME"].tolist()[0] == "需补 200 ㎡（每百户20㎡，x2）"

@@ -10,6 +10,7 @@ and ends in "…"; the row's ``TRUNCATED`` field names the cut fields.
 from __future__ import annotations
 
 import logging
+import unicodedata
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,10 +74,33 @@ def check_encoding(encoding: str) -> str:
     return _ENCODING_ALIASES[key]
 
 
+def _transliterate(text: str, codec: str) -> str:
+    """``text`` with each character ``codec`` lacks replaced by its compatibility form where that fits.
+
+    GBK has no "²" but has "㎡", the sign Chinese tables use: "m²" becomes "㎡"; any other missing character
+    its NFKC form ("²" → "2"), which keeps a unit readable instead of "?".
+    """
+    try:
+        text.encode(codec)
+        return text
+    except UnicodeEncodeError:
+        pass
+    text = text.replace("m²", "㎡")
+    out = []
+    for ch in text:
+        try:
+            ch.encode(codec)
+            out.append(ch)
+        except UnicodeEncodeError:
+            out.append(unicodedata.normalize("NFKC", ch))
+    return "".join(out)
+
+
 def _fit_text(text: str, codec: str) -> tuple[str, bool, bool]:
-    """(text as the DBF will hold it, cut?, had characters the encoding lacks?)."""
-    data = text.encode(codec, errors="replace")
-    lossy = data.decode(codec) != text
+    """(text as the DBF will hold it, cut?, had characters the encoding lacks, even after transliteration?)."""
+    fitted = _transliterate(text, codec)
+    data = fitted.encode(codec, errors="replace")
+    lossy = data.decode(codec) != fitted
     if len(data) <= DBF_MAX_BYTES:
         return data.decode(codec), False, lossy
     keep = DBF_MAX_BYTES - len(_ELLIPSIS.encode(codec))
@@ -157,7 +181,7 @@ def write_shapefile(
         The ``.shp`` to write (the suffix is added when missing).
     encoding : {"utf-8", "gbk"}
         Text encoding of the DBF. GBK (also "cp936") is for ArcGIS 10.2 and older; characters GBK lacks
-        are written as "?" (and logged).
+        take their compatibility form ("m²" → "㎡", "²" → "2"), or "?" when there is none (logged).
     crs : int, str or pyproj.CRS, optional
         Write in this CRS (EPSG int, "EPSG:4549", "CGCS2000" ...); default: the layer's own.
     rules : mapping or sequence, optional
