@@ -15,7 +15,7 @@ import pandas as pd
 from geoplan.outputs._fieldnames import rule_order
 from geoplan.outputs._tables import to_text
 from geoplan.result import SEP, AuditResult
-from geoplan.rules._rates import pass_rate
+from geoplan.rules import pass_rate
 from geoplan.rules.base import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from geoplan.rules import count, presence, provision, ratio, reach, targets
+from geoplan.rules._rates import pass_rate
 
 #: kind string → module with ``check_params`` and ``evaluate``.
 KINDS: dict[str, ModuleType] = {m.KIND: m for m in (reach, provision, presence, ratio, targets, count)}
 
-__all__ = ["KINDS"]
+__all__ = ["KINDS", "pass_rate"]
