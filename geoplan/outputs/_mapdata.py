@@ -309,9 +309,10 @@ def extra_payload(gdf: gpd.GeoDataFrame, role: str, title: str, facility_types: 
         color = type_color.get(str(row["facility_type"]), default) if has_type else default
         props.append({"c": color, "v": [None if _missing(row[k]) else _cell(row[k]) for k in keys]})
     # The legend shows each type's swatch in the colour its areas are drawn with (one swatch for untyped layers).
-    present = set(frame["facility_type"].astype(str)) if has_type else set()
+    typed = has_type and role in ("service_areas", "catchments")  # sites are always yellow stars
+    present = set(frame["facility_type"].astype(str)) if typed else set()
     legend = [{"color": t["color"], "label": t["name"]} for t in facility_types if t["term"] in present]
-    if has_type and any(t not in type_color for t in present):
+    if typed and any(t not in type_color for t in present):
         legend.append({"color": default, "label": title})
     shapes = to_wgs84(simplified(gdf.reset_index(drop=True)), metric_crs, role)
     return {"role": role, "title": title, "color": default, "legend": legend, "keys": keys,

@@ -24,7 +24,7 @@ FACILITY_SHAPES: Final = ("square", "triangle", "diamond", "circle", "star")
 RATE_RAMP: Final = ("#d7191c", "#fdae61", "#ffffbf", "#abd9e9", "#2c7bb6")
 #: Service areas, suggested sites, catchments.
 EXTRA_COLORS: Final = {"service_areas": "#56B4E9", "uncovered": "#D55E00", "suggestions": "#000000",
-                       "catchments": "#000000"}
+                       "catchments": "#000000", "fixed": "#009E73"}
 
 TEXT: Final[dict[str, dict[str, object]]] = {
     "zh": {
@@ -60,6 +60,7 @@ TEXT: Final[dict[str, dict[str, object]]] = {
         "uncovered": "未覆盖区域",
         "suggestions": "建议选址",
         "catchments": "建议选址服务范围",
+        "fixed": "建议选址建成后达标",
         "admin": "行政区",
     },
     "en": {
@@ -102,6 +103,7 @@ TEXT: Final[dict[str, dict[str, object]]] = {
         "uncovered": "Uncovered areas",
         "suggestions": "Suggested sites",
         "catchments": "Catchments of suggested sites",
+        "fixed": "Pass once the suggested sites are built",
         "admin": "Admin units",
     },
 }

@@ -50,6 +50,7 @@ def build_gap_map(
     service_areas: gpd.GeoDataFrame | None = None,
     suggestions: gpd.GeoDataFrame | None = None,
     catchments: gpd.GeoDataFrame | None = None,
+    fixed: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Build the gap map of an audit as a folium map (see :func:`write_gap_map` for the parameters).
 
@@ -117,8 +118,8 @@ def build_gap_map(
             if uncovered.any():
                 _add_extra(m, service_areas[uncovered].drop(columns="facility_type", errors="ignore"), "uncovered",
                            None, show=False)
-    if suggestions is not None or catchments is not None:
-        add_suggestions(m, suggestions, catchments)
+    if suggestions is not None or catchments is not None or fixed is not None:
+        add_suggestions(m, suggestions, catchments, fixed)
     return m
 
 
@@ -133,6 +134,7 @@ def write_gap_map(
     service_areas: gpd.GeoDataFrame | None = None,
     suggestions: gpd.GeoDataFrame | None = None,
     catchments: gpd.GeoDataFrame | None = None,
+    fixed: gpd.GeoDataFrame | None = None,
 ) -> Path:
     """Write the gap map of an audit to one HTML file.
 
@@ -153,7 +155,7 @@ def write_gap_map(
         Basemap: ``"osm"``, a folium / xyzservices name, or a URL template with ``{z}/{x}/{y}``. Off by
         default when offline (tiles need the network). Note Chinese web maps (Amap, Tencent, Baidu) are in
         shifted coordinates (GCJ-02 / BD-09), so WGS84 points land hundreds of metres off on them.
-    service_areas, suggestions, catchments : GeoDataFrame, optional
+    service_areas, suggestions, catchments, fixed : GeoDataFrame, optional
         Extra layers, see :func:`add_service_areas` and :func:`add_suggestions`.
 
     Returns
@@ -169,7 +171,7 @@ def write_gap_map(
         The file cannot be written.
     """
     m = build_gap_map(result, rules=rules, lang=lang, offline=offline, tiles=tiles,
-                      service_areas=service_areas, suggestions=suggestions, catchments=catchments)
+                      service_areas=service_areas, suggestions=suggestions, catchments=catchments, fixed=fixed)
     _number_elements(m)
     page = m.get_root().render()
     # Chromium picks Chinese (not Japanese) glyph variants for Han characters from the page language.
@@ -201,8 +203,8 @@ def add_service_areas(m: folium.Map, areas: gpd.GeoDataFrame, *, title: str | No
 
 
 def add_suggestions(m: folium.Map, suggestions: gpd.GeoDataFrame | None,
-                    catchments: gpd.GeoDataFrame | None = None) -> None:
-    """Add suggested new sites (stars) and, optionally, their catchments (dashed outlines), both shown.
+                    catchments: gpd.GeoDataFrame | None = None, fixed: gpd.GeoDataFrame | None = None) -> None:
+    """Add suggested new sites (stars), their catchments (dashed outlines) and what they fix (rings), all shown.
 
     Parameters
     ----------
@@ -212,9 +214,14 @@ def add_suggestions(m: folium.Map, suggestions: gpd.GeoDataFrame | None,
         Points (polygons are drawn as areas); every scalar column shows in the popup.
     catchments : GeoDataFrame, optional
         What each suggested site would serve, as polygons or lines.
+    fixed : GeoDataFrame, optional
+        The communities the sites would make pass (the map "after"): a green ring around each, over its
+        current status colour.
     """
     if catchments is not None:
         _add_extra(m, catchments, "catchments", None, show=True)
+    if fixed is not None:
+        _add_extra(m, fixed, "fixed", None, show=True)
     if suggestions is not None:
         _add_extra(m, suggestions, "suggestions", None, show=True)
 

@@ -90,5 +90,21 @@ def _rule_map(result: AuditResult, sites: gpd.GeoDataFrame, catchments: gpd.GeoD
     """The gap map of one rule (its community layer first, when it has one) with its sites and catchments."""
     on_communities = f"{rule_id}{SEP}status" in result.communities.columns
     mine = catchments[catchments["rule_id"] == rule_id]
+    rule_sites = sites[sites["rule_id"] == rule_id]
+    fixed = _fixed_communities(result.communities, rule_sites)
     return write_gap_map(result, path, rules=[rule_id] if on_communities else None, lang=lang,
-                         suggestions=sites[sites["rule_id"] == rule_id], catchments=mine if len(mine) else None)
+                         suggestions=rule_sites, catchments=mine if len(mine) else None,
+                         fixed=fixed if len(fixed) else None)
+
+
+def _fixed_communities(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The communities the sites list in ``communities_fixed``, with the site that fixes each (the map "after")."""
+    fixed_by: dict[str, str] = {}
+    for site_id, ids in zip(sites["site_id"], sites["communities_fixed"].fillna(""), strict=True):
+        for cid in filter(None, str(ids).split(";")):
+            fixed_by.setdefault(cid, str(site_id))
+    ids = communities["community_id"].astype(str)
+    keep = [c for c in ("community_id", "name") if c in communities.columns] + [communities.geometry.name]
+    chosen = communities.loc[ids.isin(list(fixed_by)), keep].copy()
+    chosen["fixed_by"] = chosen["community_id"].astype(str).map(fixed_by)
+    return chosen

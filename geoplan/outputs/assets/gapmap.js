@@ -295,9 +295,13 @@
       style: function (ft) {
         var c = safeColor(ft.properties.c);
         if (x.role === "catchments") return { color: c, weight: 2, dashArray: "6 4", fillColor: c, fillOpacity: 0.04 };
+        if (x.role === "fixed") return { color: c, weight: 3, fill: false };
         return { color: c, weight: 1, fillColor: c, fillOpacity: 0.18 };
       },
       pointToLayer: function (ft, latlng) {
+        if (x.role === "fixed") {  // a ring around the community's own (failing) circle
+          return L.circleMarker(latlng, { renderer: renderer, radius: 9, color: safeColor(ft.properties.c), weight: 3, fill: false });
+        }
         var icon = L.divIcon({ className: "gp-fac gp-site", html: svg("star", "#F0E442", false, 22), iconSize: [22, 22] });
         return L.marker(latlng, { icon: icon, keyboard: false });
       }
@@ -395,15 +399,28 @@
       (D.extras || []).forEach(function (x, k) {
         var part = legendPart(box, ["extra:" + k]), m;
         if (x.legend && x.legend.length > 0) {  // typed areas: one swatch per type, in its drawn colour
-          x.legend.forEach(function (it) { legendItem(part, swatch(it.color, false), x.title + " · " + it.label); });
+          x.legend.forEach(function (it) {
+            var sw = swatch(it.color, false);
+            if (x.role === "catchments") {  // a dashed outline in the type's colour, as drawn
+              sw.className += " gp-dashed";
+              sw.style.borderColor = safeColor(it.color);
+              sw.style.borderWidth = "2px";
+            }
+            legendItem(part, sw, x.title + " · " + it.label);
+          });
           return;
         }
         if (x.role === "suggestions") {
           m = el("span", "gp-mark");
           m.innerHTML = svg("star", "#F0E442", false, 14);
         } else {
-          m = swatch(x.color, false);
+          m = swatch(x.color, x.role === "fixed");
           if (x.role === "catchments") m.className += " gp-dashed";
+          if (x.role === "fixed") {  // a ring, as drawn on the map
+            m.style.background = "none";
+            m.style.border = "3px solid " + safeColor(x.color);
+            m.style.boxSizing = "border-box";
+          }
         }
         legendItem(part, m, x.title);
       });
