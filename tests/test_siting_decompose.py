@@ -72,19 +72,22 @@ def test_split_bound_between_lp_and_optimum_on_geometric_instances() -> None:
         assert found.lp - 1e-6 <= found.bound <= optimum + 1e-6
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     n=st.integers(3, 10),
     m=st.integers(2, 7),
     n_regions=st.integers(1, 4),
+    any_prices=st.booleans(),
 )
-def test_split_bound_never_exceeds_the_optimum(seed: int, n: int, m: int, n_regions: int) -> None:
+def test_split_bound_never_exceeds_the_optimum(seed: int, n: int, m: int, n_regions: int, any_prices: bool) -> None:
     rng = np.random.default_rng(seed)
     dense = rng.random((n, m)) < 0.4
     dense[np.arange(n), rng.integers(0, m, n)] = True  # every row coverable
     a = sp.csr_array(dense.astype(np.float64))
-    found = split_bound(a, rng.integers(0, n_regions, n))
+    # Arbitrary prices too (often charging a column more than its cost): the split must stay valid.
+    prices = rng.uniform(0, 2, n) if any_prices else None
+    found = split_bound(a, rng.integers(0, n_regions, n), duals=prices)
     assert found is not None
     assert found.bound <= brute_cover(a) + 1e-6
 

@@ -41,6 +41,11 @@ def _remaining(t0: float, time_limit: float | None) -> float | None:
     return None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.0)
 
 
+def _whole(bound: float) -> int:
+    """The least whole number of sites a proven fractional bound allows, with room for solver tolerances."""
+    return math.ceil(bound - 1e-6 * max(1.0, abs(bound)))
+
+
 def _until(t0: float, time_limit: float | None, share: float) -> float | None:
     """The clock time by which ``share`` of the time still left will have passed (``None`` = no limit)."""
     left = _remaining(t0, time_limit)
@@ -123,11 +128,11 @@ def lscp(
     split = 0.0  # a lower bound on the reduced part from the region decomposition (0 = none)
     if red.a.shape[0] > DECOMPOSE_ROWS:
         greedy, split = _decompose(red.a, greedy, t0, time_limit)
-    if red.a.shape[0] > 0 and greedy.size > math.ceil(split - 1e-6):
+    if red.a.shape[0] > 0 and greedy.size > _whole(split):
         k = red.a.shape[1]
         model = cover_model(red.a, np.ones(k))
         if split > 0:  # Σ x >= the proven bound: a valid cut that hands HiGHS the region bound
-            model = _with_row(model, np.ones(k), float(math.ceil(split - 1e-6)), milp.INF)
+            model = _with_row(model, np.ones(k), float(_whole(split)), milp.INF)
         start = np.zeros(k)
         start[greedy] = 1.0
         chosen = greedy
@@ -135,7 +140,7 @@ def lscp(
         if out.x is not None and out.x.sum() <= greedy.size:
             chosen = np.flatnonzero(out.x > 0.5)
         objective = float(red.forced.size + chosen.size)
-        proved = math.ceil(max(out.bound, split) - 1e-6) if np.isfinite(out.bound) else math.ceil(split - 1e-6)
+        proved = _whole(max(out.bound, split)) if np.isfinite(out.bound) else _whole(split)
         if out.status != OPTIMAL:
             proved = max(proved, disjoint_rows_bound(red.a))
         bound = min(float(red.forced.size + proved), objective)
@@ -192,7 +197,7 @@ def _decompose(a: sp.csr_array, start: np.ndarray, t0: float, time_limit: float 
     found = split_bound(a, labels, deadline=_until(t0, time_limit, 0.4), threads=threads)
     bound = found.bound if found is not None else 0.0
     better = start
-    if start.size > math.ceil(bound - 1e-6):
+    if start.size > _whole(bound):
         parts = [row_regions(a, rows) for rows in SEARCH_REGION_ROWS]
         better = window_search(a, start, parts, deadline=_until(t0, time_limit, SEARCH_SHARE), threads=threads)
     n_regions = int(labels.max()) + 1

@@ -142,7 +142,12 @@ class SplitBound:
 
 
 def split_bound(
-    a: sp.csr_array, labels: np.ndarray, *, deadline: float | None = None, threads: int = 1
+    a: sp.csr_array,
+    labels: np.ndarray,
+    *,
+    deadline: float | None = None,
+    threads: int = 1,
+    duals: np.ndarray | None = None,
 ) -> SplitBound | None:
     """Lagrangian-decomposition lower bound for the unit-cost set cover ``a`` over row regions ``labels``.
 
@@ -156,6 +161,9 @@ def split_bound(
         ``time.perf_counter()`` value by which to stop; regions left unsolved count with their LP share.
     threads : int
         Regions solved side by side.
+    duals : ndarray, optional
+        Row prices to split the costs by, instead of the LP duals (any non-negative prices give a valid
+        bound; the LP duals a tight one).
 
     Returns
     -------
@@ -166,16 +174,22 @@ def split_bound(
     if lp is None:
         return None
     lp_value, u = lp
-    reduced = np.maximum(1.0 - sp.csc_array(a).T @ u, 0.0)
+    if duals is not None:
+        u = np.maximum(np.asarray(duals, dtype=np.float64), 0.0)
+    # Not clipped at 0: a column the LP takes whole (x_j = 1) can be charged more than its cost by the row
+    # duals (the excess is the dual of x_j <= 1); the parts must add up to exactly the cost for the bound.
+    reduced = 1.0 - sp.csc_array(a).T @ u
     groups = regions_largest_first(labels)
 
     def region(job: tuple[int, np.ndarray]) -> tuple[float, bool]:
         index, rows = job
-        share = float(u[rows].sum())  # the region's part of the LP bound: u stays dual feasible there
+        sub, cost = region_costs(a, rows, u, reduced)
+        # The region's part of the LP bound: u restricted to it is dual feasible up to the columns whose
+        # cost part falls short of what u charges them, and each such column is taken at most once.
+        share = float(u[rows].sum() - np.maximum(sub.T @ u[rows] - cost, 0.0).sum())
         limit = fair_seconds(deadline, threads, len(groups) - index)
         if limit is not None and limit <= 0:
             return share, False
-        sub, cost = region_costs(a, rows, u, reduced)
         out = milp.solve(cover_model(sub, cost), time_limit=limit, threads=1)
         proved = out.bound if np.isfinite(out.bound) else -math.inf
         return max(share, proved), out.status == OPTIMAL
