@@ -23,7 +23,7 @@ from geoplan.siting.decompose_max import max_cover_model, max_split_bound, max_w
 from geoplan.siting.greedy import disjoint_rows_bound, greedy_max_cover, greedy_set_cover
 from geoplan.siting.local import improve_cover, improve_max_cover
 from geoplan.siting.reduce import reduce_max_cover, reduce_set_cover
-from geoplan.siting.regions import row_regions
+from geoplan.siting.regions import row_partitions
 from geoplan.siting.result import OPTIMAL, Reduction, SitingSolution, Stage, relative_gap
 
 log = logging.getLogger(__name__)
@@ -191,14 +191,12 @@ def _decompose(a: sp.csr_array, start: np.ndarray, t0: float, time_limit: float 
     whole-model MILP (which starts from the searched cover, with the bound as a cut) the rest; without
     one, each runs to its own end.
     """
-    labels = row_regions(a, REGION_ROWS)
+    labels, *parts = row_partitions(a, (REGION_ROWS, *SEARCH_REGION_ROWS))
     threads = settings.solver_threads
-
     found = split_bound(a, labels, deadline=_until(t0, time_limit, 0.4), threads=threads)
     bound = found.bound if found is not None else 0.0
     better = start
     if start.size > _whole(bound):
-        parts = [row_regions(a, rows) for rows in SEARCH_REGION_ROWS]
         better = window_search(a, start, parts, deadline=_until(t0, time_limit, SEARCH_SHARE), threads=threads)
     n_regions = int(labels.max()) + 1
     log.info("lscp decomposition: %d regions, cover %d -> %d, bound %.2f", n_regions, start.size, better.size, bound)
@@ -223,10 +221,9 @@ def _decompose_max(
     a: sp.csr_array, w: np.ndarray, p: int, start: np.ndarray, t0: float, time_limit: float | None
 ) -> tuple[np.ndarray, float]:
     """The max-cover split bound, then the window search; shares of the time as in :func:`_decompose`."""
-    labels = row_regions(a, REGION_ROWS)
+    labels, *parts = row_partitions(a, (REGION_ROWS, *SEARCH_REGION_ROWS))
     threads = settings.solver_threads
     bound = max_split_bound(a, w, p, labels, deadline=_until(t0, time_limit, 0.4), threads=threads)
-    parts = [row_regions(a, rows) for rows in SEARCH_REGION_ROWS]
     better = max_window_search(a, w, start, parts, deadline=_until(t0, time_limit, SEARCH_SHARE), threads=threads)
     better = improve_max_cover(a, w, better)  # windows keep their site count; swaps move sites between them
     return better, math.inf if bound is None else bound

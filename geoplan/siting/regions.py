@@ -10,6 +10,8 @@ exactly in about a second.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, dijkstra
@@ -39,7 +41,13 @@ def _bisect(g: sp.csr_array) -> tuple[np.ndarray, np.ndarray]:
     return order[:half], order[half:]
 
 
-def row_regions(a: sp.csr_array, target: int) -> np.ndarray:
+def row_partitions(a: sp.csr_array, targets: Sequence[int]) -> list[np.ndarray]:
+    """:func:`row_regions` for several region sizes, the row graph built once."""
+    g = row_graph(a)
+    return [row_regions(a, target, graph=g) for target in targets]
+
+
+def row_regions(a: sp.csr_array, target: int, *, graph: sp.csr_array | None = None) -> np.ndarray:
     """Label each row of ``a`` with a region of at most ``target`` rows.
 
     Parameters
@@ -48,13 +56,15 @@ def row_regions(a: sp.csr_array, target: int) -> np.ndarray:
         Coverage (rows × columns); stored entries are coverage.
     target : int
         Largest region size (rows); parts are halved until they fit.
+    graph : scipy.sparse.csr_array, optional
+        :func:`row_graph` of ``a``, when the caller has it already.
 
     Returns
     -------
     ndarray of int
         Region label per row, ``0 .. n_regions - 1``; disconnected parts never share a region.
     """
-    g = row_graph(a)
+    g = row_graph(a) if graph is None else graph
     labels = np.empty(a.shape[0], dtype=np.int64)
     stack = [np.arange(a.shape[0])]
     n_regions = 0
