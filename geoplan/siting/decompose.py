@@ -85,20 +85,25 @@ def regions_largest_first(labels: np.ndarray) -> list[np.ndarray]:
     return sorted(groups, key=len, reverse=True)
 
 
+def rest_per_row(a: sp.csr_array, dual: np.ndarray, cost: float) -> np.ndarray:
+    """Per column, the cost the row duals leave over (``cost - Σ_i a_ij dual_i``, may be negative) per row it covers."""
+    csc = sp.csc_array(a)
+    return (cost - csc.T @ dual) / np.maximum(np.diff(csc.indptr), 1)
+
+
 def region_costs(
     a: sp.csr_array, rows: np.ndarray, dual: np.ndarray, rest: np.ndarray
 ) -> tuple[sp.csr_array, np.ndarray]:
     """A region's coverage (its rows × the columns covering them) and its part of each column's cost.
 
-    Column ``j`` gets ``Σ_{i∈rows} a_ij dual_i`` plus the share of ``rest_j`` (the cost the duals leave over)
-    in proportion to how many of its rows lie in the region; over all regions the parts add up to the cost.
+    Column ``j`` gets ``Σ_{i∈rows} a_ij dual_i`` plus ``rest_j`` (:func:`rest_per_row`) for each of its rows
+    in the region; over all regions the parts add up to exactly the cost.
     """
     sub = sp.csr_array(a[rows])
     in_rows = np.diff(sp.csc_array(sub).indptr)
     cols = np.flatnonzero(in_rows)
     sub = sp.csr_array(sub[:, cols])
-    col_rows = np.diff(sp.csc_array(a).indptr)[cols]
-    return sub, sub.T @ dual[rows] + rest[cols] * in_rows[cols] / col_rows
+    return sub, sub.T @ dual[rows] + rest[cols] * in_rows[cols]
 
 
 def fair_seconds(deadline: float | None, threads: int, not_started: int) -> float | None:
@@ -111,9 +116,7 @@ def fair_seconds(deadline: float | None, threads: int, not_started: int) -> floa
 
 def lp_duals(a: sp.csr_array, time_limit: float | None = None) -> tuple[float, np.ndarray] | None:
     """Optimal value and row duals of the unit-cost set-cover LP, or ``None`` if it did not solve in time."""
-    model = cover_model(a, np.ones(a.shape[1]))
-    relaxed = milp.Milp(**{**model.__dict__, "integer": np.zeros(a.shape[1], dtype=bool)})
-    out = milp.solve(relaxed, time_limit=time_limit)
+    out = milp.solve(cover_model(a, np.ones(a.shape[1])).relaxation(), time_limit=time_limit)
     if out.status != OPTIMAL or out.row_dual is None:
         return None
     return out.objective, np.maximum(out.row_dual, 0.0)
@@ -178,12 +181,12 @@ def split_bound(
         u = np.maximum(np.asarray(duals, dtype=np.float64), 0.0)
     # Not clipped at 0: a column the LP takes whole (x_j = 1) can be charged more than its cost by the row
     # duals (the excess is the dual of x_j <= 1); the parts must add up to exactly the cost for the bound.
-    reduced = 1.0 - sp.csc_array(a).T @ u
+    rest = rest_per_row(a, u, 1.0)
     groups = regions_largest_first(labels)
 
     def region(job: tuple[int, np.ndarray]) -> tuple[float, bool]:
         index, rows = job
-        sub, cost = region_costs(a, rows, u, reduced)
+        sub, cost = region_costs(a, rows, u, rest)
         # The region's part of the LP bound: u restricted to it is dual feasible up to the columns whose
         # cost part falls short of what u charges them, and each such column is taken at most once.
         share = float(u[rows].sum() - np.maximum(sub.T @ u[rows] - cost, 0.0).sum())
@@ -296,10 +299,15 @@ def search_windows(
     sel = np.zeros(n_cols, dtype=bool)
     sel[chosen] = True
     last_gain = 0
+    plans: dict[int, tuple[list[tuple[np.ndarray, np.ndarray]], list[list[int]]]] = {}  # per partition, once
     for sweep in range(max_sweeps):
-        windows = _windows(a, partitions[sweep % len(partitions)])
+        part = sweep % len(partitions)
+        if part not in plans:
+            windows = _windows(a, partitions[part])
+            plans[part] = (windows, _independent_batches(windows, n_rows))
+        windows, batches = plans[part]
         before = score(sel)
-        for batch in _independent_batches(windows, n_rows):
+        for batch in batches:
             if deadline is not None and time.perf_counter() >= deadline:
                 return np.flatnonzero(sel)
             outside = sel.copy()

@@ -29,6 +29,7 @@ from geoplan.siting.decompose import (
     parallel_map,
     region_costs,
     regions_largest_first,
+    rest_per_row,
     search_windows,
     seconds_left,
 )
@@ -64,9 +65,7 @@ def max_cover_model(a: sp.csr_array, w: np.ndarray, p: float | None, price: np.n
 
 def _lp(a: sp.csr_array, w: np.ndarray, p: int, time_limit: float | None) -> tuple[float, np.ndarray, float] | None:
     """LP value, coverage-row duals ``v`` and site price ``μ`` of the max-cover relaxation (``None``: no time)."""
-    model = max_cover_model(a, w, p)
-    relaxed = milp.Milp(**{**model.__dict__, "integer": np.zeros(model.c.size, dtype=bool)})
-    out = milp.solve(relaxed, time_limit=time_limit)
+    out = milp.solve(max_cover_model(a, w, p).relaxation(), time_limit=time_limit)
     if out.status != OPTIMAL or out.row_dual is None:
         return None
     # Every row is a '<=' row of a maximisation, so each true dual is >= 0 (HiGHS reports them with its own
@@ -111,7 +110,7 @@ def max_split_bound(
         return None
     lp_value, v, mu = lp
     groups = regions_largest_first(labels)
-    rest = mu - sp.csc_array(a).T @ v
+    rest = rest_per_row(a, v, mu)
 
     def region(job: tuple[int, np.ndarray]) -> float:
         index, rows = job

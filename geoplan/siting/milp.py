@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import highspy
@@ -112,6 +112,10 @@ class Milp:
     upper: np.ndarray
     integer: np.ndarray
     maximize: bool = False
+
+    def relaxation(self) -> Milp:
+        """The same program with every column continuous (its LP relaxation)."""
+        return replace(self, integer=np.zeros(self.c.size, dtype=bool))
 
 
 def solve(

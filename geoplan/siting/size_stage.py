@@ -178,7 +178,7 @@ def solve_size(
     # (demo elderly rule: root LP 2 s, solution after 15 s of cuts and sub-MIPs). So: the LP bound; then the
     # sites the LP opens, even fractionally, plus the warm start's, with the assignment relaxed (a small,
     # easy MIP); then the exact assignment to the sites it picks. Only if that leaves a gap, the whole part.
-    lp = milp.solve(replace(model, integer=np.zeros(model.c.size, dtype=bool)), time_limit=time_limit)
+    lp = milp.solve(model.relaxation(), time_limit=time_limit)
     run.add(lp, with_bound=lp.status == OPTIMAL, with_x=False)
     if lp.x is None or run.done:
         return run.outcome(total0, lp.status)
