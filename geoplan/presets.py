@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from geoplan._errors import PresetError
+from geoplan._numeric import is_number
 from geoplan.rules.base import Citation, Rule
 
 log = logging.getLogger(__name__)
@@ -473,7 +474,7 @@ def _check_rows(value: Any, path: Path_) -> list[Problem]:
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    return is_number(v)  # finite: TOML's inf and nan are no minutes, distance or target
 
 
 def _is_int(v: Any) -> bool:
@@ -484,7 +485,7 @@ _SCALAR_CHECKS: dict[str, Any] = {
     "str": lambda v: (isinstance(v, str) and v.strip() != "", "a non-empty string"),
     "table": lambda v: (isinstance(v, Mapping), "a table"),
     "number": lambda v: (_is_number(v), "a number"),
-    "positive": lambda v: (_is_number(v) and v > 0, "a positive number"),
+    "positive": lambda v: (_is_number(v) and v > 0, "a finite number > 0"),
     "nonnegative": lambda v: (_is_number(v) and v >= 0, "a number ≥ 0"),
     "fraction": lambda v: (_is_number(v) and 0 <= v <= 1, "a share between 0 and 1 (0.6 for 60%)"),
     "count": lambda v: (_is_int(v) and v >= 1, "a whole number ≥ 1"),

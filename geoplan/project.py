@@ -49,6 +49,7 @@ from typing import Any
 import pyproj
 
 from geoplan._errors import InputError, ProjectError
+from geoplan._numeric import is_number
 from geoplan.crs import normalise_crs_name
 
 #: The plan term a project maps its candidate sites to (community centres, vacant public buildings): such rows
@@ -114,12 +115,12 @@ _PROJECT_KEYS = {"title", "preset", "crs"}
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return is_number(value)  # finite: TOML's inf and nan are no minutes, speed or distance
 
 
 def _check_value(where: str, value: Any, check: str, problems: list[str]) -> None:
     if check == "positive" and not (_is_number(value) and value > 0):
-        problems.append(f"{where} must be a number > 0, got {value!r}")
+        problems.append(f"{where} must be a finite number > 0, got {value!r}")
     elif check == "year" and not (isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2100):
         problems.append(f"{where} must be a year such as 2022, got {value!r}")
     elif check == "text" and not isinstance(value, str):

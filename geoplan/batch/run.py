@@ -27,6 +27,7 @@ from geoplan._errors import InputError, MissingDependencyError
 from geoplan.batch.area import DONE, ERROR, SKIPPED, AreaOutcome, is_complete, run_area
 from geoplan.batch.consolidate import consolidate
 from geoplan.batch.spec import AreaSpec, BatchSpec
+from geoplan.outputs._folder import output_folder
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +152,13 @@ def run_batch(
     BatchReport
         ``ok`` is False when an area could not run; failing rules are findings, not errors.
     """
+    with output_folder(spec.out, option="the batch output folder"):
+        return _run(spec, scheduler, workers, force, progress, on_outcome)
+
+
+def _run(spec: BatchSpec, scheduler: Any, workers: int | None, force: bool, progress: bool,
+         on_outcome: Callable[[AreaOutcome], None] | None) -> BatchReport:
     t0 = time.perf_counter()
-    spec.out.mkdir(parents=True, exist_ok=True)
     done: dict[str, AreaOutcome] = {}
     todo: list[AreaSpec] = []
     for area in spec.areas:

@@ -45,6 +45,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Final
 
 from geoplan._errors import OutputError, ProjectError
+from geoplan._numeric import is_positive
 from geoplan.project import read_toml
 
 #: Project-file sections an area may hold, and which of them name a file.
@@ -284,8 +285,8 @@ def _choice(value: Any, allowed: tuple[str, ...], where: str, problems: list[str
 
 
 def _number(value: Any, where: str, problems: list[str]) -> float | None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
-        problems.append(f"{where}: a positive number, got {value!r}")
+    if value is not None and not is_positive(value):
+        problems.append(f"{where}: a finite number > 0, got {value!r}")
         return None
     return None if value is None else float(value)
 
