@@ -282,3 +282,16 @@ def test_the_lock_is_reentrant_and_released(tmp_path: Path) -> None:
             assert (out / _folder.LOCK_NAME).read_text(encoding="ascii").strip() == str(os.getpid())
         assert (out / _folder.LOCK_NAME).exists()
     assert not (out / _folder.LOCK_NAME).exists()
+
+
+@pytest.mark.slow
+def test_demo_is_byte_identical_across_two_runs(tmp_path: Path) -> None:
+    """``geoplan audit`` of the demo, twice into one folder and once into another: the same bytes each time."""
+    out, other = tmp_path / "a", tmp_path / "b"
+    assert main(["audit", "--out", str(out), "--date", DATE]) == 0
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert main(["audit", "--out", str(out), "--date", DATE]) == 0
+    again = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert main(["audit", "--out", str(other), "--date", DATE]) == 0
+    assert first == again == {p.name: p.read_bytes() for p in other.iterdir()}
+    assert "gap_map.html" in first and not [n for n in first if n.startswith(".")]
