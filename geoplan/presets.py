@@ -485,7 +485,7 @@ _SCALAR_CHECKS: dict[str, Any] = {
     "str": lambda v: (isinstance(v, str) and v.strip() != "", "a non-empty string"),
     "table": lambda v: (isinstance(v, Mapping), "a table"),
     "number": lambda v: (_is_number(v), "a number"),
-    "positive": lambda v: (_is_number(v) and v > 0, "a finite number > 0"),
+    "positive": lambda v: (_is_number(v) and v > 0, "a positive number"),
     "nonnegative": lambda v: (_is_number(v) and v >= 0, "a number ≥ 0"),
     "fraction": lambda v: (_is_number(v) and 0 <= v <= 1, "a share between 0 and 1 (0.6 for 60%)"),
     "count": lambda v: (_is_int(v) and v >= 1, "a whole number ≥ 1"),

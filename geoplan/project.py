@@ -120,7 +120,7 @@ def _is_number(value: Any) -> bool:
 
 def _check_value(where: str, value: Any, check: str, problems: list[str]) -> None:
     if check == "positive" and not (_is_number(value) and value > 0):
-        problems.append(f"{where} must be a finite number > 0, got {value!r}")
+        problems.append(f"{where} must be a number > 0, got {value!r}")
     elif check == "year" and not (isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2100):
         problems.append(f"{where} must be a year such as 2022, got {value!r}")
     elif check == "text" and not isinstance(value, str):

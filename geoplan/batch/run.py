@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -77,14 +78,32 @@ def _local(tasks: Sequence[AreaSpec], workers: int) -> Iterator[AreaOutcome]:
             yield run_area(task)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet_worker) as pool:
         futures = {pool.submit(run_area, task): task for task in tasks}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except BrokenProcessPool as exc:
-                task = futures[future]
-                yield AreaOutcome(task.id, ERROR, f"worker process died: {exc}")
+        try:
+            for future in as_completed(futures):
+                try:
+                    yield future.result()
+                except BrokenProcessPool as exc:
+                    task = futures[future]
+                    yield AreaOutcome(task.id, ERROR, f"worker process died: {exc}")
+        except KeyboardInterrupt:
+            # Stop now rather than after every queued area: cancel the queue and end the workers, whose
+            # SIGTERM unwinds their writers (temporary files removed) before they exit.
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            raise
+
+
+def _quiet_worker() -> None:
+    """Workers leave Ctrl-C to the main process (no traceback per worker); SIGTERM ends them cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_term)
+
+
+def _exit_on_term(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _dask(tasks: Sequence[AreaSpec], scheduler: Any) -> Iterator[AreaOutcome]:

@@ -286,7 +286,7 @@ def _choice(value: Any, allowed: tuple[str, ...], where: str, problems: list[str
 
 def _number(value: Any, where: str, problems: list[str]) -> float | None:
     if value is not None and not is_positive(value):
-        problems.append(f"{where}: a finite number > 0, got {value!r}")
+        problems.append(f"{where}: a positive number, got {value!r}")
         return None
     return None if value is None else float(value)
 

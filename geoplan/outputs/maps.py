@@ -4,6 +4,11 @@ Communities are coloured by each community-level rule's status (one overlay per 
 facilities are drawn by type, and admin units (when the audit has them) by pass rate. The file opens offline
 by default: Leaflet is inlined and no basemap is requested unless ``tiles`` asks for one.
 
+The page is the fixed skeleton ``assets/gapmap.html`` with the data as one escaped JSON payload
+(:mod:`geoplan.outputs._page`); ``assets/gapmap.js`` builds the map, its layers and the layer control from
+it, setting every label as text. No template engine ever sees the data, so a community named ``{{7*7}}``
+or ``<script>`` is shown as exactly that. The file is written atomically (:mod:`geoplan.outputs._atomic`).
+
 Examples
 --------
 >>> write_gap_map(result, "maps/hangzhou.html")                       # doctest: +SKIP
