@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pyogrio
@@ -295,3 +296,30 @@ def test_demo_is_byte_identical_across_two_runs(tmp_path: Path) -> None:
     assert main(["audit", "--out", str(other), "--date", DATE]) == 0
     assert first == again == {p.name: p.read_bytes() for p in other.iterdir()}
     assert "gap_map.html" in first and not [n for n in first if n.startswith(".")]
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_batch_on_local_workers(tmp_path: Path) -> None:
+    """SIGINT to the whole process group (a terminal's Ctrl-C): one line, 130, no worker traceback, no leftovers."""
+    write_project(tmp_path / "p")
+    areas = "".join(f'\n[[areas]]\nid = "a{i}"\nproject_file = "p/geoplan.toml"\n' for i in range(8))
+    (tmp_path / "batch.toml").write_text(f'[batch]\ntitle = "t"\nout = "out"\ncreated = "{DATE}"\n{areas}',
+                                         encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "geoplan.cli", "batch", "batch.toml", "--workers", "2",
+                             "--no-progress"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    started = tmp_path / "out" / "areas"
+    try:
+        for _ in range(600):  # until two workers are writing areas (at most a minute)
+            if proc.poll() is not None or (started.is_dir() and len(list(started.iterdir())) >= 2):
+                break
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("geoplan: interrupted"), err
+    leftovers = [p for p in (tmp_path / "out").rglob(".*")]
+    assert leftovers == [], leftovers

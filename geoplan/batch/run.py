@@ -9,11 +9,13 @@ A task that dies with its worker (memory, crash) is reported as that area's erro
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import pickle
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -79,7 +81,8 @@ def _local(tasks: Sequence[AreaSpec], workers: int) -> Iterator[AreaOutcome]:
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet_worker) as pool:
-        futures = {pool.submit(run_area, task): task for task in tasks}
+        with _sigint_ignored():  # inherited by the workers spawned here: Ctrl-C is the main process's to handle
+            futures = {pool.submit(run_area, task): task for task in tasks}
         try:
             for future in as_completed(futures):
                 try:
@@ -90,15 +93,27 @@ def _local(tasks: Sequence[AreaSpec], workers: int) -> Iterator[AreaOutcome]:
         except KeyboardInterrupt:
             # Stop now rather than after every queued area: cancel the queue and end the workers, whose
             # SIGTERM unwinds their writers (temporary files removed) before they exit.
+            processes = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
-            for process in list(getattr(pool, "_processes", {}).values()):
+            for process in processes:
                 process.terminate()
             raise
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may change signal handlers; its Ctrl-C then reaches the workers too
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _quiet_worker() -> None:
-    """Workers leave Ctrl-C to the main process (no traceback per worker); SIGTERM ends them cleanly."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """A worker's SIGTERM unwinds the area it writes (temporary files removed) and ends it quietly."""
     signal.signal(signal.SIGTERM, _exit_on_term)
 
 
