@@ -15,7 +15,9 @@ and a facility-type label. ``geoplan audit`` runs on it through the command line
 from __future__ import annotations
 
 import csv
+import html
 import json
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,8 +28,12 @@ import pyogrio
 import pytest
 from badinputs.base import PRESET, communities, facilities, write_project
 from badinputs.cases_outputs import TEMPLATE_NAMES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from geoplan import _numeric
 from geoplan.cli import main
+from geoplan.outputs import _page
 
 DATE = "2026-01-01"
 SCRIPT_NAMES = [
@@ -143,6 +149,41 @@ def test_csv_keeps_the_text_formulas_defused(audited: Path) -> None:
 def test_report_shows_titles_verbatim(audited: Path) -> None:
     report = (audited / "report.md").read_text(encoding="utf-8")
     assert RULE_TITLE in report
+
+
+# ---- properties of the page and the checks, for any text and any number ----
+
+
+def _split_page(page: str) -> tuple[str, str, str]:
+    """(title as written, payload as written, the page with both cut out)."""
+    title = re.search(r"<title>(.*?)</title>", page, re.S)
+    data = re.search(r'<script type="application/json" id="geoplan-data">(.*?)</script>', page, re.S)
+    assert title and data
+    rest = page[: title.start(1)] + page[title.end(1): data.start(1)] + page[data.end(1):]
+    return title.group(1), data.group(1), rest
+
+
+@settings(max_examples=200, deadline=None)
+@given(title=st.text(), names=st.lists(st.text(), max_size=4), lang=st.sampled_from(["zh", "en"]))
+def test_any_text_stays_data_in_the_page(title: str, names: list[str], lang: str) -> None:
+    page = _page.render_page({"title": title, "names": names}, title=title, lang=lang, offline=True)
+    written_title, written_data, rest = _split_page(page)
+    assert html.unescape(written_title) == title and "<" not in written_title
+    assert json.loads(written_data) == {"title": title, "names": names}
+    assert not re.search(r"[<>&\u2028\u2029]", written_data)  # nothing in it can end the script element
+    # Whatever the text, the rest of the page is the same fixed skeleton and assets.
+    assert rest == _split_page(_page.render_page({}, title="", lang=lang, offline=True))[2]
+
+
+@given(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(), st.booleans(), st.text()))
+def test_positive_check_accepts_exactly_finite_numbers_above_zero(value: object) -> None:
+    ok = (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0)
+    assert _numeric.is_positive(value) == ok
+    if ok:
+        assert _numeric.check_positive(value, "x") == float(value)  # type: ignore[arg-type]
+    else:
+        with pytest.raises(ValueError, match="x must be a finite number > 0"):
+            _numeric.check_positive(value, "x")
 
 
 # ---- in Chromium ----
