@@ -323,3 +323,12 @@ def test_ctrl_c_stops_a_batch_on_local_workers(tmp_path: Path) -> None:
     assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("geoplan: interrupted"), err
     leftovers = [p for p in (tmp_path / "out").rglob(".*")]
     assert leftovers == [], leftovers
+
+
+def test_batch_created_must_be_a_calendar_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_project(tmp_path / "p")
+    (tmp_path / "batch.toml").write_text('[batch]\ntitle = "t"\ncreated = "2024-13-45"\n[[areas]]\nid = "a"\n'
+                                         'project_file = "p/geoplan.toml"\n', encoding="utf-8")
+    assert main(["batch", str(tmp_path / "batch.toml"), "--no-progress"]) == 2
+    _one_error_line(capsys.readouterr().err, "[batch] created: an ISO date such as 2024-06-01, got '2024-13-45'")
+    assert not (tmp_path / "batch-out").exists()

@@ -159,7 +159,7 @@ def _warn_renamed(names: Mapping[str, str], fields_path: Path) -> None:
     examples = ", ".join(f"{full!r} → {short!r}" for full, short in renamed[:3])
     message = (f"{len(renamed)} field names shortened to the Shapefile's 10-character limit ({examples}"
                f"{' ...' if len(renamed) > 3 else ''}); full names in {fields_path.name}")
-    log.info(message)
+    log.info("%s", message)  # field names are data: never a format string
     warnings.warn(message, UserWarning, stacklevel=3)
 
 
