@@ -330,5 +330,7 @@ def test_batch_created_must_be_a_calendar_date(tmp_path: Path, capsys: pytest.Ca
     (tmp_path / "batch.toml").write_text('[batch]\ntitle = "t"\ncreated = "2024-13-45"\n[[areas]]\nid = "a"\n'
                                          'project_file = "p/geoplan.toml"\n', encoding="utf-8")
     assert main(["batch", str(tmp_path / "batch.toml"), "--no-progress"]) == 2
-    _one_error_line(capsys.readouterr().err, "[batch] created: an ISO date such as 2024-06-01, got '2024-13-45'")
+    err = capsys.readouterr().err
+    _one_error_line(err, "batch.toml: 1 problem(s)")  # the batch file's problems, listed under its one line
+    assert "[batch] created: an ISO date such as 2024-06-01, got '2024-13-45'" in err
     assert not (tmp_path / "batch-out").exists()
