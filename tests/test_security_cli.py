@@ -271,9 +271,13 @@ def test_a_lock_left_by_a_dead_run_is_taken_over(project: Path, tmp_path: Path,
     out = tmp_path / "maps"
     out.mkdir()
     (out / _folder.LOCK_NAME).write_text(f"{dead.pid}\n", encoding="ascii")
+    # What that run, killed outright, left half-written; another run's temporary file is not touched.
+    (out / f".audit.{dead.pid}-0a1b2c3d.partial.gpkg").write_bytes(b"SQLite format 3\0")
+    (out / f".report.{dead.pid + 1}-0a1b2c3d.partial.md").write_text("# half", encoding="utf-8")
     assert main(["audit", str(project), "--out", str(out), "--date", DATE]) == 0
     assert "taking over the lock" in caplog.text
     assert not (out / _folder.LOCK_NAME).exists() and (out / "gap_map.html").exists()
+    assert [p.name for p in out.glob(".*")] == [f".report.{dead.pid + 1}-0a1b2c3d.partial.md"]
 
 
 def test_the_lock_is_reentrant_and_released(tmp_path: Path) -> None:

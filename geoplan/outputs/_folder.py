@@ -4,7 +4,8 @@
 link pointing outside it (a write through it would land elsewhere). :func:`output_folder` then creates
 the folder and takes its lock: a ``.geoplan.lock`` file made with ``O_EXCL`` holding the run's process id.
 A second run into the same folder is refused with one line naming the first; a lock left by a run that
-died (its process is gone) is taken over with a warning. Creating the lock is also the check that the
+died (its process is gone) is taken over with a warning, and the temporary files that run could not
+remove (named by its process id, see :mod:`geoplan.outputs._atomic`) are deleted. Creating the lock is also the check that the
 folder is writable, so a read-only folder or file system is refused before any output is written.
 
 The lock is re-entrant within a process, so the command line can take it before the audit and the
@@ -22,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from geoplan._errors import OutputError
+from geoplan.outputs._atomic import PARTIAL
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,14 @@ def _create_lock(lock: Path) -> bool:
     return True
 
 
+def _remove_partials(out: Path, pid: int) -> None:
+    """Temporary files a killed run (``kill -9``, power cut) could not remove: named by its process id."""
+    for leftover in out.rglob(f".*.{pid}-*{PARTIAL}*"):
+        if leftover.is_file() and not leftover.is_symlink():
+            log.warning("removing %s, left half-written by the run that stopped", leftover)
+            leftover.unlink(missing_ok=True)
+
+
 def _acquire(out: Path, option: str) -> None:
     lock = out / LOCK_NAME
     try:
@@ -103,6 +113,8 @@ def _acquire(out: Path, option: str) -> None:
                    f"choose another folder (if no run is active, delete {lock})")
             raise OutputError(msg)
         log.warning("taking over the lock of %s left by a run that stopped (process %s)", out, text or "?")
+        if pid is not None:
+            _remove_partials(out, pid)
         lock.unlink(missing_ok=True)
         if not _create_lock(lock):
             msg = f"{option} {out} was taken by another geoplan run just now; choose another folder"
