@@ -5,8 +5,9 @@ link pointing outside it (a write through it would land elsewhere). :func:`outpu
 the folder and takes its lock: a ``.geoplan.lock`` file made with ``O_EXCL`` holding the run's process id.
 A second run into the same folder is refused with one line naming the first; a lock left by a run that
 died (its process is gone) is taken over with a warning, and the temporary files that run could not
-remove (named by its process id, see :mod:`geoplan.outputs._atomic`) are deleted. Creating the lock is also the check that the
-folder is writable, so a read-only folder or file system is refused before any output is written.
+remove (named by its process id, see :mod:`geoplan.outputs._atomic`) are deleted. Creating the lock is
+also the check that the folder is writable, so a read-only folder or file system is refused before any
+output is written.
 
 The lock is re-entrant within a process, so the command line can take it before the audit and the
 writers (:func:`geoplan.write_all`, ``write_suggestions`` ...) take it again around their own files.
