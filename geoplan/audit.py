@@ -17,6 +17,7 @@ import pyproj
 from geoplan import _tables, _units, admin, settings
 from geoplan._errors import PresetError
 from geoplan._netcheck import check_against_network
+from geoplan._numeric import check_iso_date, check_positive
 from geoplan.access import Access
 from geoplan.crs import auto_metric_crs, normalise_crs_name
 from geoplan.layers import canonical_communities, canonical_facilities, layer_notes, read_table, source_crs
@@ -71,6 +72,8 @@ def audit(
     -------
     AuditResult
     """
+    _check_numbers(minutes=minutes, walk_speed_m_per_min=walk_speed_m_per_min, max_snap_m=max_snap_m,
+                   created=created)
     proj = project if isinstance(project, Project) else load_project(project)
     pre = preset if isinstance(preset, Preset) else load_preset(preset or proj.preset)
     assumptions: list[str] = []
@@ -188,6 +191,16 @@ def _first(*candidates: tuple[str, Any]) -> tuple[Any, str]:
     return None, "none"
 
 
+def _check_numbers(*, created: str | None, **values: float | None) -> None:
+    """The API's own overrides, refused like the command line's (≤ 0, NaN, inf; a date that is none)."""
+    units = {"minutes": "minutes", "walk_speed_m_per_min": "m/min", "max_snap_m": "m"}
+    for key, value in values.items():
+        if value is not None:
+            check_positive(value, f"audit({key}=...)", units[key])
+    if created is not None:
+        check_iso_date(created, "audit(created=...)")
+
+
 def _walk_speed(cli: float | None, proj: Project, pre: Preset, assumptions: list[str]) -> tuple[float, str]:
     speed, basis = _first(
         ("command line", cli), ("project", proj.audit.get("walk_speed_m_per_min")),
@@ -197,7 +210,7 @@ def _walk_speed(cli: float | None, proj: Project, pre: Preset, assumptions: list
     if basis in ("preset parameter", "geoplan.settings default"):
         source = pre.parameters.get("walk_speed_source", "") if basis == "preset parameter" else ""
         assumptions.append(f"walking speed {float(speed):g} m/min from {basis} (not in the plan) {source}".strip())
-    return float(speed), basis
+    return check_positive(speed, f"walking speed ({basis})", "m/min"), basis
 
 
 def _effective_rules(pre: Preset, minutes: float | None) -> list[Rule]:

@@ -15,10 +15,13 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from geoplan import export_cli, site_cli
 from geoplan._errors import GeoplanError
+from geoplan._numeric import cli_date, cli_positive, cli_year
 from geoplan.batch import cli as batch_cli
+from geoplan.outputs._folder import output_folder
 from geoplan.result import AuditResult
 
 log = logging.getLogger("geoplan")
@@ -29,12 +32,13 @@ def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("project", nargs="?", help="geoplan.toml or its folder (default: embedded demo)")
     p.add_argument("--out", type=Path, default=Path("maps"), help="output folder (default: ./maps)")
     p.add_argument("--preset", help="preset name or TOML path (overrides the project's)")
-    p.add_argument("--minutes", type=float, help="minutes for every reach rule (overrides the preset)")
-    p.add_argument("--speed", type=float, help="walking speed in m/min (overrides project and preset)")
-    p.add_argument("--max-snap", type=float, help="max distance (m) from a point to the network")
-    p.add_argument("--new-build-from", type=int, help="build year from which a compound counts as new")
+    p.add_argument("--minutes", type=cli_positive("minutes"),
+                   help="minutes for every reach rule (overrides the preset)")
+    p.add_argument("--speed", type=cli_positive("m/min"), help="walking speed in m/min (overrides project and preset)")
+    p.add_argument("--max-snap", type=cli_positive("m"), help="max distance (m) from a point to the network")
+    p.add_argument("--new-build-from", type=cli_year, help="build year from which a compound counts as new")
     p.add_argument("--no-network", action="store_true", help="use straight lines × detour factor (labelled)")
-    p.add_argument("--date", help="date stamped on outputs (ISO), for reproducible reports")
+    p.add_argument("--date", type=cli_date, help="date stamped on outputs (ISO), for reproducible reports")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="map language")
 
 
@@ -44,13 +48,14 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from geoplan.outputs.write import write_all
 
     project = Path(args.project) if args.project else demo_project()
-    log.info("auditing %s", project)
-    result = audit(
-        project, preset=args.preset, minutes=args.minutes, walk_speed_m_per_min=args.speed,
-        max_snap_m=args.max_snap, new_build_from_year=args.new_build_from, use_network=not args.no_network,
-        created=args.date,
-    )
-    written = write_all(result, args.out, lang=args.lang)
+    with output_folder(args.out):  # checked and locked before the audit, which takes a while
+        log.info("auditing %s", project)
+        result = audit(
+            project, preset=args.preset, minutes=args.minutes, walk_speed_m_per_min=args.speed,
+            max_snap_m=args.max_snap, new_build_from_year=args.new_build_from, use_network=not args.no_network,
+            created=args.date,
+        )
+        written = write_all(result, args.out, lang=args.lang)
     out = sys.stdout
     out.write(headline(result))
     out.write("\nwritten:\n")
@@ -100,9 +105,16 @@ def _cmd_presets(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (``geoplan audit: error: argument --minutes: ...``), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    parser = argparse.ArgumentParser(prog="geoplan", description="Audit '一老一小' facility plans.")
+    parser: argparse.ArgumentParser = _Parser(prog="geoplan", description="Audit '一老一小' facility plans.")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_audit(sub)
@@ -125,6 +137,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return commands[args.command](args)
     except GeoplanError as exc:
+        sys.stderr.write(f"geoplan: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        # Every writer removes its temporary files on the way out, so no output is left half-written.
+        sys.stderr.write("geoplan: interrupted; files not finished were removed, finished ones are whole\n")
+        return 130
+    except OSError as exc:  # the system refused something no check foresaw (a full disk, a vanished folder)
         sys.stderr.write(f"geoplan: error: {exc}\n")
         return 2
 

@@ -12,6 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from geoplan._numeric import cli_date
+from geoplan.outputs._folder import output_folder
+
 #: Formats of ``geoplan export`` (a project source also allows ``md``); kept in step with geoplan.convert.
 EXPORT_FORMATS = ("shp", "gpkg", "geojson", "xlsx", "csv")
 
@@ -27,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--crs", help="CRS of .prj and GeoPackage: EPSG:4549, CGCS2000 ..., or GK for the "
                                  "CGCS2000 Gauss-Krüger zone of the data (default: the audit's)")
     p.add_argument("--encoding", default="utf-8", help="Shapefile text: utf-8 (default) or gbk (old ArcGIS)")
-    p.add_argument("--date", help="date stamped on outputs when a project is audited (ISO)")
+    p.add_argument("--date", type=cli_date, help="date stamped on outputs when a project is audited (ISO)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,8 +38,9 @@ def run(args: argparse.Namespace) -> int:
     from geoplan.convert import export_source
 
     formats = [f for item in args.to for f in item.split(",") if f]
-    written = export_source(args.source, args.out, formats, encoding=args.encoding, crs=args.crs,
-                            created=args.date)
+    with output_folder(args.out):
+        written = export_source(args.source, args.out, formats, encoding=args.encoding, crs=args.crs,
+                                created=args.date)
     sys.stdout.write("written:\n")
     for label, path in written.items():
         sys.stdout.write(f"  {label:<26} {path}\n")

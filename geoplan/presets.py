@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from geoplan._errors import PresetError
+from geoplan._numeric import is_number
 from geoplan.rules.base import Citation, Rule
 
 log = logging.getLogger(__name__)
@@ -473,7 +474,7 @@ def _check_rows(value: Any, path: Path_) -> list[Problem]:
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    return is_number(v)  # finite: TOML's inf and nan are no minutes, distance or target
 
 
 def _is_int(v: Any) -> bool:

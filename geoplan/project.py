@@ -49,6 +49,7 @@ from typing import Any
 import pyproj
 
 from geoplan._errors import InputError, ProjectError
+from geoplan._numeric import is_number
 from geoplan.crs import normalise_crs_name
 
 #: The plan term a project maps its candidate sites to (community centres, vacant public buildings): such rows
@@ -114,7 +115,7 @@ _PROJECT_KEYS = {"title", "preset", "crs"}
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return is_number(value)  # finite: TOML's inf and nan are no minutes, speed or distance
 
 
 def _check_value(where: str, value: Any, check: str, problems: list[str]) -> None:

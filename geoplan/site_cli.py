@@ -18,6 +18,8 @@ import geopandas as gpd
 import pandas as pd
 
 from geoplan._errors import InputError
+from geoplan._numeric import cli_count, cli_date, cli_nonnegative, cli_positive
+from geoplan.outputs._folder import output_folder
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,21 +32,24 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--model", choices=("lscp", "mclp", "sized"), default="lscp",
                    help="reach rules: fewest sites (lscp), most households with --p sites (mclp), or fewest "
                         "sites then least total size (sized)")
-    p.add_argument("--p", type=int, help="number of new sites per rule (mclp)")
+    p.add_argument("--p", type=cli_count, help="number of new sites per rule (mclp)")
     p.add_argument("--candidates", choices=("given", "generated", "both"), default="both",
                    help="candidate sites: facilities of type 'candidate', street nodes in the gaps, or both")
-    p.add_argument("--spacing", type=float, default=300.0, help="spacing of generated candidates, m (default 300)")
+    p.add_argument("--spacing", type=cli_positive("m"), default=300.0,
+                   help="spacing of generated candidates, m (default 300)")
     p.add_argument("--candidate-layer", type=Path, help="more candidate sites: a point layer (GPKG, SHP, GeoJSON)")
     p.add_argument("--mask", type=Path, help="layer of areas where no site may go (GPKG, SHP, GeoJSON)")
-    p.add_argument("--mask-buffer", type=float, default=0.0, help="keep sites this far from masked areas, m")
+    p.add_argument("--mask-buffer", type=cli_nonnegative("m"), default=0.0,
+                   help="keep sites this far from masked areas, m")
     p.add_argument("--demand", choices=("failing", "all"), default="failing",
                    help="reach rules: model the failing communities (default) or all, existing facilities fixed")
-    p.add_argument("--time-limit", type=float, default=60.0, help="solver seconds per rule (default 60)")
+    p.add_argument("--time-limit", type=cli_positive("seconds"), default=60.0,
+                   help="solver seconds per rule (default 60)")
     p.add_argument("--preset", help="preset name or TOML path (overrides the project's)")
     p.add_argument("--out", type=Path, default=Path("maps"), help="output folder (default: ./maps)")
     p.add_argument("--encoding", default="utf-8", help="Shapefile text: utf-8 (default) or gbk (old ArcGIS)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="map language")
-    p.add_argument("--date", help="date stamped on the maps (ISO), for reproducible outputs")
+    p.add_argument("--date", type=cli_date, help="date stamped on the maps (ISO), for reproducible outputs")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,14 +62,15 @@ def run(args: argparse.Namespace) -> int:
 
     check_options(args.model, args.p, args.candidates, args.spacing)  # before the audit, which takes a while
     project = Path(args.project) if args.project else demo_project()
-    result = audit(project, preset=args.preset, created=args.date)
-    rules = [r.strip() for r in args.rules.split(",") if r.strip()] if args.rules else None
-    layer = _read_layer(args.candidate_layer) if args.candidate_layer else None
-    siting = suggest_sites(project, result, rules=rules, model=args.model, p=args.p, candidates=args.candidates,
-                           spacing_m=args.spacing, mask=args.mask, mask_buffer_m=args.mask_buffer,
-                           candidate_layer=layer, demand=args.demand, time_limit_s=args.time_limit,
-                           preset=args.preset)
-    written = write_suggestions(siting, result, args.out, lang=args.lang, encoding=args.encoding)
+    with output_folder(args.out):  # checked and locked before the audit and the solver
+        result = audit(project, preset=args.preset, created=args.date)
+        rules = [r.strip() for r in args.rules.split(",") if r.strip()] if args.rules else None
+        layer = _read_layer(args.candidate_layer) if args.candidate_layer else None
+        siting = suggest_sites(project, result, rules=rules, model=args.model, p=args.p, candidates=args.candidates,
+                               spacing_m=args.spacing, mask=args.mask, mask_buffer_m=args.mask_buffer,
+                               candidate_layer=layer, demand=args.demand, time_limit_s=args.time_limit,
+                               preset=args.preset)
+        written = write_suggestions(siting, result, args.out, lang=args.lang, encoding=args.encoding)
     sys.stdout.write(summary(siting.solutions))
     sys.stdout.write("written:\n")
     for label, path in written.items():

@@ -32,6 +32,7 @@ import pandas as pd
 from geoplan.batch._toml import dumps
 from geoplan.batch.spec import AreaSpec
 from geoplan.batch.tables import area_tables
+from geoplan.outputs._atomic import write_text
 from geoplan.presets import Preset, load_preset
 
 log = logging.getLogger(__name__)
@@ -116,9 +117,7 @@ def is_complete(area: AreaSpec, fingerprint: str | None = None) -> bool:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True), what="the area marker")
 
 
 def _peak_rss_mb() -> float:
@@ -133,8 +132,8 @@ def _audit_and_write(area: AreaSpec) -> tuple[float, dict[str, int]]:
 
     out = area.out_dir
     project_path = out / "geoplan.toml"
-    project_path.write_text(dumps(area.project, header=f"area {area.id} of a geoplan batch (generated)"),
-                            encoding="utf-8")
+    write_text(project_path, dumps(area.project, header=f"area {area.id} of a geoplan batch (generated)"),
+               what="the area's project file")
     project = load_project(project_path)
     preset = select_rules(load_preset(project.preset), area)
     t0 = time.perf_counter()
@@ -147,7 +146,7 @@ def _audit_and_write(area: AreaSpec) -> tuple[float, dict[str, int]]:
     folder = out / TABLES
     folder.mkdir(exist_ok=True)
     for name, table in tables.items():
-        table.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
+        write_text(folder / f"{name}.csv", table.to_csv(index=False, lineterminator="\n"), what="the area table")
     counts = {"communities": len(result.communities), "facilities": len(result.facilities),
               "rules": len(result.rules), "admin_units": 0 if result.admin_units is None else len(result.admin_units),
               "failing_findings": len(tables["failing"])}

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from geoplan._errors import ProjectError
+from geoplan._numeric import cli_count, cli_date
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,9 +28,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="set a ${NAME} variable of the batch file (repeatable); relative paths are taken "
                         "from the current folder")
     p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: local processes)")
-    p.add_argument("--workers", type=int, help="local worker processes (default: [batch] workers or the cores)")
+    p.add_argument("--workers", type=cli_count, help="local worker processes (default: [batch] workers or the cores)")
     p.add_argument("--force", action="store_true", help="rerun areas already completed with the same inputs")
-    p.add_argument("--date", help="date stamped on every output (ISO; default: [batch] created or today)")
+    p.add_argument("--date", type=cli_date,
+                   help="date stamped on every output (ISO; default: [batch] created or today)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 from geoplan.batch.area import DONE, ERROR, MARKER, SKIPPED, AreaOutcome, read_marker, read_tables
 from geoplan.batch.spec import BatchSpec
 from geoplan.batch.tables import NUMERIC
+from geoplan.outputs._atomic import write_text
 from geoplan.outputs._tables import write_csv
 from geoplan.outputs._xlsx import write_workbook
 
@@ -140,7 +141,7 @@ def consolidate(spec: BatchSpec, outcomes: Sequence[AreaOutcome]) -> dict[str, P
         written[csv_name] = write_csv(table, spec.out / csv_name)
     written["batch.xlsx"] = write_workbook(sheets, spec.out / "batch.xlsx")
     index = spec.out / "index.html"
-    index.write_text(_index_html(spec, tables["areas"], tables["indicators"]), encoding="utf-8")
+    write_text(index, _index_html(spec, tables["areas"], tables["indicators"]), what="the batch index")
     written["index.html"] = index
     log.info("consolidated %d areas into %s", len(spec.areas), spec.out)
     return written

@@ -9,10 +9,13 @@ A task that dies with its worker (memory, crash) is reported as that area's erro
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import pickle
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -27,6 +30,7 @@ from geoplan._errors import InputError, MissingDependencyError
 from geoplan.batch.area import DONE, ERROR, SKIPPED, AreaOutcome, is_complete, run_area
 from geoplan.batch.consolidate import consolidate
 from geoplan.batch.spec import AreaSpec, BatchSpec
+from geoplan.outputs._folder import output_folder
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +80,45 @@ def _local(tasks: Sequence[AreaSpec], workers: int) -> Iterator[AreaOutcome]:
             yield run_area(task)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(run_area, task): task for task in tasks}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except BrokenProcessPool as exc:
-                task = futures[future]
-                yield AreaOutcome(task.id, ERROR, f"worker process died: {exc}")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet_worker) as pool:
+        with _sigint_ignored():  # inherited by the workers spawned here: Ctrl-C is the main process's to handle
+            futures = {pool.submit(run_area, task): task for task in tasks}
+        try:
+            for future in as_completed(futures):
+                try:
+                    yield future.result()
+                except BrokenProcessPool as exc:
+                    task = futures[future]
+                    yield AreaOutcome(task.id, ERROR, f"worker process died: {exc}")
+        except KeyboardInterrupt:
+            # Stop now rather than after every queued area: cancel the queue and end the workers, whose
+            # SIGTERM unwinds their writers (temporary files removed) before they exit.
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            raise
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may change signal handlers; its Ctrl-C then reaches the workers too
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _quiet_worker() -> None:
+    """A worker's SIGTERM unwinds the area it writes (temporary files removed) and ends it quietly."""
+    signal.signal(signal.SIGTERM, _exit_on_term)
+
+
+def _exit_on_term(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _dask(tasks: Sequence[AreaSpec], scheduler: Any) -> Iterator[AreaOutcome]:
@@ -151,8 +186,13 @@ def run_batch(
     BatchReport
         ``ok`` is False when an area could not run; failing rules are findings, not errors.
     """
+    with output_folder(spec.out, option="the batch output folder"):
+        return _run(spec, scheduler, workers, force, progress, on_outcome)
+
+
+def _run(spec: BatchSpec, scheduler: Any, workers: int | None, force: bool, progress: bool,
+         on_outcome: Callable[[AreaOutcome], None] | None) -> BatchReport:
     t0 = time.perf_counter()
-    spec.out.mkdir(parents=True, exist_ok=True)
     done: dict[str, AreaOutcome] = {}
     todo: list[AreaSpec] = []
     for area in spec.areas:

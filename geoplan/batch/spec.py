@@ -45,6 +45,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Final
 
 from geoplan._errors import OutputError, ProjectError
+from geoplan._numeric import is_positive, iso_date_problem
 from geoplan.project import read_toml
 
 #: Project-file sections an area may hold, and which of them name a file.
@@ -284,7 +285,7 @@ def _choice(value: Any, allowed: tuple[str, ...], where: str, problems: list[str
 
 
 def _number(value: Any, where: str, problems: list[str]) -> float | None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
+    if value is not None and not is_positive(value):
         problems.append(f"{where}: a positive number, got {value!r}")
         return None
     return None if value is None else float(value)
@@ -330,7 +331,7 @@ def load_batch(path: str | Path, *, out: str | Path | None = None, variables: Ma
     if out is not None:
         out_dir = Path(out).resolve()
     stamp = created or str(meta.get("created", dt.date.today().isoformat()))
-    if not _DATE.fullmatch(stamp):
+    if not _DATE.fullmatch(stamp) or iso_date_problem(stamp):  # 2024-13-45 matches the pattern
         problems.append(f"[batch] created: an ISO date such as 2024-06-01, got {stamp!r}")
     workers = meta.get("workers")
     if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from geoplan._errors import OutputError
+from geoplan.outputs._atomic import replacing
 from geoplan.outputs._chromium import chromium_context
 
 log = logging.getLogger(__name__)
@@ -80,10 +81,7 @@ def _shoot(src: Path, out: Path, width: int, height: int, scale: float, timeout_
         page.evaluate("document.querySelector('.gp-map').classList.add('gp-print')")
         if page.evaluate("document.querySelectorAll('.leaflet-tile').length") > 0:
             page.wait_for_load_state("networkidle", timeout=timeout_s * 1000)
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(out), full_page=False)
-        except OSError as exc:
-            raise OutputError(f"cannot write the map image to {out}: {exc}") from exc
+        with replacing(out, what="the map image") as tmp:
+            page.screenshot(path=str(tmp), full_page=False)
     if errors:
         log.warning("script errors while drawing %s: %s", src, errors)

@@ -23,10 +23,14 @@ import pyogrio
 import pyproj
 
 from geoplan._errors import InputError, OutputError
+from geoplan.outputs._atomic import replacing
 from geoplan.outputs._fieldnames import describe, shapefile_names
 from geoplan.outputs._tables import clean_layer, reproject, resolve_crs, write_csv
 
 log = logging.getLogger(__name__)
+
+#: Files of a Shapefile besides the ``.shp``, moved into place with it.
+SIDECARS: Final = (".shx", ".dbf", ".prj", ".cpg")
 
 #: DBF text fields hold at most this many bytes.
 DBF_MAX_BYTES: Final = 254
@@ -140,7 +144,8 @@ def _fit_strings(table: pd.DataFrame, columns: Sequence[str], codec: str, short:
 
 
 def _stamp_encoding(path: Path, cpg: str, ldid: int | None) -> None:
-    path.with_suffix(".cpg").write_text(cpg, encoding="ascii")
+    with open(path.with_suffix(".cpg"), "w", encoding="ascii") as fh:  # a temporary name, renamed with the .shp
+        fh.write(cpg)
     if ldid is not None:
         with path.with_suffix(".dbf").open("r+b") as fh:
             fh.seek(29)  # dBASE header: language driver id
@@ -154,7 +159,7 @@ def _warn_renamed(names: Mapping[str, str], fields_path: Path) -> None:
     examples = ", ".join(f"{full!r} → {short!r}" for full, short in renamed[:3])
     message = (f"{len(renamed)} field names shortened to the Shapefile's 10-character limit ({examples}"
                f"{' ...' if len(renamed) > 3 else ''}); full names in {fields_path.name}")
-    log.info(message)
+    log.info("%s", message)  # field names are data: never a format string
     warnings.warn(message, UserWarning, stacklevel=3)
 
 
@@ -224,10 +229,11 @@ def write_shapefile(
         "description": [describe(c, titles) for c in field_names],
     })
     try:
-        pyogrio.write_dataframe(out, path, driver="ESRI Shapefile", encoding=codec,
-                                geometry_type=geometry_type(out))
-        _stamp_encoding(path, cpg, ldid)
-    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        with replacing(path, what="the Shapefile", sidecars=SIDECARS) as tmp:
+            pyogrio.write_dataframe(out, tmp, driver="ESRI Shapefile", encoding=codec,
+                                    geometry_type=geometry_type(out))
+            _stamp_encoding(tmp, cpg, ldid)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         msg = f"cannot write the Shapefile {path}: {exc}"
         raise OutputError(msg) from exc
     write_csv(table, fields_path)

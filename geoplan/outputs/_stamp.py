@@ -31,13 +31,17 @@ def restamp_zip(path: Path, when: dt.datetime) -> None:
     """
     iso = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     tmp = path.with_name(f".{path.name}.restamp")
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = _MODIFIED.sub(rb"\g<1>" + iso + rb"\g<2>", data)
-            fixed = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            dst.writestr(fixed, data)
-    os.replace(tmp, path)
+    try:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                data = src.read(info.filename)
+                if info.filename == "docProps/core.xml":
+                    data = _MODIFIED.sub(rb"\g<1>" + iso + rb"\g<2>", data)
+                fixed = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+                fixed.compress_type = zipfile.ZIP_DEFLATED
+                fixed.external_attr = info.external_attr
+                dst.writestr(fixed, data)
+        os.replace(tmp, path)
+    except BaseException:  # Ctrl-C or a full disk: leave no stray copy behind
+        tmp.unlink(missing_ok=True)
+        raise

@@ -18,6 +18,7 @@ import pyproj
 
 from geoplan._errors import InputError, OutputError
 from geoplan.crs import normalise_crs_name
+from geoplan.outputs._atomic import write_text
 
 log = logging.getLogger(__name__)
 
@@ -204,9 +205,5 @@ def write_csv(table: pd.DataFrame, path: Path) -> Path:
         elif pd.api.types.is_float_dtype(out[column]):
             text = out[column].map(lambda v: "" if pd.isna(v) else format_float(float(v)))
             out[column] = text.astype(object)
-    try:
-        out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
-    except OSError as exc:
-        msg = f"cannot write {path}: {exc}"
-        raise OutputError(msg) from exc
-    return path
+    csv_text = out.to_csv(index=False, lineterminator="\n")
+    return write_text(Path(path), csv_text, what="the table", encoding="utf-8-sig")

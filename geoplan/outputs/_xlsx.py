@@ -24,7 +24,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from geoplan._errors import InputError, OutputError
+from geoplan._errors import InputError
+from geoplan.outputs._atomic import replacing
 from geoplan.outputs._fieldnames import header
 from geoplan.outputs._stamp import restamp_zip
 from geoplan.outputs._summary import rule_infos
@@ -116,6 +117,7 @@ def _sheet(ws: Worksheet, table: pd.DataFrame) -> None:
     cells = []
     for text in headers:
         cell = WriteOnlyCell(ws, value=text)
+        cell.data_type = "s"  # a column named "=..." is a name, never a formula
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(vertical="top", wrap_text=True)
@@ -160,12 +162,9 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path, *, stam
     when = dt.datetime.fromisoformat(stamp) if stamp else None
     if when is not None:
         wb.properties.created = wb.properties.modified = when
-    try:
-        wb.save(path)
+    with replacing(path, what="the workbook") as tmp:
+        wb.save(tmp)
         if when is not None:
-            restamp_zip(Path(path), when)
-    except OSError as exc:
-        msg = f"cannot write {path}: {exc}"
-        raise OutputError(msg) from exc
+            restamp_zip(tmp, when)
     log.info("wrote %s (%d sheets)", path, len(tables))
     return path

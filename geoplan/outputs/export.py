@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 import logging
-import os
+import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Final
@@ -29,7 +29,9 @@ import pyogrio
 import pyproj
 
 from geoplan._errors import InputError, OutputError
+from geoplan.outputs._atomic import replacing
 from geoplan.outputs._fieldnames import split_rule_column
+from geoplan.outputs._folder import output_folder
 from geoplan.outputs._shapefile import ShapefileWritten, check_encoding, geometry_type, write_shapefile
 from geoplan.outputs._stamp import stamp_geopackage
 from geoplan.outputs._styles import symbol_kind, write_layer_styles
@@ -99,24 +101,21 @@ def write_geopackage(
         if not name or name.lower().startswith(("gpkg_", "rtree_", "sqlite_")) or name == "layer_styles":
             msg = f"layer name {name!r} is empty or reserved in a GeoPackage: choose another"
             raise InputError(msg)
-    tmp = path.with_name(f".{path.stem}.partial.gpkg")
-    tmp.unlink(missing_ok=True)
+    found: list[tuple[str, str, str]] = []
     try:
-        found: list[tuple[str, str, str]] = []
-        for name, gdf in layers.items():
-            layer = clean_layer(gdf)
-            pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG",
-                                    geometry_type=geometry_type(layer))
-            style = _style_of(layer)
-            if style:
-                found.append((name, *style))
-        if styles and found:
-            write_layer_styles(tmp, found)
-        if stamp:
-            stamp_geopackage(tmp, stamp)
-        os.replace(tmp, path)
-    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        tmp.unlink(missing_ok=True)
+        with replacing(path, what="the GeoPackage") as tmp:
+            for name, gdf in layers.items():
+                layer = clean_layer(gdf)
+                pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG",
+                                        geometry_type=geometry_type(layer))
+                style = _style_of(layer)
+                if style:
+                    found.append((name, *style))
+            if styles and found:
+                write_layer_styles(tmp, found)
+            if stamp:
+                stamp_geopackage(tmp, stamp)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, sqlite3.Error) as exc:
         msg = f"cannot write the GeoPackage {path}: {exc}"
         raise OutputError(msg) from exc
     log.info("wrote %s (layers %s; %d styled)", path, ", ".join(layers), len(found) if styles else 0)
@@ -136,10 +135,11 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
     path = Path(path)
     layer = clean_layer(reproject(gdf, pyproj.CRS.from_epsg(4326)))
     try:
-        path.unlink(missing_ok=True)
-        pyogrio.write_dataframe(layer, path, driver="GeoJSON", layer_options={"RFC7946": "YES"},
-                                geometry_type=geometry_type(layer))
-    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        with replacing(path, what="the GeoJSON") as tmp:
+            # layer= keeps the FeatureCollection's "name" the final file's stem, not the temporary one's.
+            pyogrio.write_dataframe(layer, tmp, layer=path.stem, driver="GeoJSON",
+                                    layer_options={"RFC7946": "YES"}, geometry_type=geometry_type(layer))
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         msg = f"cannot write the GeoJSON {path}: {exc}"
         raise OutputError(msg) from exc
     log.info("wrote %s (%d features)", path, len(layer))
@@ -221,15 +221,17 @@ def export_result(
     """
     wanted = _check_formats(formats)
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        msg = f"{out} exists and is not a folder: choose an output folder"
-        raise OutputError(msg)
     for name in (stem, f"{stem}.gpkg", f"{stem}.xlsx"):
         child_path(out, name)
     target = resolve_crs(crs, None)
     if "shp" in wanted:
         check_encoding(encoding)
-    out.mkdir(parents=True, exist_ok=True)
+    with output_folder(out):
+        return _export(result, out, wanted, encoding, target, stem)
+
+
+def _export(result: AuditResult, out: Path, wanted: list[str], encoding: str, target: pyproj.CRS | None,
+            stem: str) -> dict[str, Path]:
     layers = {name: reproject(gdf, target) for name, gdf in _layers(result).items()}
     rules = {r.id: r.title_zh for r in rule_infos(result)}
     written: dict[str, Path] = {}

@@ -4,6 +4,11 @@ Communities are coloured by each community-level rule's status (one overlay per 
 facilities are drawn by type, and admin units (when the audit has them) by pass rate. The file opens offline
 by default: Leaflet is inlined and no basemap is requested unless ``tiles`` asks for one.
 
+The page is the fixed skeleton ``assets/gapmap.html`` with the data as one escaped JSON payload
+(:mod:`geoplan.outputs._page`); ``assets/gapmap.js`` builds the map, its layers and the layer control from
+it, setting every label as text. No template engine ever sees the data, so a community named ``{{7*7}}``
+or ``<script>`` is shown as exactly that. The file is written atomically (:mod:`geoplan.outputs._atomic`).
+
 Examples
 --------
 >>> write_gap_map(result, "maps/hangzhou.html")                       # doctest: +SKIP
@@ -12,32 +17,62 @@ Examples
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import folium
-from branca.element import Figure
-
-from geoplan._errors import OutputError
-from geoplan.outputs import _mapdata, _maptext
-from geoplan.outputs._layers import Finish, JsLayer, Runtime
+from geoplan._errors import InputError
+from geoplan.outputs import _atomic, _mapdata, _maptext, _page
 from geoplan.outputs._png import write_map_png
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pyproj
 
     from geoplan.result import AuditResult
 
-__all__ = ["add_service_areas", "add_suggestions", "build_gap_map", "write_gap_map", "write_map_png"]
+__all__ = ["GapMap", "add_service_areas", "add_suggestions", "build_gap_map", "write_gap_map", "write_map_png"]
 
 log = logging.getLogger(__name__)
 
 # Chinese web maps (GCJ-02 / BD-09) are shifted from WGS84 by hundreds of metres.
 _SHIFTED_HOSTS = ("autonavi", "amap", "gaode", "map.qq", "tencent", "baidu", "bdimg")
+
+
+@dataclass
+class GapMap:
+    """A gap map not yet written: the payload ``assets/gapmap.js`` draws, and what the page needs.
+
+    Attributes
+    ----------
+    payload : dict
+        Everything drawn, including ``payload["map"]["layers"]`` (key, plain-text name, shown at open) in
+        layer-control order; :func:`add_service_areas` and :func:`add_suggestions` append to it.
+    title : str
+        The page title (plain text).
+    lang : {"zh", "en"}
+    offline : bool
+        Inline Leaflet (no request leaves the page) instead of linking the pinned CDN copies.
+    crs : pyproj.CRS or None
+        The audit's metric CRS, for extra layers without one.
+    """
+
+    payload: dict[str, Any]
+    title: str
+    lang: str
+    offline: bool
+    crs: pyproj.CRS | None = None
+
+    def render(self) -> str:
+        """The HTML page: the fixed skeleton with the payload as escaped JSON (no template engine)."""
+        return _page.render_page(self.payload, title=self.title, lang=self.lang, offline=self.offline)
+
+    def add_layer(self, key: str, name: str, show: bool) -> None:
+        """List an overlay in the layer control (``name`` is plain text: the page escapes it)."""
+        self.payload["map"]["layers"].append({"key": key, "name": name, "show": bool(show)})
 
 
 def build_gap_map(
@@ -51,14 +86,14 @@ def build_gap_map(
     suggestions: gpd.GeoDataFrame | None = None,
     catchments: gpd.GeoDataFrame | None = None,
     fixed: gpd.GeoDataFrame | None = None,
-) -> folium.Map:
-    """Build the gap map of an audit as a folium map (see :func:`write_gap_map` for the parameters).
+) -> GapMap:
+    """Build the gap map of an audit (see :func:`write_gap_map` for the parameters).
 
     Returns
     -------
-    folium.Map
-        Render with ``m.get_root().render()`` or save with ``m.save(path)``; further layers can be added
-        with :func:`add_service_areas` and :func:`add_suggestions` before that.
+    GapMap
+        Render with ``m.render()``; further layers can be added with :func:`add_service_areas` and
+        :func:`add_suggestions` before that.
     """
     words = _maptext.text(lang)
     titles = _mapdata.rule_titles(result.rules, lang)
@@ -74,39 +109,29 @@ def build_gap_map(
     if result.admin_units is not None and len(result.admin_units):
         admin = _mapdata.admin_payload(result.admin_units, result.communities, comm_rules, titles, result.crs,
                                        words)
-    tile_layer = _tile_layer(tiles, offline)
+    basemap = _basemap(tiles, offline)
+    title = _title(result, words)
     payload: dict[str, Any] = {
         "text": words,
         "colors": _maptext.STATUS_COLORS,
         "ramp": list(_maptext.RATE_RAMP),
-        "title": _title(result, words),
-        "tiles": tile_layer is not None,
+        "title": title,
+        "tiles": basemap is not None,
+        "map": {"center": _center(communities, facilities), "zoom": 12, "basemap": basemap, "layers": []},
         "communities": communities,
         "facilities": facilities,
         "admin": admin,
         "extras": [],
     }
-    m = folium.Map(location=_center(communities, facilities), zoom_start=12, tiles=None, control_scale=False,
-                   prefer_canvas=True, max_zoom=19, min_zoom=3)
-    # folium's own CDN links (jQuery, Bootstrap, ...) are not used; Runtime brings Leaflet itself.
-    m.default_js = []
-    m.default_css = []
-    root = m.get_root()
-    assert isinstance(root, Figure)
-    root.title = html.escape(payload["title"]["main"])  # branca inserts <title> unescaped
-    if tile_layer is not None:
-        tile_layer.add_to(m)
-    m.add_child(Runtime(payload, offline, {"text": words, "crs": result.crs}))
+    m = GapMap(payload, str(title["main"]), lang, offline, result.crs)
     fail_word = _maptext.status_label(lang, "fail")
     for k, block in enumerate(communities["rules"]):
-        name = f"{block['title']} ({fail_word} {block['counts'].get('fail', 0)}/{communities['n']})"
-        m.add_child(JsLayer(f"community:{k}", html.escape(name), show=k == 0))
+        m.add_layer(f"community:{k}", f"{block['title']} ({fail_word} {block['counts'].get('fail', 0)}/"
+                                      f"{communities['n']})", show=k == 0)
     for k, kind in enumerate(facilities["types"]):
-        m.add_child(JsLayer(f"facility:{k}", html.escape(f"{kind['name']} ({kind['count']})"), show=True))
+        m.add_layer(f"facility:{k}", f"{kind['name']} ({kind['count']})", show=True)
     for k, spec in enumerate(admin["layers"] if admin else []):
-        m.add_child(JsLayer(f"admin:{k}", html.escape(spec["title"]), show=False))
-    m.add_child(folium.LayerControl(collapsed=False, position="topright"))
-    m.add_child(Finish())
+        m.add_layer(f"admin:{k}", str(spec["title"]), show=False)
     if service_areas is not None:
         # Rows marked coverage = "uncovered" (street frontage no facility reaches) get a layer of their own.
         uncovered = (service_areas["coverage"] == "uncovered").to_numpy() if "coverage" in service_areas else None
@@ -152,7 +177,7 @@ def write_gap_map(
         Inline Leaflet so the file opens with no network. ``False`` links the pinned CDN copies instead and
         shows an OpenStreetMap basemap unless ``tiles`` says otherwise.
     tiles : str, optional
-        Basemap: ``"osm"``, a folium / xyzservices name, or a URL template with ``{z}/{x}/{y}``. Off by
+        Basemap: ``"osm"``, an xyzservices provider name, or a URL template with ``{z}/{x}/{y}``. Off by
         default when offline (tiles need the network). Note Chinese web maps (Amap, Tencent, Baidu) are in
         shifted coordinates (GCJ-02 / BD-09), so WGS84 points land hundreds of metres off on them.
     service_areas, suggestions, catchments, fixed : GeoDataFrame, optional
@@ -172,26 +197,17 @@ def write_gap_map(
     """
     m = build_gap_map(result, rules=rules, lang=lang, offline=offline, tiles=tiles,
                       service_areas=service_areas, suggestions=suggestions, catchments=catchments, fixed=fixed)
-    _number_elements(m)
-    page = m.get_root().render()
-    # Chromium picks Chinese (not Japanese) glyph variants for Han characters from the page language.
-    page = page.replace("<html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', 1)
-    out = Path(path)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise OutputError(f"cannot write the gap map to {out}: {exc}") from exc
+    out = _atomic.write_text(Path(path), m.render(), what="the gap map")
     log.info("gap map %s: %.2f MB, %d communities", out, out.stat().st_size / 1e6, len(result.communities))
     return out
 
 
-def add_service_areas(m: folium.Map, areas: gpd.GeoDataFrame, *, title: str | None = None) -> None:
+def add_service_areas(m: GapMap, areas: gpd.GeoDataFrame, *, title: str | None = None) -> None:
     """Add service areas (e.g. 15-minute walk isochrones of facilities) as one overlay, hidden at first.
 
     Parameters
     ----------
-    m : folium.Map
+    m : GapMap
         A map from :func:`build_gap_map`, not yet rendered.
     areas : GeoDataFrame
         Polygons, in any CRS (none: the audit's). With ``facility_type`` they take the type's colour; every
@@ -202,13 +218,13 @@ def add_service_areas(m: folium.Map, areas: gpd.GeoDataFrame, *, title: str | No
     _add_extra(m, areas, "service_areas", title, show=False)
 
 
-def add_suggestions(m: folium.Map, suggestions: gpd.GeoDataFrame | None,
+def add_suggestions(m: GapMap, suggestions: gpd.GeoDataFrame | None,
                     catchments: gpd.GeoDataFrame | None = None, fixed: gpd.GeoDataFrame | None = None) -> None:
     """Add suggested new sites (stars), their catchments (dashed outlines) and what they fix (rings), all shown.
 
     Parameters
     ----------
-    m : folium.Map
+    m : GapMap
         A map from :func:`build_gap_map`, not yet rendered.
     suggestions : GeoDataFrame or None
         Points (polygons are drawn as areas); every scalar column shows in the popup.
@@ -226,22 +242,13 @@ def add_suggestions(m: folium.Map, suggestions: gpd.GeoDataFrame | None,
         _add_extra(m, suggestions, "suggestions", None, show=True)
 
 
-def _add_extra(m: folium.Map, gdf: gpd.GeoDataFrame, role: str, title: str | None, show: bool) -> None:
-    runtime = next((c for c in m._children.values() if isinstance(c, Runtime)), None)
-    if runtime is None:
-        raise ValueError("not a gap map: build it with build_gap_map()")
-    words = runtime.context["text"]
-    name = title or str(words[role])
-    extras = runtime.payload["extras"]
-    extras.append(_mapdata.extra_payload(gdf, role, name, runtime.payload["facilities"]["types"],
-                                         runtime.context["crs"]))
-    # The control and the closing call must stay after every layer they reference.
-    tail = [(k, c) for k, c in m._children.items() if isinstance(c, folium.LayerControl | Finish)]
-    for k, _ in tail:
-        del m._children[k]
-    m.add_child(JsLayer(f"extra:{len(extras) - 1}", html.escape(f"{name} ({len(gdf)})"), show=show))
-    for k, c in tail:
-        m.add_child(c, name=k)
+def _add_extra(m: GapMap, gdf: gpd.GeoDataFrame, role: str, title: str | None, show: bool) -> None:
+    if not isinstance(m, GapMap):
+        raise TypeError("not a gap map: build it with build_gap_map()")
+    name = title or str(m.payload["text"][role])
+    extras = m.payload["extras"]
+    extras.append(_mapdata.extra_payload(gdf, role, name, m.payload["facilities"]["types"], m.crs))
+    m.add_layer(f"extra:{len(extras) - 1}", f"{name} ({len(gdf)})", show=show)
 
 
 def _title(result: AuditResult, words: dict[str, Any]) -> dict[str, Any]:
@@ -267,28 +274,32 @@ def _center(*sets: dict[str, Any]) -> list[float]:
     return [35.0, 105.0]  # China; the map has nothing to fit to anyway
 
 
-def _tile_layer(tiles: str | None, offline: bool) -> folium.TileLayer | None:
-    if tiles is None:
-        return None if offline else folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False)
-    if tiles.lower() in ("osm", "openstreetmap"):
-        return folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False)
+def _basemap(tiles: str | None, offline: bool) -> dict[str, Any] | None:
+    """The basemap as {url, attribution, max_zoom} for ``L.tileLayer``, or None for none.
+
+    Raises
+    ------
+    InputError
+        ``tiles`` is neither a URL template nor a known xyzservices provider name.
+    """
+    if tiles is None and offline:
+        return None
+    import xyzservices.providers as providers
+
+    if tiles is None or tiles.lower() in ("osm", "openstreetmap"):
+        tiles = "OpenStreetMap.Mapnik"
     if "{x}" in tiles or "{z}" in tiles:
         host = urlsplit(tiles.replace("{s}", "a")).hostname or tiles
         if any(h in host for h in _SHIFTED_HOSTS):
             log.warning("basemap %s uses shifted Chinese coordinates (GCJ-02/BD-09): points will appear "
                         "hundreds of metres off", host)
-        return folium.TileLayer(tiles, attr=html.escape(host), name=html.escape(host), control=False)
-    return folium.TileLayer(tiles, control=False)
-
-
-def _number_elements(m: folium.Map) -> None:
-    """Give every element a sequential id, so the same audit writes the same file byte for byte."""
-    seen: set[int] = set()
-    stack = [m.get_root()]
-    while stack:
-        element = stack.pop(0)
-        if id(element) in seen:
-            continue
-        seen.add(id(element))
-        element._id = f"{len(seen):04d}"
-        stack.extend(element._children.values())
+        return {"url": tiles, "attribution": host, "html": False, "max_zoom": 19}
+    try:
+        provider = providers.query_name(tiles)
+    except ValueError as exc:
+        msg = (f"basemap {tiles!r}: not a URL template with {{z}}/{{x}}/{{y}} nor a known provider name "
+               "(e.g. 'osm', 'OpenStreetMap.Mapnik')")
+        raise InputError(msg) from exc
+    # The provider's own attribution (links to its licence) is markup shipped with xyzservices, not data.
+    return {"url": provider.build_url(), "attribution": provider.html_attribution, "html": True,
+            "max_zoom": int(provider.get("max_zoom", 19))}

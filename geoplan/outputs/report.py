@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from geoplan._errors import OutputError
+from geoplan.outputs._atomic import write_text
 from geoplan.outputs._summary import RuleStats, not_evaluable_reasons, rule_infos, rule_stats
 from geoplan.outputs._tables import format_float, to_text, write_csv
 from geoplan.result import AuditResult, NetworkSummary
@@ -224,12 +224,6 @@ def write_summary_markdown(result: AuditResult, path: str | Path) -> Path:
     OutputError
         If the file cannot be written.
     """
-    path = Path(path)
-    try:
-        with path.open("w", encoding="utf-8", newline="\n") as fh:
-            fh.write(summary_markdown(result))
-    except OSError as exc:
-        msg = f"cannot write the report {path}: {exc}"
-        raise OutputError(msg) from exc
+    path = write_text(Path(path), summary_markdown(result), what="the report")
     log.info("wrote %s", path)
     return path

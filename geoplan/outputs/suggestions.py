@@ -15,6 +15,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from geoplan.outputs._folder import output_folder
 from geoplan.outputs._tables import child_path, clean_layer, lonlat_table, write_csv
 from geoplan.outputs.export import write_geopackage, write_shapefile
 from geoplan.outputs.maps import write_gap_map
@@ -58,8 +59,14 @@ def write_suggestions(
     OutputError
         A file cannot be written.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with output_folder(Path(out_dir)) as out:
+        written = _write_all(siting, result, out, lang, encoding, maps)
+    log.info("wrote %d suggestion files to %s", len(written), out)
+    return dict(sorted(written.items()))
+
+
+def _write_all(siting: SitingResult, result: AuditResult, out: Path, lang: str, encoding: str,
+               maps: bool) -> dict[str, Path]:
     written: dict[str, Path] = {}
 
     def put(path: Path) -> None:
@@ -81,8 +88,7 @@ def write_suggestions(
         for rule_id in dict.fromkeys(sites["rule_id"]):
             put(_rule_map(result, sites, catchments, str(rule_id), child_path(out, f"suggestions_{rule_id}.html"),
                           lang))
-    log.info("wrote %d suggestion files to %s", len(written), out)
-    return dict(sorted(written.items()))
+    return written
 
 
 def _rule_map(result: AuditResult, sites: gpd.GeoDataFrame, catchments: gpd.GeoDataFrame, rule_id: str,

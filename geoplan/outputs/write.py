@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from geoplan.outputs._folder import output_folder
 from geoplan.outputs.export import export_result
 from geoplan.outputs.maps import write_gap_map
 from geoplan.result import AuditResult
@@ -22,14 +23,22 @@ def write_all(
 ) -> dict[str, Path]:
     """Write the gap map and the exports into ``out_dir``.
 
+    Every file is written under a temporary name and renamed when whole, while the folder's lock is held
+    (see :mod:`geoplan.outputs._folder`).
+
     Returns
     -------
     dict
         Label → path of each main file written, the map first.
+
+    Raises
+    ------
+    OutputError
+        ``out_dir`` is a file, holds a symbolic link leading outside it, is not writable, or another run
+        is writing into it; or a file cannot be written.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = {"gap_map.html": write_gap_map(result, out / "gap_map.html", lang=lang,
-                                             service_areas=result.service_areas)}
-    written.update(export_result(result, out, formats=formats, encoding=encoding))
+    with output_folder(Path(out_dir)) as out:
+        written = {"gap_map.html": write_gap_map(result, out / "gap_map.html", lang=lang,
+                                                 service_areas=result.service_areas)}
+        written.update(export_result(result, out, formats=formats, encoding=encoding))
     return written

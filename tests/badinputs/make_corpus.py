@@ -776,6 +776,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+import badinputs.cases_outputs  # noqa: E402,F401  (registers the outputs/numbers cases)
+
 __all__ = ["BATCH_CASES", "CASES", "N_COMMUNITIES", "Case", "base", "main", "osm_xml", "table", "write_batch"]
 osm_xml = _osm_xml
 

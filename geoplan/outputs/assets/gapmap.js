@@ -2,7 +2,9 @@
  *
  * Safety rule: strings from the data (names, reasons, titles) reach the page only through textContent,
  * never innerHTML, so a compound named "<img src=x onerror=...>" shows as that text. The only markup built
- * from strings is the facility SVG, whose shape and colour are checked against fixed lists below.
+ * from strings is the facility SVG, whose shape and colour are checked against fixed lists below, and the
+ * layer control's names, which Leaflet inserts as HTML and so get escaped by esc() first.
+ * The page itself is a fixed skeleton (gapmap.html) calling geoplan.start(): no data is ever script source.
  */
 (function () {
   "use strict";
@@ -37,6 +39,12 @@
     if (cls) e.className = cls;
     if (text !== undefined && text !== null) e.textContent = String(text);
     return e;
+  }
+
+  // For the one Leaflet API that takes HTML (layer-control names): the text, shown as itself.
+  function esc(s) {
+    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
   }
 
   function statusKey(s) { return KNOWN.indexOf(s) >= 0 ? s : "other"; }
@@ -432,6 +440,27 @@
   }
 
   /* ---- entry points called by the page ---- */
+
+  // The whole page: map, basemap, runtime, every layer of payload.map.layers (in order), the layer control.
+  G.start = function (mapId, dataId) {
+    var spec = JSON.parse(document.getElementById(dataId).textContent).map;
+    var m = L.map(mapId, { center: spec.center, zoom: spec.zoom, zoomControl: true, preferCanvas: true });
+    var base = spec.basemap;
+    if (base) {
+      L.tileLayer(base.url, { attribution: base.html ? base.attribution : esc(base.attribution),
+        maxZoom: base.max_zoom }).addTo(m);
+    }
+    G.init(m, dataId);
+    // addOverlay, not an object of names: two layers may carry the same name.
+    var control = L.control.layers({}, {}, { position: "topright", collapsed: false, autoZIndex: true });
+    spec.layers.forEach(function (item) {
+      var layer = G.layer(item.key);
+      if (item.show) layer.addTo(m);
+      control.addOverlay(layer, esc(item.name));
+    });
+    control.addTo(m);
+    G.finish();
+  };
 
   G.init = function (leafletMap, dataId) {
     map = G.map = leafletMap;
