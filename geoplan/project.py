@@ -254,7 +254,7 @@ def load_project(path: str | Path) -> Project:
     admin = None
     if "admin_units" in raw:
         admin = _layer("admin_units", raw["admin_units"], base, ("unit_code", "unit_name", "level",
-                                                                  "urban_rural_code"), problems)
+                                                                  "urban_rural_code", "build_year"), problems)
     census = _layer("census", raw["census"], base, (), problems) if "census" in raw else None
     urban = _layer("urban_areas", raw["urban_areas"], base, (), problems) if "urban_areas" in raw else None
     townships = _layer("townships", raw["townships"], base, (), problems) if "townships" in raw else None
