@@ -26,7 +26,7 @@ from geoplan.project import CANDIDATE_LABELS, CANDIDATE_TYPE, LayerSpec, Project
 from geoplan.result import AuditResult
 from geoplan.rules import KINDS
 from geoplan.rules import _common as cm
-from geoplan.rules._speed import search_distance_m, sensitivity
+from geoplan.rules._speed import rule_speed, search_distance_m, sensitivity
 from geoplan.rules.base import Rule, RuleContext
 from geoplan.service_areas import service_areas
 
@@ -78,6 +78,9 @@ def audit(
     assumptions: list[str] = []
     speed, speed_basis = _walk_speed(walk_speed_m_per_min, proj, pre, assumptions)
     rules = _effective_rules(pre, minutes)
+    assumptions += [f"{r.id}: walking speed {rule_speed(r.params, speed, speed_basis)[0]:g} m/min from the rule "
+                    f"({r.params.get('walk_speed_source', '')})" for r in rules
+                    if r.kind == "reach" and rule_speed(r.params, speed, speed_basis)[1] != speed_basis]
     year_from, year_basis = _first(
         ("command line", new_build_from_year), ("project", proj.audit.get("new_build_from_year")),
         ("preset", pre.new_build_from_year),
