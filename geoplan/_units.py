@@ -21,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geoplan import admin
 from geoplan._errors import ProjectError
+from geoplan.layers import read_table
 from geoplan.project import Project
 from geoplan.rules import _common as cm
 from geoplan.rules._scope import CITY, RURAL, class_of_code, unit_type
@@ -267,7 +268,10 @@ def read_urban_areas(proj: Project, crs: pyproj.CRS) -> gpd.GeoSeries | None:
     spec = proj.urban_areas
     if spec is None:
         return None
-    frame = gpd.read_file(spec.path, **({"layer": spec.layer} if spec.layer else {}))
+    frame = read_table(spec)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        msg = f"{spec.path}: [urban_areas] must be a GIS layer of polygons (GeoJSON, GeoPackage, Shapefile)"
+        raise ProjectError(msg)
     if frame.crs is None:
         msg = f"{spec.path}: [urban_areas] has no coordinate system; save it with one (e.g. EPSG:4490)"
         raise ProjectError(msg)
@@ -275,4 +279,5 @@ def read_urban_areas(proj: Project, crs: pyproj.CRS) -> gpd.GeoSeries | None:
     if not shapes.geom_type.isin(["Polygon", "MultiPolygon"]).all() or shapes.empty:
         msg = f"{spec.path}: [urban_areas] must hold polygons of the urban area"
         raise ProjectError(msg)
-    return shapes.to_crs(crs).reset_index(drop=True)
+    # make_valid: self-intersecting rings from hand digitising must not break the point-in-polygon tests
+    return gpd.GeoSeries(shapely.make_valid(shapes.to_crs(crs).to_numpy()), crs=crs)

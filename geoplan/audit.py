@@ -26,6 +26,7 @@ from geoplan.project import CANDIDATE_LABELS, CANDIDATE_TYPE, LayerSpec, Project
 from geoplan.result import AuditResult
 from geoplan.rules import KINDS
 from geoplan.rules import _common as cm
+from geoplan.rules._scope import class_of_code
 from geoplan.rules._speed import rule_speed, search_distance_m, sensitivity
 from geoplan.rules.base import Rule, RuleContext
 from geoplan.service_areas import service_areas
@@ -141,7 +142,8 @@ def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, 
     communities, polygons = canonical_communities(com_raw, com_spec)
     fac_raw = read_table(proj.facilities)
     facilities = canonical_facilities(fac_raw, proj.facilities, proj.facility_types, set(pre.types))
-    townships = admin.read_townships(proj.townships.path) if proj.townships else None
+    townships = (admin.read_townships(proj.townships.path, read_table(proj.townships)) if proj.townships
+                 else None)
     urban_field = _units.raw_text(com_raw, com_spec.fields.get("urban"), len(communities))
     for layer, raw, spec in ((communities, com_raw, com_spec), (facilities, fac_raw, proj.facilities)):
         _township_codes(layer, raw, spec, townships, assumptions)
@@ -164,6 +166,11 @@ def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, 
                            "features placed by code prefix) / 由区划代码生成乡镇、村级单元")
     urban = _units.read_urban_areas(proj, crs)
     communities["urban_class"], urban_basis = _units.community_urban_class(communities, urban_field, urban, units)
+    unread = urban_field.notna().to_numpy() & urban_field.map(class_of_code).isna().to_numpy()
+    if unread.any():
+        note = ("urban: value not understood (give an NBS 城乡分类代码 such as 111/121/220, or 城市/城镇/农村) "
+                "/ 城乡属性无法识别")
+        communities.loc[unread, "flags"] = [f"{f}; {note}" if f else note for f in communities.loc[unread, "flags"]]
     if units is not None:
         units["urban_class"] = _units.unit_urban_class(units, urban)
     if urban_basis:

@@ -776,6 +776,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+from badinputs import cases_scope  # noqa: E402  (admin units and scopes)
+
+cases_scope.register(case)
+
 __all__ = ["BATCH_CASES", "CASES", "N_COMMUNITIES", "Case", "base", "main", "osm_xml", "table", "write_batch"]
 osm_xml = _osm_xml
 
