@@ -260,7 +260,7 @@ def community_urban_class(communities: gpd.GeoDataFrame, field: pd.Series, urban
         if todo.any():
             out[todo] = by_code[todo]
             used.append("admin_code township type (街道 urban)")
-    return out, "; ".join(used)
+    return out.astype(object).where(out.notna(), None), "; ".join(used)
 
 
 def read_urban_areas(proj: Project, crs: pyproj.CRS) -> gpd.GeoSeries | None:

@@ -179,3 +179,43 @@ def test_presence_new_scope_needs_unit_build_years() -> None:
     assert (t["status"] == "not_applicable").all() and "build_year" in t["reason"].iloc[0]
     t = _presence_run(_presence(scope="new"), units.assign(build_year=[2023, 2010, 2024, np.nan]), [])
     assert t["status"].tolist() == ["fail", "not_applicable", "fail", "not_applicable"]
+
+
+# ------------------------------------------------------------------------------------------- urban sources
+def test_unit_urban_class_code_then_polygon_then_street() -> None:
+    from geoplan._units import unit_urban_class
+
+    units = gpd.GeoDataFrame({
+        "unit_code": ["330102101001", "330102101002", "330102001003", "330102101004"],
+        "unit_name": ["镇甲村", "镇乙村", "街道丙社区", "镇丁村"], "level": "village",
+        "urban_rural_code": ["220", None, None, None]},
+        geometry=[shapely.box(0, 0, 10, 10), shapely.box(100, 0, 110, 10), None, None], crs=CRS)
+    urban = gpd.GeoSeries([shapely.box(90, -10, 200, 20)], crs=CRS)
+    # own code (rural, though inside nothing) > polygon (inside: city) > 街道 township digits > unknown
+    assert unit_urban_class(units, urban).tolist() == ["rural", "city", "city", None]
+    assert unit_urban_class(units, None).tolist() == ["rural", None, "city", None]
+
+
+def test_community_urban_class_field_then_polygons_then_units() -> None:
+    from geoplan._units import community_urban_class
+
+    com = gpd.GeoDataFrame({"admin_code": [None, None, "330102001", "330102101"]},
+                           geometry=[shapely.Point(5, 5), shapely.Point(105, 5), None, None], crs=CRS)
+    field = pd.Series(["121", None, None, None], dtype=object)
+    urban = gpd.GeoSeries([shapely.box(90, -10, 200, 20)], crs=CRS)
+    classes, basis = community_urban_class(com, field, urban, None)
+    # row 0: its own NBS code (town) wins over lying outside the polygon; row 1: inside the polygon;
+    # rows 2-3 have no point: the township digits of the code (001 = 街道 → city; 101 = 镇 → unknown)
+    assert classes.tolist() == ["town", "city", "city", None]
+    assert basis.startswith("community field urban; [urban_areas] polygons")
+
+
+def test_service_area_uses_the_rule_speed() -> None:
+    from geoplan.service_areas import service_areas
+
+    ctx = _reach_ctx()
+    areas = service_areas(ctx.access, [_reach(walk_speed_m_per_min=60, walk_speed_source="s")], 75.0, "project")
+    assert set(areas["limit_m"]) == {600.0}
+    areas = service_areas(ctx.access, [_reach(walk_speed_m_per_min=60, walk_speed_source="s")], 75.0,
+                          "command line")
+    assert set(areas["limit_m"]) == {750.0}
