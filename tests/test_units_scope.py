@@ -190,3 +190,42 @@ def test_units_outside_the_study_area_are_listed_not_judged(tmp_path: Path) -> N
     # urban from the polygon: a inside (urban, judged), b outside (rural, not judged)
     assert _table(result, "urban_reach")["status"].tolist() == ["pass", "not_applicable"]
     assert any("[urban_areas] polygons" in a for a in result.assumptions)
+
+
+# ------------------------------------------------------------------------------------------- real data
+def test_real_township_list_matches_names_and_tells_namesakes_apart(shared_data: Path) -> None:
+    from geoplan import admin
+    from geoplan._units import match_township_names
+
+    townships = admin.read_townships(shared_data / "cn-admin" / "townships-5cities-2023.csv")
+    rows = townships[townships["unit_name"] == "东城街道"]
+    assert len(rows) >= 2  # a namesake in more than one county of the five cities
+    names = pd.Series(["湖滨街道", "东城街道", "东城街道", "清波街道"], dtype=object)
+    codes = pd.Series([None, rows["county_code"].iloc[0], None, "330102"], dtype=object)
+    out, flags = match_township_names(names, codes, townships, set())
+    assert out.tolist()[0] == "330102003" and out.tolist()[3] == "330102001"
+    assert out.tolist()[1] == rows["unit_code"].iloc[0]  # the county code decides
+    assert out.iloc[2] is None and f"{len(rows)} townships of that name" in flags.iloc[2]
+
+
+def test_five_city_district_file_judges_only_the_districts_people_live_in(tmp_path: Path,
+                                                                          shared_data: Path) -> None:
+    import geoplan
+
+    demo = geoplan.demo_project()
+    text = demo.read_text(encoding="utf-8")
+    text = text.replace('path = "districts-hangzhou-central.geojson"',
+                        f'path = "{shared_data / "cn-admin" / "districts-5cities.geojson"}"')
+    for name in ("compounds-bd09.csv", "facilities-osm-2024.csv", "streets-2015.osm.pbf",
+                 "census2020-hangzhou.csv"):
+        text = text.replace(f'"{name}"', f'"{demo.parent / name}"')
+    (tmp_path / "geoplan.toml").write_text(text, encoding="utf-8")
+    result = geoplan.audit(tmp_path / "geoplan.toml", use_network=False, with_service_areas=False,
+                           created="2026-01-01")
+    units = result.admin_units
+    assert units is not None and len(units) == 51
+    judged = units[units["in_study_area"]]
+    assert sorted(judged["unit_name"]) == ["上城区", "拱墅区", "西湖区"]
+    table = result.rule_results["presence_county_dementia_care"].table
+    assert sorted(table.index) == ["330102", "330105", "330106"]  # not 51 districts, 48 of them failed
+    assert any("48 admin units outside the study area" in a for a in result.assumptions)
