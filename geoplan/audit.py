@@ -117,7 +117,7 @@ def audit(
         network=_tables.network_summary(proj, network, access, snap),
         crs=layers.crs, assumptions=assumptions, created=created or dt.date.today().isoformat(),
         extra={"facility_types": {**{k: dict(v) for k, v in pre.types.items()}, CANDIDATE_TYPE: CANDIDATE_LABELS},
-               "sensitivity": sensitivity(results, com)},
+               "sensitivity": sensitivity(results, com, speed, speed_basis)},
         service_areas=areas,
     )
 

@@ -105,7 +105,7 @@ def test_rule_speed_overrides_the_audit_speed_except_the_command_line() -> None:
 def test_sensitivity_is_a_threshold_change_on_the_same_distances() -> None:
     ctx = _reach_ctx()
     results = {"r": reach.evaluate(_reach(), ctx)}
-    table = sensitivity(results, ctx.communities).set_index("speed_m_per_min")
+    table = sensitivity(results, ctx.communities, 75, "preset parameter").set_index("speed_m_per_min")
     # distances 100, 400, 700, 1000 m; 10 minutes at 53 / 60 / 75 m/min = 530 / 600 / 750 m
     assert table["distance_m"].to_dict() == {53.0: 530.0, 60.0: 600.0, 75.0: 750.0}
     assert table["covered"].to_dict() == {53.0: 2, 60.0: 2, 75.0: 3}
@@ -119,9 +119,14 @@ def test_sensitivity_is_a_threshold_change_on_the_same_distances() -> None:
 def test_sensitivity_adds_the_rule_speed_and_the_search_covers_the_fastest() -> None:
     ctx = _reach_ctx()
     rule = _reach(walk_speed_m_per_min=50, walk_speed_source="s")
-    table = sensitivity({"r": reach.evaluate(rule, ctx)}, ctx.communities)
+    table = sensitivity({"r": reach.evaluate(rule, ctx)}, ctx.communities, 75, "preset parameter")
     assert table["speed_m_per_min"].tolist() == [50.0, 53.0, 60.0, 75.0]
     assert table.loc[table["audit_speed"], "speed_m_per_min"].tolist() == [50.0]
+    # with the speed from the command line, the rule is judged (and marked) at that speed
+    command = sensitivity({"r": reach.evaluate(rule, _reach_ctx(62.5, "command line"))}, ctx.communities, 62.5,
+                          "command line")
+    assert command.loc[command["audit_speed"], "speed_m_per_min"].tolist() == [62.5]
+    assert command.loc[command["audit_speed"], "covered"].tolist() == [2]  # 625 m: a, b
     assert search_distance_m([rule], 40, "project") == 10 * 75
     assert search_distance_m([_reach(minutes=15)], 90, "project") == 15 * 90
 

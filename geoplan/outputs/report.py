@@ -213,7 +213,8 @@ def summary_markdown(result: AuditResult) -> str:
     """The audit report as Markdown: Chinese headings and labels with English glosses.
 
     Sections: overview (preset, date, CRS, counts), headline per rule, the plan's indicators, rules with
-    their citations, the network basis, assumptions, and not-evaluable counts by reason.
+    their citations, the network basis, the reach rules' coverage at other walking speeds, assumptions, and
+    not-evaluable counts by reason.
     """
     sections = [
         (f"# {_md(result.title) or '设施规划体检 Facility plan audit'}",

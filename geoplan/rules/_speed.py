@@ -52,9 +52,13 @@ def search_distance_m(rules: Iterable[Any], speed: float, basis: str) -> float:
     return longest
 
 
-def sensitivity(results: Mapping[str, RuleResult], communities: pd.DataFrame,
+def sensitivity(results: Mapping[str, RuleResult], communities: pd.DataFrame, speed: float, basis: str,
                 speeds: Iterable[float] = SENSITIVITY_SPEEDS) -> pd.DataFrame:
     """Coverage of every reach rule at each speed, from the distances the audit measured.
+
+    ``speed`` and ``basis`` are the audit's (as in :class:`~geoplan.rules.base.RuleContext`); each rule's row at
+    the speed it was judged at (its own, or the audit's) is marked ``audit_speed`` and added when not one of
+    ``speeds``.
 
     Returns
     -------
@@ -74,20 +78,20 @@ def sensitivity(results: Mapping[str, RuleResult], communities: pd.DataFrame,
         minutes = float(res.rule.params["minutes"])
         evaluated = table["status"].isin([PASS, FAIL]).to_numpy()
         dist = pd.to_numeric(table["value"], errors="coerce").to_numpy(dtype=float)
-        used = float(table["threshold"].iloc[0]) / minutes if len(table) else np.nan
-        for speed in sorted({*speeds, round(used, 6)} if np.isfinite(used) else set(speeds)):
-            limit = minutes * speed
+        used = rule_speed(res.rule.params, speed, basis)[0]
+        for each in sorted({*(float(s) for s in speeds), used}):
+            limit = minutes * each
             covered = evaluated & (np.nan_to_num(dist, nan=np.inf) <= limit + 1e-9)
             n = int(evaluated.sum())
             w = households.to_numpy(dtype=float)
             known = evaluated & np.isfinite(w)
             total = float(w[known].sum())
             rows.append({
-                "rule_id": rule_id, "minutes": minutes, "speed_m_per_min": speed, "distance_m": round(limit, 1),
+                "rule_id": rule_id, "minutes": minutes, "speed_m_per_min": each, "distance_m": round(limit, 1),
                 "covered": int(covered.sum()), "evaluated": n,
                 "coverage_pct": round(100 * covered.sum() / n, 2) if n else np.nan,
                 "households_pct": round(100 * w[covered & known].sum() / total, 2) if total > 0 else np.nan,
-                "audit_speed": bool(np.isclose(speed, used)),
+                "audit_speed": bool(np.isclose(each, used)),
             })
     return pd.DataFrame(rows, columns=["rule_id", "minutes", "speed_m_per_min", "distance_m", "covered",
                                        "evaluated", "coverage_pct", "households_pct", "audit_speed"])
