@@ -177,7 +177,7 @@ def _indicators(rule: Rule, table: pd.DataFrame, level: str, min_count: int, lab
         notes.append(f"{unplaced} facilities could not be placed in a unit")
     left_out = int((table["status"] == NOT_APPLICABLE).sum())
     if left_out:
-        notes.append(f"{left_out} units not judged (outside the rule's scope or the study area) / 不参与评价")
+        notes.append(f"{left_out} units not judged (outside the rule's scope: unit type, urban, new) / 不参与评价")
     basis = ASSUMED if (table["basis"] == ASSUMED).any() else MEASURED
     row = _rates.rate_indicator(rule.id, zh, en, table["status"], p.get("target_rate"), "; ".join(notes),
                                 basis=basis, area=LEVEL_ZH[level])

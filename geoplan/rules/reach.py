@@ -2,7 +2,8 @@
 
 Per community: the nearest facility of the rule's types over the walking network, its distance (m) and
 walking time (min) at the rule's walking speed; pass when distance ≤ minutes × speed. The speed is the
-audit's, or the rule's own ``walk_speed_m_per_min`` where the plan gives one (see :mod:`geoplan.rules._speed`).
+audit's, or the rule's own ``walk_speed_m_per_min`` (from the plan, a cited standard or a stated
+assumption; see :mod:`geoplan.rules._speed`).
 """
 
 from __future__ import annotations
