@@ -137,9 +137,10 @@ def match_township_names(names: pd.Series, codes: pd.Series, townships: pd.DataF
                          counties: set[str]) -> tuple[pd.Series, pd.Series]:
     """9-digit township codes for features that carry a township name but no township code.
 
-    A name is looked up among the townships of the feature's county (its ``admin_code``'s first 6 digits),
-    else among the townships of the study area's counties (``counties``), else the whole list; a name found
-    in more than one place, or nowhere, stays unmatched with a flag saying so.
+    A name is looked up among the townships of the feature's county when its ``admin_code`` gives one (first
+    6 digits; a namesake in another county is not taken), else among the townships of ``counties`` (the
+    study area's), else the whole list; a name found in more than one place, or nowhere, stays unmatched with
+    a flag saying so.
 
     Returns
     -------
@@ -157,15 +158,14 @@ def match_township_names(names: pd.Series, codes: pd.Series, townships: pd.DataF
             continue
         hits = by_name.get(_bare(name), [])
         own = code[:6] if isinstance(code, str) and len(code) >= 6 else None
-        for pool in ([h for h in hits if h[1] == own] if own else [], [h for h in hits if h[1] in counties], hits):
-            if pool:
-                hits = pool
-                break
+        # the feature's county, when given, decides: a namesake elsewhere is not it
+        hits = [h for h in hits if h[1] == own] if own else [h for h in hits if h[1] in counties] or hits
         idx = codes.index[i]
         if len(hits) == 1:
             out[idx] = hits[0][0]
         else:
-            where = f" ({len(hits)} townships of that name: give admin_code with the county)" if hits else ""
+            where = (f" ({len(hits)} townships of that name: give admin_code with the county)" if hits
+                     else f" of county {own}" if own else "")
             flags[idx] = f"township {name!r} not matched to the township list{where} / 乡镇(街道)名称未匹配"
     return out, flags
 

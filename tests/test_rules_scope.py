@@ -224,3 +224,39 @@ def test_service_area_uses_the_rule_speed() -> None:
     areas = service_areas(ctx.access, [_reach(walk_speed_m_per_min=60, walk_speed_source="s")], 75.0,
                           "command line")
     assert set(areas["limit_m"]) == {750.0}
+
+
+# ------------------------------------------------------------------------------------------- properties
+@given(st.lists(st.one_of(st.none(), st.floats(0, 3000)), min_size=1, max_size=25),
+       st.lists(st.floats(20, 120), min_size=1, max_size=5))
+def test_sensitivity_coverage_grows_with_speed(dist: list[float | None], speeds: list[float]) -> None:
+    from geoplan.rules.base import RuleResult
+
+    n = len(dist)
+    value = pd.Series([np.nan if d is None else d for d in dist], dtype=float)
+    status = np.where(value <= 750, "pass", "fail")  # 10 min × 75 m/min; unreached (NaN) fail
+    table = pd.DataFrame({"status": status, "value": value, "threshold": 750.0})
+    res = RuleResult(_reach(), "community", table, pd.DataFrame())
+    com = pd.DataFrame({"households": np.arange(1, n + 1, dtype=float)})
+    out = sensitivity({"r": res}, com, 75.0, "project", speeds=speeds)
+    assert out["covered"].is_monotonic_increasing and out["households_pct"].is_monotonic_increasing
+    assert int(out.loc[out["audit_speed"], "covered"].iloc[0]) == int((status == "pass").sum())
+
+
+@given(st.lists(st.sampled_from(["东城街道", "湖滨街道", "某镇", "无此乡"]), min_size=1, max_size=12),
+       st.lists(st.sampled_from([None, "330102", "411623", "411624"]), min_size=12, max_size=12))
+def test_township_match_is_unique_or_flagged(names: list[str], counties: list[str | None]) -> None:
+    from geoplan._units import match_township_names
+
+    townships = pd.DataFrame({"unit_code": ["330102003", "411623002", "411624001", "330102101"],
+                              "unit_name": ["湖滨街道", "东城街道", "东城街道", "某镇"],
+                              "county_code": ["330102", "411623", "411624", "330102"]})
+    codes = pd.Series(counties[: len(names)], dtype=object)
+    out, flags = match_township_names(pd.Series(names, dtype=object), codes, townships, set())
+    for name, county, code, flag in zip(names, codes, out, flags, strict=True):
+        if isinstance(code, str) and len(code) == 9:
+            row = townships[townships["unit_code"] == code].iloc[0]
+            assert row["unit_name"] == name and (county is None or row["county_code"] == county)
+            assert flag == ""
+        else:
+            assert "not matched" in flag and code == county  # never a guess: the feature keeps what it had
