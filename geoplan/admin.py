@@ -85,11 +85,15 @@ def read_districts(path: Path | str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=frame.geometry.to_numpy(), crs=frame.crs)
 
 
-def read_townships(path: Path | str) -> pd.DataFrame:
-    """The township (乡/镇/街道) list: ``unit_code`` (9 digits), ``unit_name``, ``level``, ``county_code``."""
-    frame = pd.read_csv(path, dtype=str)
+def read_townships(path: Path | str, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The township (乡/镇/街道) list: ``unit_code`` (9 digits), ``unit_name``, ``level``, ``county_code``.
+
+    ``frame``, when given, is the file already read (e.g. by :func:`geoplan.layers.read_table`); ``path`` then
+    only names it in messages.
+    """
+    frame = pd.read_csv(path, dtype=str) if frame is None else frame.astype("string").astype(object)
     _require(frame, ("code", "name", "areaCode"), path)
-    code = frame["code"].str.strip()
+    code = frame["code"].astype(str).str.strip()
     if not code.str.fullmatch(r"\d{9}").all():
         bad = code[~code.str.fullmatch(r"\d{9}").fillna(False)].tolist()[:5]
         msg = f"{path}: township code must be 9 digits, got {bad}"
@@ -98,7 +102,7 @@ def read_townships(path: Path | str) -> pd.DataFrame:
         "unit_code": code.to_numpy(dtype=object),
         "unit_name": frame["name"].to_numpy(dtype=object),
         "level": "township",
-        "county_code": frame["areaCode"].str.strip().to_numpy(dtype=object),
+        "county_code": frame["areaCode"].astype(str).str.strip().to_numpy(dtype=object),
         "city_code": (frame["cityCode"] if "cityCode" in frame.columns else code.str[:4]).to_numpy(dtype=object),
     })
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pyproj
 
 from geoplan import _tables, _units, admin, settings
-from geoplan._errors import PresetError
+from geoplan._errors import PresetError, ProjectError
 from geoplan._netcheck import check_against_network
 from geoplan._numeric import check_iso_date, check_positive
 from geoplan.access import Access
@@ -26,6 +26,9 @@ from geoplan.presets import Preset, load_preset
 from geoplan.project import CANDIDATE_LABELS, CANDIDATE_TYPE, LayerSpec, Project, load_project
 from geoplan.result import AuditResult
 from geoplan.rules import KINDS
+from geoplan.rules import _common as cm
+from geoplan.rules._scope import class_of_code
+from geoplan.rules._speed import rule_speed, search_distance_m, sensitivity
 from geoplan.rules.base import Rule, RuleContext
 from geoplan.service_areas import service_areas
 
@@ -79,6 +82,9 @@ def audit(
     assumptions: list[str] = []
     speed, speed_basis = _walk_speed(walk_speed_m_per_min, proj, pre, assumptions)
     rules = _effective_rules(pre, minutes)
+    assumptions += [f"{r.id}: walking speed {rule_speed(r.params, speed, speed_basis)[0]:g} m/min from the rule "
+                    f"({r.params.get('walk_speed_source', '')})" for r in rules
+                    if r.kind == "reach" and rule_speed(r.params, speed, speed_basis)[1] != speed_basis]
     year_from, year_basis = _first(
         ("command line", new_build_from_year), ("project", proj.audit.get("new_build_from_year")),
         ("preset", pre.new_build_from_year),
@@ -87,7 +93,8 @@ def audit(
     layers = _read_layers(proj, pre, admin_codes, assumptions)
     snap = float(max_snap_m or (proj.network.max_snap_m if proj.network else None) or settings.max_snap_m)
     network = _load_network(proj, layers.crs, use_network, assumptions)
-    access = _access(layers, network, rules, speed, snap, assumptions)
+    all_units, layers = _study_area(layers, network, admin_codes, assumptions)
+    access = _access(layers, network, rules, speed, speed_basis, snap, assumptions)
     ctx = RuleContext(
         communities=layers.communities, facilities=layers.facilities, access=access, walk_speed_m_per_min=speed,
         speed_basis=speed_basis, admin_units=layers.units, census=layers.census,
@@ -100,19 +107,20 @@ def audit(
         log.info("evaluating %s (%s)", rule.id, rule.kind)
         results[rule.id] = KINDS[rule.kind].evaluate(rule, ctx)
     com, fac = layers.communities, layers.facilities
-    areas = service_areas(access, rules, speed) if (with_service_areas and network is not None) else None
+    areas = service_areas(access, rules, speed, speed_basis) if (with_service_areas and network is not None) else None
     return AuditResult(
         title=proj.title, preset_id=pre.id, preset_title=pre.title,
         communities=_tables.wide(com, results, "community"),
         facilities=_tables.facilities_out(fac, access, results),
-        admin_units=_tables.admin_out(layers.units, results),
+        admin_units=_tables.admin_out(all_units, results),
         findings=_tables.findings(com, fac, results),
         indicators=_tables.indicators(results),
         rule_results=results,
         rules=_tables.rules_table(rules),
         network=_tables.network_summary(proj, network, access, snap),
         crs=layers.crs, assumptions=assumptions, created=created or dt.date.today().isoformat(),
-        extra={"facility_types": {**{k: dict(v) for k, v in pre.types.items()}, CANDIDATE_TYPE: CANDIDATE_LABELS}},
+        extra={"facility_types": {**{k: dict(v) for k, v in pre.types.items()}, CANDIDATE_TYPE: CANDIDATE_LABELS},
+               "sensitivity": sensitivity(results, com, speed, speed_basis)},
         service_areas=areas,
     )
 
@@ -135,8 +143,13 @@ def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, 
     com_spec = proj.communities or LayerSpec(path=Path("(no communities layer)"), crs="WGS84", x="x", y="y")
     com_raw = read_table(proj.communities) if proj.communities else pd.DataFrame({"x": [], "y": []})
     communities, polygons = canonical_communities(com_raw, com_spec)
-    facilities = canonical_facilities(read_table(proj.facilities), proj.facilities, proj.facility_types,
-                                      set(pre.types))
+    fac_raw = read_table(proj.facilities)
+    facilities = canonical_facilities(fac_raw, proj.facilities, proj.facility_types, set(pre.types))
+    townships = (admin.read_townships(proj.townships.path, read_table(proj.townships)) if proj.townships
+                 else None)
+    urban_field = _units.raw_text(com_raw, com_spec.fields.get("urban"), len(communities))
+    for layer, raw, spec in ((communities, com_raw, com_spec), (facilities, fac_raw, proj.facilities)):
+        _township_codes(layer, raw, spec, townships, assumptions)
     assumptions += layer_notes(communities) + layer_notes(facilities)
     declared = {"communities": source_crs(communities), "facilities": source_crs(facilities)}
     crs = _metric_crs(proj, communities, facilities)
@@ -149,6 +162,22 @@ def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, 
         facilities = facilities[_units.inside(facilities, units, "facilities", assumptions)].reset_index(drop=True)
     census = admin.read_census(proj.census.path) if proj.census else None
     _fill_population(communities, proj, assumptions)
+    extra = _units.code_units(communities, facilities, units, townships)
+    if len(extra):
+        units = admin.combine_units(*(f for f in (units, extra) if f is not None))
+        assumptions.append(f"{len(extra)} township/village units from the features' admin codes (no polygons: "
+                           "features placed by code prefix) / 由区划代码生成乡镇、村级单元")
+    urban = _units.read_urban_areas(proj, crs)
+    communities["urban_class"], urban_basis = _units.community_urban_class(communities, urban_field, urban, units)
+    unread = urban_field.notna().to_numpy() & urban_field.map(class_of_code).isna().to_numpy()
+    if unread.any():
+        note = ("urban: value not understood (give an NBS 城乡分类代码 such as 111/121/220, or 城市/城镇/农村) "
+                "/ 城乡属性无法识别")
+        communities.loc[unread, "flags"] = [f"{f}; {note}" if f else note for f in communities.loc[unread, "flags"]]
+    if units is not None:
+        units["urban_class"] = _units.unit_urban_class(units, urban)
+    if urban_basis:
+        assumptions.append(f"urban / rural of communities from: {urban_basis}")
     return _Layers(communities, facilities, polygons.to_crs(crs) if polygons is not None else None, units, census,
                    crs, declared)
 
@@ -164,17 +193,58 @@ def _load_network(proj: Project, crs: pyproj.CRS, use_network: bool, assumptions
     return None
 
 
-def _access(layers: _Layers, network: Network | None, rules: list[Rule], speed: float, snap: float,
-            assumptions: list[str]) -> Access:
+def _access(layers: _Layers, network: Network | None, rules: list[Rule], speed: float, speed_basis: str,
+            snap: float, assumptions: list[str]) -> Access:
     """Attach both layers to the network once and check them against it (coordinate-system mix-ups)."""
-    reach_m = [float(r.params["minutes"]) * speed for r in rules if r.kind == "reach"]
-    limit = settings.search_factor * max(reach_m) if reach_m else np.inf
+    # the search covers every reach rule at its own speed and at the sensitivity table's fastest speed
+    reach_m = search_distance_m(rules, speed, speed_basis)
+    limit = settings.search_factor * reach_m if reach_m > 0 else np.inf
     access = Access(layers.communities, layers.facilities, network, max_snap_m=snap, limit_m=limit)
     warnings, network_notes = check_against_network(access, layers.declared)
     assumptions += warnings
     com = layers.communities
     com["flags"] = [f"{a}; {b}" if a and b else a or b for a, b in zip(com["flags"], network_notes, strict=True)]
     return access
+
+
+def _study_area(layers: _Layers, network: Network | None, admin_codes: Sequence[str] | None,
+                assumptions: list[str]) -> tuple[gpd.GeoDataFrame | None, _Layers]:
+    """All admin units (for the output, with ``in_study_area``) and the layers with only the units judged.
+
+    With ``admin_codes`` the units named are the study area; otherwise the units that meet the communities'
+    extent (or the network's, or the facilities'): see :func:`geoplan._units.study_area`.
+    """
+    units = layers.units
+    if units is None:
+        return None, layers
+    if admin_codes:
+        return units.assign(in_study_area=True), layers
+    xy = (network.x, network.y) if network is not None else None
+    area, what = _units.study_area(layers.communities, layers.facilities, xy)
+    units = _units.mark_study_area(units, area, what, layers.communities, assumptions)
+    judged = units[units["in_study_area"].to_numpy()].reset_index(drop=True)
+    return units, replace(layers, units=judged.drop(columns="in_study_area"))
+
+
+def _township_codes(layer: gpd.GeoDataFrame, raw: pd.DataFrame, spec: LayerSpec | None,
+                    townships: pd.DataFrame | None, assumptions: list[str]) -> None:
+    """Fill ``admin_code`` from a township-name field matched to the township list (flagged when not)."""
+    column = spec.fields.get("township") if spec is not None else None
+    if column is None:
+        return
+    if townships is None:
+        msg = f"{spec.path if spec else ''}: fields.township is given but the project has no [townships] list"
+        raise ProjectError(msg)
+    names = _units.raw_text(raw, column, len(layer))
+    names.index = layer.index
+    codes = cm.normalise_code(layer["admin_code"]) if "admin_code" in layer.columns else names.map(lambda _: None)
+    counties = {c[:6] for c in codes.dropna()}
+    layer["admin_code"], flags = _units.match_township_names(names, codes, townships, counties)
+    matched = int((layer["admin_code"].map(lambda c: isinstance(c, str) and len(c) >= 9)
+                   & names.notna()).sum())
+    layer["flags"] = [f"{a}; {b}" if a and b else a or b for a, b in zip(layer["flags"], flags, strict=True)]
+    assumptions.append(f"{matched} of {int(names.notna().sum())} township names matched to the [townships] list "
+                       "/ 乡镇(街道)名称匹配")
 
 
 #: ``[audit]`` keys passed to the rules as options (see :mod:`geoplan.rules.ratio`).

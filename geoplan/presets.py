@@ -29,6 +29,7 @@ import pandas as pd
 
 from geoplan._errors import PresetError
 from geoplan._numeric import is_number
+from geoplan.rules._scope import UNIT_TYPES
 from geoplan.rules.base import Citation, Rule
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,8 @@ RULE_KEYS: dict[str, Spec] = {
     "cite": (CITE_KEYS, True),
     "target_rate": ("fraction", False),
     "target_year": ("year", False),
-    "scope": (("all", "new", "existing"), False),
+    "scope": (("all", "new", "existing", "urban"), False),
+    "urban_class": (("city", "town"), False),
     "indicator_zh": ("str", False),
     "indicator_en": ("str", False),
     "note": ("str", False),
@@ -96,6 +98,8 @@ KIND_PARAMS: dict[str, dict[str, Spec]] = {
         "types": ("types", True),
         "minutes": ("positive", True),
         "weight": (("households", "population"), False),
+        "walk_speed_m_per_min": ("positive", False),
+        "walk_speed_source": ("str", False),
     },
     "provision": {
         "types": ("types", True),
@@ -114,6 +118,7 @@ KIND_PARAMS: dict[str, dict[str, Spec]] = {
         "level": (("county", "township", "village"), True),
         "min_count": ("count", False),
         "filter": (FILTER_SPEC, False),
+        "unit_types": ("unit_types", False),
     },
     "ratio": {
         "numerator": (MEASURE_SPEC, True),
@@ -381,6 +386,10 @@ def _check_rule(rule: Mapping[str, Any], i: int, declared: set[str], seen: dict[
 
 def _check_rule_body(rule: Mapping[str, Any], base: Path_, declared: set[str]) -> list[Problem]:
     kind = rule.get("kind")
+    speed_problems: list[Problem] = []
+    if "walk_speed_m_per_min" in rule and "walk_speed_source" not in rule:
+        speed_problems.append(((*base, "walk_speed_m_per_min"),
+                               "missing walk_speed_source: say where the rule's walking speed comes from"))
     registered = _registered_kinds()
     known = sorted(set(KIND_PARAMS) | set(registered))
     spec = dict(RULE_KEYS)
@@ -394,6 +403,7 @@ def _check_rule_body(rule: Mapping[str, Any], base: Path_, declared: set[str]) -
     problems += _check_table(rule, spec, base, unknown_keys=schema is not None)
     if isinstance(kind, str) and kind in ONE_OF:
         problems += _check_one_of(rule, ONE_OF[kind], base)
+    problems += speed_problems
     for path, terms in _type_refs(rule, base):
         for term in terms:
             if isinstance(term, str) and term not in declared:
@@ -494,6 +504,8 @@ _SCALAR_CHECKS: dict[str, Any] = {
     "preset_id": lambda v: (isinstance(v, str) and bool(_PRESET_ID.match(v)), "an id of [a-z0-9_-]"),
     "types": lambda v: (isinstance(v, list) and bool(v) and all(isinstance(t, str) for t in v),
                         "a non-empty list of type names"),
+    "unit_types": lambda v: (isinstance(v, list) and bool(v) and all(t in UNIT_TYPES for t in v),
+                             f"a list of unit types ({', '.join(UNIT_TYPES)})"),
 }
 
 

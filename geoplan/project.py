@@ -21,6 +21,10 @@ Example::
     path = "districts.geojson"        # fields.unit_code / unit_name / level for any other layer
     [census]                          # optional: 2020 census by county (geoplan.admin.read_census)
     path = "census2020.csv"
+    [urban_areas]                     # optional: polygons of the urban area (scope = "urban" rules)
+    path = "urban.gpkg"
+    [townships]                       # optional: NBS township list (code, name, areaCode): township
+    path = "townships.csv"            # units and names → codes for features with fields.township
     [network]
     path = "streets.osm.pbf"
     max_snap_m = 300
@@ -59,12 +63,13 @@ CANDIDATE_LABELS = {"zh": "候选站点", "en": "candidate site"}
 
 #: Canonical fields of each layer (what rules read). Anything else in ``fields`` is an error.
 COMMUNITY_FIELDS = ("community_id", "name", "households", "population", "build_year", "admin_code", "entrance_x",
-                    "entrance_y")
+                    "entrance_y", "urban", "township")
 FACILITY_FIELDS = ("facility_id", "name", "facility_type", "floor_area_m2", "outdoor_area_m2", "land_area_m2",
-                   "slots", "beds", "nursing_beds", "dementia_beds", "community_id", "admin_code")
+                   "slots", "beds", "nursing_beds", "dementia_beds", "community_id", "admin_code", "township")
 
 _LAYER_KEYS = {"path", "crs", "x", "y", "encoding", "layer", "sheet", "fields"}
-_TOP_KEYS = {"project", "communities", "facilities", "network", "facility_types", "audit", "admin_units", "census"}
+_TOP_KEYS = {"project", "communities", "facilities", "network", "facility_types", "audit", "admin_units", "census",
+             "urban_areas", "townships"}
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,8 @@ class Project:
     admin_units: LayerSpec | None = None
     census: LayerSpec | None = None
     source: Path | None = None
+    urban_areas: LayerSpec | None = None
+    townships: LayerSpec | None = None
 
 
 #: ``[audit]`` keys and the check of their value (a number > 0, a year, or text).
@@ -247,8 +254,11 @@ def load_project(path: str | Path) -> Project:
     facilities = _layer("facilities", raw.get("facilities"), base, FACILITY_FIELDS, problems)
     admin = None
     if "admin_units" in raw:
-        admin = _layer("admin_units", raw["admin_units"], base, ("unit_code", "unit_name", "level"), problems)
+        admin = _layer("admin_units", raw["admin_units"], base, ("unit_code", "unit_name", "level",
+                                                                  "urban_rural_code", "build_year"), problems)
     census = _layer("census", raw["census"], base, (), problems) if "census" in raw else None
+    urban = _layer("urban_areas", raw["urban_areas"], base, (), problems) if "urban_areas" in raw else None
+    townships = _layer("townships", raw["townships"], base, (), problems) if "townships" in raw else None
     network = _network(raw["network"], base, problems) if "network" in raw else None
     types = raw.get("facility_types", {})
     if not isinstance(types, dict) or not all(isinstance(v, str) for v in types.values()):
@@ -274,5 +284,5 @@ def load_project(path: str | Path) -> Project:
     return Project(
         title=str(meta.get("title", path.parent.name)), preset=preset, communities=communities,
         facilities=facilities, network=network, crs=str(meta.get("crs", "auto")), facility_types=types,
-        audit=audit_opts, admin_units=admin, census=census, source=path,
+        audit=audit_opts, admin_units=admin, census=census, source=path, urban_areas=urban, townships=townships,
     )

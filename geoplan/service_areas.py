@@ -25,6 +25,7 @@ from scipy import ndimage
 from geoplan import settings
 from geoplan.access import Access
 from geoplan.network import node_distances
+from geoplan.rules._speed import rule_speed
 from geoplan.rules.base import Rule
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,8 @@ def _cut_unreached(area: shapely.Geometry, access: Access, dist: NDArray[np.floa
     return shapely.difference(area, holes)
 
 
-def service_areas(access: Access, rules: list[Rule], walk_speed_m_per_min: float) -> gpd.GeoDataFrame:
+def service_areas(access: Access, rules: list[Rule], walk_speed_m_per_min: float,
+                  speed_basis: str = "") -> gpd.GeoDataFrame:
     """Per reach rule that reaches anything, its service area and the street frontage it leaves uncovered.
 
     Columns: rule_id, title, minutes, limit_m, facility_type, coverage ("covered" / "uncovered"), geometry.
@@ -130,7 +132,7 @@ def service_areas(access: Access, rules: list[Rule], walk_speed_m_per_min: float
         if rule.kind != "reach":
             continue
         types = list(rule.params["types"])
-        limit = float(rule.params["minutes"]) * walk_speed_m_per_min
+        limit = float(rule.params["minutes"]) * rule_speed(rule.params, walk_speed_m_per_min, speed_basis)[0]
         area = service_area(access, types, limit)
         if shapely.is_empty(area) or graph is None:
             continue

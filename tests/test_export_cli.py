@@ -76,7 +76,8 @@ def test_shapefile_in_cgcs2000_geographic(audit_gpkg: Path, tmp_path: Path) -> N
 def test_geopackage_with_qgis_styles(audit_gpkg: Path, tmp_path: Path) -> None:
     assert export(str(audit_gpkg), "--to", "gpkg", "--to", "geojson", "--out", str(tmp_path)) == 0
     out = tmp_path / "audit.gpkg"
-    assert [n for n, _ in pyogrio.list_layers(out) if n != "layer_styles"] == ["communities", "facilities"]
+    assert [n for n, _ in pyogrio.list_layers(out) if n != "layer_styles"] == ["communities", "facilities",
+                                                                              "admin_units"]
     back, source = layer(out), layer(audit_gpkg)
     pd.testing.assert_frame_equal(pd.DataFrame(back.drop(columns="geometry")),
                                   pd.DataFrame(source.drop(columns="geometry")))
@@ -92,7 +93,7 @@ def test_geopackage_with_qgis_styles(audit_gpkg: Path, tmp_path: Path) -> None:
 def test_xlsx_from_a_geopackage_has_a_sheet_per_layer(audit_gpkg: Path, tmp_path: Path) -> None:
     assert export(str(audit_gpkg), "--to", "xlsx,csv", "--out", str(tmp_path)) == 0
     book = openpyxl.load_workbook(tmp_path / "audit.xlsx", read_only=True)
-    assert book.sheetnames == ["communities", "facilities"]
+    assert book.sheetnames == ["communities", "facilities", "admin_units"]  # the demo has districts
     rows = list(book["communities"].iter_rows(values_only=True))
     assert len(rows) == len(layer(audit_gpkg)) + 1
     table = pd.read_csv(tmp_path / "communities.csv", encoding="utf-8-sig")

@@ -27,8 +27,8 @@ Example::
 
 An area is a project file's content (``[project]`` keys ``title``, ``preset``, ``crs`` at the area's top
 level, sections ``communities``, ``facilities``, ``network``, ``facility_types``, ``audit``, ``admin_units``,
-``census`` as tables; ``network = false`` removes one given in ``[defaults]``), optionally on top of an existing
-``project_file``. Relative paths are resolved against
+``census``, ``urban_areas``, ``townships`` as tables; ``network = false`` removes one given in ``[defaults]``),
+optionally on top of an existing ``project_file``. Relative paths are resolved against
 the file that holds them. Output paths (``[batch] out``, an area's ``out``) must stay inside the output folder:
 absolute paths and ``..`` that leave it are refused. Every problem is reported at once.
 """
@@ -49,8 +49,9 @@ from geoplan._numeric import is_positive, iso_date_problem
 from geoplan.project import read_toml
 
 #: Project-file sections an area may hold, and which of them name a file.
-SECTIONS: Final = ("communities", "facilities", "network", "facility_types", "audit", "admin_units", "census")
-PATH_SECTIONS: Final = ("communities", "facilities", "network", "admin_units", "census")
+SECTIONS: Final = ("communities", "facilities", "network", "facility_types", "audit", "admin_units", "census",
+                   "urban_areas", "townships")
+PATH_SECTIONS: Final = ("communities", "facilities", "network", "admin_units", "census", "urban_areas", "townships")
 #: Area keys that go to the project file's ``[project]`` table.
 PROJECT_KEYS: Final = ("title", "preset", "crs")
 #: Area keys that steer the audit rather than describe the project.

@@ -185,6 +185,22 @@ def _assumptions(result: AuditResult) -> list[str]:
     return [f"{i}. {a}" for i, a in enumerate(items, start=1)] or ["无 None."]
 
 
+def _sensitivity(result: AuditResult) -> list[str]:
+    table = result.extra.get("sensitivity")
+    if not isinstance(table, pd.DataFrame) or table.empty:
+        return ["无步行圈规则 No reach rules."]
+    rows = [
+        [_md(r["rule_id"]) + (" *" if r["audit_speed"] else ""), _num(r["minutes"]), _num(r["speed_m_per_min"]),
+         _num(r["distance_m"]), f"{r['covered']}/{r['evaluated']}", _num(r["coverage_pct"]),
+         _num(r["households_pct"])]
+        for r in table.to_dict("records")
+    ]
+    return [*_table(["规则 Rule", "分钟 Minutes", "步速 m/min", "距离 Distance m", "覆盖 Covered",
+                     "覆盖率 Coverage %", "按户数加权 Households %"], rows), "",
+            "* 审计所用步速 the speed the audit judged at. 同一次路网距离计算，仅改变距离阈值 (53 m/min: GB 50180-2018 "
+            "的15分钟800米; 60 m/min: 老年人步速; 75 m/min: 4.5 km/h). Same network distances, another threshold."]
+
+
 def _not_evaluable(result: AuditResult) -> list[str]:
     items = not_evaluable_reasons(result)
     if not items:
@@ -197,7 +213,8 @@ def summary_markdown(result: AuditResult) -> str:
     """The audit report as Markdown: Chinese headings and labels with English glosses.
 
     Sections: overview (preset, date, CRS, counts), headline per rule, the plan's indicators, rules with
-    their citations, the network basis, assumptions, and not-evaluable counts by reason.
+    their citations, the network basis, the reach rules' coverage at other walking speeds, assumptions, and
+    not-evaluable counts by reason.
     """
     sections = [
         (f"# {_md(result.title) or '设施规划体检 Facility plan audit'}",
@@ -207,6 +224,7 @@ def summary_markdown(result: AuditResult) -> str:
         ("## 规划指标 Indicators", _indicators(result)),
         ("## 规则与出处 Rules and citations", _rules(result)),
         ("## 路网 Network basis", _network(result.network)),
+        ("## 步行速度敏感性 Walking-speed sensitivity", _sensitivity(result)),
         ("## 假设 Assumptions", _assumptions(result)),
         ("## 无法评估的原因 Not evaluable, by reason", _not_evaluable(result)),
     ]

@@ -74,7 +74,9 @@ class RuleContext:
     access : Access
         Network (or labelled Euclidean) distances from communities to the nearest facility of given types.
     walk_speed_m_per_min : float
-        Effective speed (command line > project > preset > settings); ``speed_basis`` says which.
+        Effective speed (command line > project > preset > settings); ``speed_basis`` says which. A reach
+        rule's own ``walk_speed_m_per_min`` replaces it unless it came from the command line
+        (:func:`geoplan.rules._speed.rule_speed`).
     """
 
     communities: gpd.GeoDataFrame

@@ -23,10 +23,12 @@ import pandas as pd
 
 from geoplan.rules import _common as cm
 from geoplan.rules import _rates
+from geoplan.rules._scope import check_unit_types, unit_scope
 from geoplan.rules.base import (
     ASSUMED,
     FAIL,
     MEASURED,
+    NOT_APPLICABLE,
     NOT_EVALUABLE,
     PASS,
     RESULT_COLUMNS,
@@ -47,6 +49,7 @@ def check_params(params: Mapping[str, Any]) -> list[str]:
     if params.get("level") not in LEVELS:
         problems.append(f"level: one of {', '.join(LEVELS)}, got {params.get('level')!r}")
     problems += cm.check_positive(params, "min_count", required=False, integer=True)
+    problems += check_unit_types(params.get("unit_types"))
     return problems + cm.check_filter(params.get("filter")) + cm.check_target_rate(params)
 
 
@@ -109,6 +112,9 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     label = "/".join(types) + (f" ({ftext})" if ftext else "")
     reason = [_reason(c, m, unplaced, min_count, label, s, filter_problem, filt)
               for c, m, s in zip(count, maybe, status, strict=True)]
+    judged, not_judged = unit_scope(units, p, ctx.options)
+    status[~judged] = NOT_APPLICABLE
+    reason = [r if j else why for r, j, why in zip(reason, judged, not_judged, strict=True)]
     assumed = _assumed_filter(fac, filt, certain, placed["unit_code"], counts.index)
     basis = np.where(status == NOT_EVALUABLE, NOT_EVALUABLE, np.where(assumed, ASSUMED, MEASURED)).astype(object)
     evaluated = np.isin(status, [PASS, FAIL])
@@ -169,6 +175,9 @@ def _indicators(rule: Rule, table: pd.DataFrame, level: str, min_count: int, lab
         notes.append(f"lacking 缺: {cm.join_names(lacking, 10)}")
     if unplaced:
         notes.append(f"{unplaced} facilities could not be placed in a unit")
+    left_out = int((table["status"] == NOT_APPLICABLE).sum())
+    if left_out:
+        notes.append(f"{left_out} units not judged (outside the rule's scope: unit type, urban, new) / 不参与评价")
     basis = ASSUMED if (table["basis"] == ASSUMED).any() else MEASURED
     row = _rates.rate_indicator(rule.id, zh, en, table["status"], p.get("target_rate"), "; ".join(notes),
                                 basis=basis, area=LEVEL_ZH[level])

@@ -1,7 +1,9 @@
 """reach — every community within N minutes' walk of a facility of some types (一刻钟/15分钟服务圈).
 
 Per community: the nearest facility of the rule's types over the walking network, its distance (m) and
-walking time (min) at the audit's walking speed; pass when distance ≤ minutes × speed.
+walking time (min) at the rule's walking speed; pass when distance ≤ minutes × speed. The speed is the
+audit's, or the rule's own ``walk_speed_m_per_min`` (from the plan, a cited standard or a stated
+assumption; see :mod:`geoplan.rules._speed`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 
 from geoplan.rules import _rates
 from geoplan.rules._scope import scope_mask
+from geoplan.rules._speed import rule_speed
 from geoplan.rules.base import (
     ASSUMED,
     FAIL,
@@ -50,13 +53,15 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     """Evaluate a reach rule for every community."""
     p = rule.params
     types = list(p["types"])
-    threshold = float(p["minutes"]) * ctx.walk_speed_m_per_min
+    speed, speed_basis = rule_speed(p, ctx.walk_speed_m_per_min, ctx.speed_basis)
+    threshold = float(p["minutes"]) * speed
     nearest = ctx.access.nearest(types)
     com = ctx.communities
     fac = ctx.facilities
     dist = pd.Series(nearest.dist_m, index=com.index)
     reached = np.isfinite(nearest.dist_m)
-    in_scope, scope_reason = scope_mask(com, str(p.get("scope", "all")), ctx.options)
+    in_scope, scope_reason = scope_mask(com, str(p.get("scope", "all")), ctx.options,
+                                        urban_class=str(p.get("urban_class", "city")))
 
     # Precedence, lowest first: pass/fail < not evaluable (no data / off the network) < not applicable.
     status = np.where(dist <= threshold, PASS, FAIL).astype(object)
@@ -100,7 +105,7 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
             "shortfall": (value - threshold).clip(lower=0).round(1),
             "basis": basis,
             "reason": reason,
-            "minutes": (value / ctx.walk_speed_m_per_min).round(1),
+            "minutes": (value / speed).round(1),
             "facility_id": ids,
             "facility_name": names,
         },
@@ -110,16 +115,18 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     for col in ("value", "shortfall", "minutes"):
         table.loc[~evaluable | (status == NOT_APPLICABLE), col] = np.nan
     assert tuple(table.columns[: len(RESULT_COLUMNS)]) == RESULT_COLUMNS
-    return RuleResult(rule, "community", table, _indicators(rule, ctx, table, threshold, nearest.basis))
+    return RuleResult(rule, "community", table,
+                      _indicators(rule, ctx, table, threshold, nearest.basis, (speed, speed_basis)))
 
 
-def _indicators(rule: Rule, ctx: RuleContext, table: pd.DataFrame, threshold: float, basis: str) -> pd.DataFrame:
+def _indicators(rule: Rule, ctx: RuleContext, table: pd.DataFrame, threshold: float, basis: str,
+                speed: tuple[float, str]) -> pd.DataFrame:
     p = rule.params
     target = p.get("target_rate")
     zh = str(p.get("indicator_zh") or f"{rule.title_zh}覆盖率")
     en = str(p.get("indicator_en") or f"{rule.title_en}: share of communities covered")
     note = (
-        f"{p['minutes']} min × {ctx.walk_speed_m_per_min:g} m/min ({ctx.speed_basis}) = {threshold:.0f} m, "
+        f"{p['minutes']} min × {speed[0]:g} m/min ({speed[1]}) = {threshold:.0f} m, "
         f"distances: {basis}"
     )
     value_basis = MEASURED if basis == "network" else ASSUMED

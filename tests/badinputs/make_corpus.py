@@ -777,6 +777,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 import badinputs.cases_outputs  # noqa: E402,F401  (registers the outputs/numbers cases)
+from badinputs import cases_scope  # noqa: E402  (admin units and scopes)
+
+cases_scope.register(case)
 
 __all__ = ["BATCH_CASES", "CASES", "N_COMMUNITIES", "Case", "base", "main", "osm_xml", "table", "write_batch"]
 osm_xml = _osm_xml
