@@ -58,7 +58,7 @@ CANDIDATE_LABELS = {"zh": "候选站点", "en": "candidate site"}
 
 #: Canonical fields of each layer (what rules read). Anything else in ``fields`` is an error.
 COMMUNITY_FIELDS = ("community_id", "name", "households", "population", "build_year", "admin_code", "entrance_x",
-                    "entrance_y")
+                    "entrance_y", "infants_0_3", "elderly_60")
 FACILITY_FIELDS = ("facility_id", "name", "facility_type", "floor_area_m2", "outdoor_area_m2", "land_area_m2",
                    "slots", "beds", "nursing_beds", "dementia_beds", "community_id", "admin_code")
 
