@@ -119,38 +119,46 @@ def county_of(communities: pd.DataFrame, admin_units: pd.DataFrame | None) -> pd
     return county
 
 
-def _residents(communities: pd.DataFrame, county: pd.Series, shares: pd.DataFrame | None,
-               city: dict[str, Any] | None, options: Mapping[str, Any]) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _lookup(county: pd.Series, shares: pd.DataFrame | None, city: dict[str, Any] | None) -> pd.DataFrame:
+    """Per community: the census shares of its county (``where`` says which), else the city's, else NaN."""
+    cols = ["infants_0_3", "elderly_60", "household_size"]
+    out = pd.DataFrame(np.nan, index=county.index, columns=cols)
+    out["where"] = ""
+    if shares is not None:
+        codes = county.where(county.isin(shares.index))
+        found = codes.notna().to_numpy()
+        picked = shares.reindex(codes[found].astype(str).to_numpy())
+        out.loc[found, cols] = picked[cols].to_numpy(dtype=float)
+        out.loc[found, "where"] = ["county " + str(src) for src in picked["source"]]
+    if city is not None:
+        rest = (out["where"] == "").to_numpy()
+        out.loc[rest, cols] = [float(city[c]) for c in cols]
+        out.loc[rest, "where"] = (f"city mean of {city['source_count']} census counties (county of the "
+                                  "community unknown)")
+    return out
+
+
+def _residents(communities: pd.DataFrame, where: pd.DataFrame,
+               options: Mapping[str, Any]) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Residents per community, whether estimated, and the formula of the estimate."""
     index = communities.index
     pop = pd.to_numeric(communities.get("population", pd.Series(np.nan, index=index)), errors="coerce")
     hh = pd.to_numeric(communities.get("households", pd.Series(np.nan, index=index)), errors="coerce")
     filled = communities.get("population_assumed", pd.Series(False, index=index)).astype("boolean").fillna(False)
-    formula = pd.Series("", index=index, dtype=object)
+    formula = np.full(len(index), "", dtype=object)
     given = options.get("household_size")
     if given is not None:
-        formula[filled.to_numpy(dtype=bool)] = [f"{h:g} households × {float(given):g} persons (project "
-                                                 "household_size)" for h in hh[filled.to_numpy(dtype=bool)]]
-    need = pop.isna() & hh.notna()
-    for i in np.flatnonzero(need.to_numpy()):
-        row = _share_row(county.iloc[i], shares, city)
-        if row is None or not np.isfinite(row[0]["household_size"]):
-            continue
-        size, where = float(row[0]["household_size"]), row[1]
-        pop.iloc[i] = hh.iloc[i] * size
-        formula.iloc[i] = f"{hh.iloc[i]:g} households × {size:.2f} persons (census HHLD_S, {where})"
-    estimated = (formula != "") & pop.notna()
-    return pop.astype(float), estimated, formula
-
-
-def _share_row(code: Any, shares: pd.DataFrame | None,
-               city: dict[str, Any] | None) -> tuple[Mapping[str, Any], str] | None:
-    if shares is not None and isinstance(code, str) and code in shares.index:
-        row = shares.loc[code]
-        return row, f"county {row['source']}"
-    if city is not None:
-        return city, f"city mean of {city['source_count']} census counties (county of the community unknown)"
-    return None
+        rows = filled.to_numpy(dtype=bool)
+        formula[rows] = [f"{h:g} households × {float(given):g} persons (project household_size)" for h in hh[rows]]
+    size = where["household_size"].to_numpy(dtype=float)
+    need = (pop.isna() & hh.notna()).to_numpy() & np.isfinite(size)
+    values = pop.to_numpy(dtype=float).copy()
+    values[need] = hh.to_numpy(dtype=float)[need] * size[need]
+    formula[need] = [f"{h:g} households × {z:.2f} persons (census HHLD_S, {w})"
+                     for h, z, w in zip(hh.to_numpy()[need], size[need], where["where"].to_numpy()[need], strict=True)]
+    out = pd.Series(values, index=index, dtype=float)
+    formula_s = pd.Series(formula, index=index, dtype=object)
+    return out, (formula_s != "") & out.notna(), formula_s
 
 
 def community_demand(communities: pd.DataFrame, kind: str, census: pd.DataFrame | None,
@@ -183,25 +191,25 @@ def community_demand(communities: pd.DataFrame, kind: str, census: pd.DataFrame 
         return _finish(kind, value.astype(float), pd.Series(False, index=index),
                        pd.Series("", index=index, dtype=object), "households unknown / 户数缺失", [])
     shares, city, source = _census_parts(census)
-    county = county_of(communities, admin_units)
-    residents, est, formula = _residents(communities, county, shares, city, opts)
+    where = _lookup(county_of(communities, admin_units), shares, city)
+    residents, est, formula = _residents(communities, where, opts)
     notes = [f"census: {source}"] if source else []
     if kind == "population":
         return _finish(kind, residents, est, formula, _why_unknown(communities, census), notes)
     own = pd.to_numeric(communities.get(kind, pd.Series(np.nan, index=index)), errors="coerce").astype(float)
-    value = own.copy()
-    estimated = pd.Series(False, index=index)
-    formula_out = pd.Series("", index=index, dtype=object)
-    for i in np.flatnonzero((own.isna() & residents.notna()).to_numpy()):
-        row = _share_row(county.iloc[i], shares, city)
-        if row is None or not np.isfinite(float(row[0][kind])):
-            continue
-        share, where = float(row[0][kind]), row[1]
-        value.iloc[i] = residents.iloc[i] * share
-        estimated.iloc[i] = True
-        people = formula.iloc[i] or f"{residents.iloc[i]:g} residents (population column)"
-        formula_out.iloc[i] = (f"{people} × {share:.4f} {kind} share ({SHARE_FORMULA[kind]}, census 2020, "
-                               f"{where}) = {value.iloc[i]:.1f}")
+    share = where[kind].to_numpy(dtype=float)
+    todo = (own.isna() & residents.notna()).to_numpy() & np.isfinite(share)
+    values = own.to_numpy(dtype=float).copy()
+    values[todo] = residents.to_numpy(dtype=float)[todo] * share[todo]
+    people = [f or f"{r:g} residents (population column)"
+              for f, r in zip(formula.to_numpy()[todo], residents.to_numpy()[todo], strict=True)]
+    text = np.full(len(index), "", dtype=object)
+    text[todo] = [f"{p} × {q:.4f} {kind} share ({SHARE_FORMULA[kind]}, census 2020, {w}) = {v:.1f}"
+                  for p, q, w, v in zip(people, share[todo], where["where"].to_numpy()[todo], values[todo],
+                                        strict=True)]
+    value = pd.Series(values, index=index, dtype=float)
+    estimated = pd.Series(todo, index=index)
+    formula_out = pd.Series(text, index=index, dtype=object)
     if estimated.any():
         notes.append(f"{int(estimated.sum())} communities: {kind} estimated = residents × the census share "
                      f"({SHARE_FORMULA[kind]}) of the community's county")

@@ -38,8 +38,8 @@ def hangzhou(shared_data: Path) -> Access:
     # most OSM facilities lie outside the 2015 extract: add sites 30 m off every 5th compound, so catchments
     # overlap densely
     sites = com.iloc[::5].geometry.translate(30.0, -30.0)
-    fac = pd.concat([fac, gpd.GeoDataFrame({"facility_type": ["site"] * len(sites)}, geometry=sites.to_numpy(), crs=net.crs)],
-                    ignore_index=True)
+    extra = gpd.GeoDataFrame({"facility_type": ["site"] * len(sites)}, geometry=sites.to_numpy(), crs=net.crs)
+    fac = pd.concat([fac, extra], ignore_index=True)
     return Access(com, fac, net, max_snap_m=300.0)
 
 

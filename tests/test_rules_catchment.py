@@ -125,7 +125,7 @@ def test_off_network_community_counts_as_unknown_demand() -> None:
 
 
 def test_no_network_is_labelled_euclidean() -> None:
-    table, ind = _run(_rule(), *_layers(), network=None)
+    table, _ = _run(_rule(), *_layers(), network=None)
     assert set(table["basis"]) == {"assumed"}
     assert "euclidean" in table["distances"][0]
 
@@ -165,7 +165,8 @@ def test_preset_schema_accepts_a_catchment_rule() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 5), st.floats(0, 1)), min_size=1, max_size=30),
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 5), st.one_of(st.just(0.0), st.floats(1e-3, 1))),
+                min_size=1, max_size=30),
        st.lists(st.floats(1, 100), min_size=5, max_size=5), st.lists(st.floats(1, 1000), min_size=6, max_size=6))
 def test_supply_is_conserved(pairs: list[tuple[int, int, float]], supply: list[float], demand: list[float]) -> None:
     # With the same weights in both steps, Σ_i A_i P_i = Σ of the supply of facilities that reach any demand.

@@ -95,7 +95,7 @@ def two_step(fac: IntArray, com: IntArray, weight: FloatArray, supply: FloatArra
     f, c, w = fac[keep], com[keep], weight[keep]
     p = demand[c]
     known_p = np.isfinite(p)
-    dem = np.bincount(f, weights=np.where(known_p, w * p, 0.0), minlength=n_fac)
+    dem = np.bincount(f, weights=np.where(known_p, w * p, 0.0), minlength=n_fac).astype(np.float64)
     unknown = np.bincount(f, weights=(~known_p).astype(float), minlength=n_fac) > 0
     if demand_missing is not None:
         unknown |= demand_missing
