@@ -300,6 +300,8 @@ def _indicators(rule: Rule, ctx: RuleContext, table: pd.DataFrame, demand: dm.De
             f"= {limit:.0f} m, distances: {basis}; demand {p['demand']}: "
             f"{int((demand.basis == MEASURED).sum())} measured, {int((demand.basis == ESTIMATED).sum())} estimated")
     rate_basis = MEASURED if basis == "network" else ASSUMED
+    if rate_basis == MEASURED and (table["basis"] == ESTIMATED).any():
+        rate_basis = ESTIMATED
     rows = [_rates.rate_indicator(rule.id, f"{zh}达标小区比例", f"{en}: share of communities meeting it",
                                   table["status"], p.get("target_rate"), note, basis=rate_basis)]
     unit = str(table["unit"].iloc[0]) if len(table) else ""
