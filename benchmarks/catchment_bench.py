@@ -86,10 +86,11 @@ def pysal(pairs: pd.DataFrame, supply: np.ndarray, demand: np.ndarray, stepped: 
 
 def compare(ours: np.ndarray, theirs: pd.Series) -> str:
     """Largest relative difference where PySAL gives a number, and how many communities it gives none (NaN:
-    a facility whose catchment holds only zero demand divides 0 by 0 there; geoplan counts it as no supply)."""
+    a community within reach of no facility has no row in the cost table; geoplan gives it 0)."""
     idx = theirs.index.to_numpy()
     a, b = ours[idx], theirs.to_numpy()
     ok = np.isfinite(b)
+    assert (a[~ok] == 0).all(), "communities PySAL leaves out must reach nothing in geoplan"
     worst = float(np.max(np.abs(a[ok] - b[ok]) / np.maximum(np.abs(b[ok]), 1e-300))) if ok.any() else 0.0
     return f"max rel. diff {worst:.1e} over {int(ok.sum()):,} communities; NaN in PySAL: {int((~ok).sum()):,}"
 
