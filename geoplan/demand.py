@@ -146,6 +146,10 @@ def _residents(communities: pd.DataFrame, where: pd.DataFrame,
     hh = pd.to_numeric(communities.get("households", pd.Series(np.nan, index=index)), errors="coerce")
     filled = communities.get("population_assumed", pd.Series(False, index=index)).astype("boolean").fillna(False)
     formula = np.full(len(index), "", dtype=object)
+    if "population_formula" in communities.columns:  # spread from a population grid (geoplan.popgrid)
+        from_grid = communities["population_formula"].fillna("").astype(str).to_numpy()
+        formula[from_grid != ""] = from_grid[from_grid != ""]
+        filled = filled & pd.Series(from_grid == "", index=index)
     given = options.get("household_size")
     if given is not None:
         rows = filled.to_numpy(dtype=bool)

@@ -63,7 +63,8 @@ FACILITY_FIELDS = ("facility_id", "name", "facility_type", "floor_area_m2", "out
                    "slots", "beds", "nursing_beds", "dementia_beds", "community_id", "admin_code")
 
 _LAYER_KEYS = {"path", "crs", "x", "y", "encoding", "layer", "sheet", "fields"}
-_TOP_KEYS = {"project", "communities", "facilities", "network", "facility_types", "audit", "admin_units", "census"}
+_TOP_KEYS = {"project", "communities", "facilities", "network", "facility_types", "audit", "admin_units", "census",
+             "population_grid"}
 
 
 @dataclass(frozen=True)
@@ -103,12 +104,14 @@ class Project:
     admin_units: LayerSpec | None = None
     census: LayerSpec | None = None
     source: Path | None = None
+    population_grid: LayerSpec | None = None  # GeoTIFF of residents (geoplan.popgrid)
 
 
 #: ``[audit]`` keys and the check of their value (a number > 0, a year, or text).
 AUDIT_KEYS: dict[str, str] = {
     "walk_speed_m_per_min": "positive", "new_build_from_year": "year", "household_size": "positive",
     "shared_site_radius_m": "positive", "city_code": "text", "city_name": "text", "ratio_denominator": "text",
+    "population_grid_use": "text",
 }
 _PROJECT_KEYS = {"title", "preset", "crs"}
 
@@ -248,6 +251,13 @@ def load_project(path: str | Path) -> Project:
     if "admin_units" in raw:
         admin = _layer("admin_units", raw["admin_units"], base, ("unit_code", "unit_name", "level"), problems)
     census = _layer("census", raw["census"], base, (), problems) if "census" in raw else None
+    grid = _layer("population_grid", raw["population_grid"], base, (), problems) if "population_grid" in raw else None
+    use = raw.get("audit", {}).get("population_grid_use", "spread") if isinstance(raw.get("audit"), dict) else "spread"
+    if use not in ("spread", "points"):
+        problems.append(f"[audit] population_grid_use must be \"spread\" or \"points\", got {use!r}")
+    elif grid is not None and use == "points" and "communities" in raw:
+        problems.append("[audit] population_grid_use = \"points\" makes the grid cells the communities: "
+                        "leave [communities] out, or use \"spread\"")
     network = _network(raw["network"], base, problems) if "network" in raw else None
     types = raw.get("facility_types", {})
     if not isinstance(types, dict) or not all(isinstance(v, str) for v in types.values()):
@@ -273,5 +283,5 @@ def load_project(path: str | Path) -> Project:
     return Project(
         title=str(meta.get("title", path.parent.name)), preset=preset, communities=communities,
         facilities=facilities, network=network, crs=str(meta.get("crs", "auto")), facility_types=types,
-        audit=audit_opts, admin_units=admin, census=census, source=path,
+        audit=audit_opts, admin_units=admin, census=census, source=path, population_grid=grid,
     )
