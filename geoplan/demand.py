@@ -150,10 +150,11 @@ def _residents(communities: pd.DataFrame, where: pd.DataFrame,
         from_grid = communities["population_formula"].fillna("").astype(str).to_numpy()
         formula[from_grid != ""] = from_grid[from_grid != ""]
         filled = filled & pd.Series(from_grid == "", index=index)
+    # filled by the audit from the project's household_size (population_assumed): say so, with the size used
+    rows = filled.to_numpy(dtype=bool) & hh.notna().to_numpy() & (hh > 0).to_numpy() & pop.notna().to_numpy()
     given = options.get("household_size")
-    if given is not None:
-        rows = filled.to_numpy(dtype=bool)
-        formula[rows] = [f"{h:g} households × {float(given):g} persons (project household_size)" for h in hh[rows]]
+    formula[rows] = [f"{h:g} households × {float(given) if given is not None else p / h:g} persons "
+                     "(project household_size)" for h, p in zip(hh[rows], pop[rows], strict=True)]
     size = where["household_size"].to_numpy(dtype=float)
     need = (pop.isna() & hh.notna()).to_numpy() & np.isfinite(size)
     values = pop.to_numpy(dtype=float).copy()

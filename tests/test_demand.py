@@ -88,3 +88,11 @@ def test_real_census_estimates_for_hangzhou(shared_data: Path) -> None:
     expected = 1000 * row["HHLD_S"] * (row["AGES_0"] + 0.75 * row["AGES_1-4"])
     assert res.value[0] == pytest.approx(expected)
     assert res.basis[0] == "estimated"
+
+
+def test_population_filled_from_project_household_size_is_estimated() -> None:
+    com = _communities(households=[100.0, 50.0], population=[236.0, 500.0])
+    com["population_assumed"] = [True, False]  # the audit filled the first from [audit] household_size = 2.36
+    res = community_demand(com, "population", None)
+    assert list(res.basis) == ["estimated", "measured"]
+    assert res.formula[0] == "100 households × 2.36 persons (project household_size)"
