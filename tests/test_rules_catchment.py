@@ -135,7 +135,14 @@ def test_no_facility_of_the_types_is_not_evaluable() -> None:
     fac["facility_type"] = "elderly_care"
     table, _ = _run(_rule(), com, fac)
     assert set(table["status"]) == {"not_evaluable"}
-    assert "no childcare facility" in table["reason"][0]
+    assert "no facility of the rule's types" in table["reason"][0]
+
+
+def test_no_supply_figure_at_all_is_not_evaluable() -> None:
+    table, _ = _run(_rule(), *_layers(slots=(np.nan, np.nan)))
+    assert set(table["status"]) == {"not_evaluable"}
+    assert table["reason"][0].startswith("no slots figure for any of the 2 facilities")
+    assert all(len(r.encode("utf-8")) <= 254 for r in table["reason"])  # fits a Shapefile text field
 
 
 def test_zero_demand_is_not_applicable() -> None:

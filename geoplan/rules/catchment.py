@@ -114,8 +114,11 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
                         _missing_demand(ctx, pairs, selected.to_numpy(dtype=bool), limit))
     table = _community_table(rule, ctx, pairs, fca, demand, supply, s_assumed, fac_pos, com_pos, weight)
     if s_problem or not selected.any():
-        why = s_problem or (f"no {'/'.join(types)} facility in the facilities layer: add them, or map their data "
-                            "values in [facility_types] / 设施图层中无此类设施")
+        # short enough for a Shapefile's 254-byte text field; the types are in the rule's parameters
+        why = (f"no {field} figure for any of the {int(selected.sum())} facilities of the rule's types / "
+               f"此类设施均无{field}数据" if s_problem and selected.any() else s_problem or
+               "no facility of the rule's types in the facilities layer: add them, or map their data values in "
+               "[facility_types] / 设施图层中无此类设施")
         _not_evaluable(table, why)
     in_scope, scope_reason = scope_mask(com, str(p.get("scope", "all")), ctx.options)
     out = ~in_scope & (table["status"] != NOT_EVALUABLE).to_numpy()
