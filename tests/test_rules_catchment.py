@@ -184,3 +184,12 @@ def test_supply_is_conserved(pairs: list[tuple[int, int, float]], supply: list[f
     served = np.bincount(f[w > 0], minlength=5) > 0
     assert (res.access_low * np.array(demand)).sum() == pytest.approx(np.array(supply)[served].sum(), rel=1e-9)
     np.testing.assert_array_equal(res.access_low, res.access_high)
+
+
+def test_scope_new_marks_old_compounds_not_applicable_but_their_demand_still_competes() -> None:
+    # only B is "new": A and C are not judged, yet their residents still share F1 and F2 with B
+    com, fac = _layers()
+    com["build_year"] = [2000, 2023, 2000]
+    table, _ = _run(_rule(scope="new"), com, fac)
+    assert list(table["status"]) == ["not_applicable", "pass", "not_applicable"]
+    assert table["value"][1] == pytest.approx(8.3333, abs=1e-4)

@@ -121,7 +121,7 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
                "[facility_types] / 设施图层中无此类设施")
         _not_evaluable(table, why)
     in_scope, scope_reason = scope_mask(com, str(p.get("scope", "all")), ctx.options)
-    out = ~in_scope & (table["status"] != NOT_EVALUABLE).to_numpy()
+    out = ~in_scope  # as in reach: not applicable takes precedence over not evaluable
     table.loc[out, "status"] = NOT_APPLICABLE
     table.loc[out, "reason"] = scope_reason[out]
     table.loc[out, ["value", "shortfall"]] = np.nan
