@@ -13,11 +13,14 @@ import numpy as np
 import pandas as pd
 import pyproj
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.spatial import cKDTree
 
 from geoplan.access import Access
 from geoplan.catchment_pairs import catchment_pairs, network_pairs, stretch_factor
 from geoplan.crs import bd09_to_wgs84
-from geoplan.network import Network, read_osm
+from geoplan.network import Network, distances_within, read_osm
 from geoplan.rules._fca import decay_weights, two_step
 
 nx = pytest.importorskip("networkx")
@@ -78,8 +81,6 @@ def test_pairs_match_networkx_on_real_streets(hangzhou: Access) -> None:
 def test_pairs_find_targets_sharing_a_node_and_cells_of_any_size() -> None:
     rng = np.random.default_rng(3)
     x, y = rng.uniform(0, 3000, 400), rng.uniform(0, 3000, 400)
-    from scipy.spatial import cKDTree
-
     links = cKDTree(np.c_[x, y]).query_pairs(260, output_type="ndarray")
     net = Network(x, y, links[:, 0], links[:, 1], np.hypot(x[links[:, 0]] - x[links[:, 1]],
                                                              y[links[:, 0]] - y[links[:, 1]]) * 1.1,
@@ -130,3 +131,25 @@ def test_same_numbers_as_pysal_access(hangzhou: Access, decay: str) -> None:
     np.testing.assert_allclose(ours.access_low[reached], theirs.loc[reached].to_numpy(), rtol=1e-9, atol=0)
     unreached = np.setdiff1d(np.arange(len(demand)), reached)
     assert (ours.access_low[unreached] == 0).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.floats(50, 900), st.sampled_from([0.25, 0.5, 1.0, 2.0]),
+       st.floats(1.0, 1.6))
+def test_pairs_equal_the_dense_search(seed: int, limit: float, fraction: float, detour: float) -> None:
+    # any graph whose edges are at least their chord (detour ≥ 1), any radius and cell size: the cell-by-cell
+    # search finds exactly the pairs (and distances) of a Dijkstra over the whole graph
+    rng = np.random.default_rng(seed)
+    n = 120
+    x, y = rng.uniform(0, 2000, n), rng.uniform(0, 2000, n)
+    links = cKDTree(np.c_[x, y]).query_pairs(300, output_type="ndarray")
+    if not len(links):
+        return
+    chord = np.hypot(x[links[:, 0]] - x[links[:, 1]], y[links[:, 0]] - y[links[:, 1]])
+    net = Network(x, y, links[:, 0], links[:, 1], chord * detour, crs=pyproj.CRS.from_epsg(4549))
+    sources, targets = rng.integers(-1, n, 15), rng.integers(-1, n, 40)
+    got = network_pairs(net, sources, targets, limit, cell_fraction=fraction)
+    dense = distances_within(net, sources, limit, targets=targets)
+    want = dense.merge(pd.DataFrame({"node": targets, "target_pos": np.arange(targets.size)}), on="node")
+    want = want[["source_pos", "target_pos", "dist_m"]].sort_values(["source_pos", "target_pos"])
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False)
