@@ -15,12 +15,15 @@ Example::
     [communities.fields]              # canonical name = source column (Chinese names allowed)
     name = "name"
     households = "households_raw"
+    infants_0_3 = "婴幼儿数"          # optional age groups (else estimated from the census: geoplan.demand)
 
     [facilities]  ... same shape, with fields.facility_type
     [admin_units]                     # optional: county polygons (adcode, name, city as in cn-admin), or
     path = "districts.geojson"        # fields.unit_code / unit_name / level for any other layer
     [census]                          # optional: 2020 census by county (geoplan.admin.read_census)
     path = "census2020.csv"
+    [population_grid]                 # optional: residents GeoTIFF as demand (geoplan.popgrid; needs rasterio)
+    path = "pop.tif"
     [network]
     path = "streets.osm.pbf"
     max_snap_m = 300
@@ -31,6 +34,7 @@ Example::
     new_build_from_year = 2022
     household_size = 2.5              # population = households × this where population is missing (assumed)
     city_code = "3308"                # ratio rules: the census city (when the census has several)
+    population_grid_use = "spread"    # "spread" to compounds by households, or "points": cells are the demand
 
 ``[communities]`` may be left out for audits of admin units only (presence, ratio with census denominators).
 
