@@ -92,6 +92,9 @@ def test_catchment_rules_on_real_data(tmp_path: Path, shared_data: Path) -> None
     ind = result.indicators
     rows = ind[ind["rule_id"] == "catchment_elderly_beds_15"]
     assert rows["area"].str.contains("西湖区").any()  # per district
+    # compounds with "暂无" households leave every district without a figure; the rest is shown as partial
+    assert (rows.iloc[1:]["basis"] == "not_evaluable").all()
+    assert rows.iloc[1:]["note"].str.contains("communities with a figure alone").all()
     assert any("city" in n for n in rows["note"])
     assert rows.iloc[0]["basis"] == "estimated"  # the pass rate rests on estimated demand
     # 17 OSM kindergartens lie on the 2015 streets, but ~240 compounds have no households ("暂无"): the slots

@@ -99,7 +99,9 @@ def test_unknown_supply_bounds_the_ratio() -> None:
     assert "unknown" in table["reason"][2]
     table6, ind = _run(_rule(), com, fac)
     assert list(table6["status"]) == ["not_evaluable"] * 3
-    assert ind[ind["area"] == "全市 city"]["basis"].iloc[0] == "not_evaluable"
+    city = ind[ind["area"] == "全市 city"].iloc[0]
+    assert city["basis"] == "not_evaluable" and np.isnan(city["measured"])
+    assert "3 of 3 communities without a figure" in city["note"]
 
 
 def test_unknown_demand_is_never_zero() -> None:
@@ -109,6 +111,10 @@ def test_unknown_demand_is_never_zero() -> None:
     table, _ = _run(_rule(target=3), com, fac)
     assert table["status"][2] == "not_evaluable"
     assert table["status"][0] == "pass"  # ≥ 10/3000 from F1 alone
+    _, ind = _run(_rule(target=3), com, fac)
+    city = ind[ind["area"] == "全市 city"].iloc[0]
+    # A and B are decided but only bounded; C unknown: no area figure, and no partial one either
+    assert city["basis"] == "not_evaluable" and "3 of 3" in city["note"]
     table9, _ = _run(_rule(target=9), com, fac)
     # upper bound: R2 ≤ 20/3000 → A ≤ 1000·(1/300 + 1/150) = 10 ≥ 9: undecided
     assert table9["status"][0] == "not_evaluable"

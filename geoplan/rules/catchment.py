@@ -263,8 +263,15 @@ def area_figures(table: pd.DataFrame, units: pd.Series, per: float, off_network:
         unknown = int((part["value"].isna()).sum())
         off_note = f"; {left_out} communities off the network left out / 不在路网上的小区未计入" if left_out else ""
         if unknown or part.empty:
+            known = part[part["value"].notna()]
+            partial = ""
+            if len(known) and float(known["demand"].sum()) > 0:
+                share = float((known["value"] * known["demand"]).sum() / known["demand"].sum())
+                partial = (f"; the {len(known)} communities with a figure alone: {share:.2f} per {per:g} "
+                           "(not the area's figure)")
             rows.append({"area": area, "measured": np.nan, "shortfall": np.nan, "basis": NOT_EVALUABLE,
-                         "note": f"{unknown} of {len(part)} communities without a figure / 部分小区无法评估{off_note}"})
+                         "note": f"{unknown} of {len(part)} communities without a figure / 部分小区无法评估"
+                                 f"{partial}{off_note}"})
             continue
         total = float(part["demand"].sum())
         reached = float((part["value"] / per * part["demand"]).sum())
