@@ -199,3 +199,23 @@ def test_scope_new_marks_old_compounds_not_applicable_but_their_demand_still_com
     table, _ = _run(_rule(scope="new"), com, fac)
     assert list(table["status"]) == ["not_applicable", "pass", "not_applicable"]
     assert table["value"][1] == pytest.approx(8.3333, abs=1e-4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4), st.one_of(st.just(0.0), st.floats(1e-3, 1))),
+                min_size=1, max_size=20),
+       st.lists(st.one_of(st.just(np.nan), st.floats(0, 50)), min_size=4, max_size=4),
+       st.lists(st.one_of(st.just(np.nan), st.floats(1, 500)), min_size=5, max_size=5),
+       st.lists(st.floats(0, 1000), min_size=9, max_size=9))
+def test_bounds_hold_whatever_the_unknowns_are(pairs: list[tuple[int, int, float]], supply: list[float],
+                                               demand: list[float], fill: list[float]) -> None:
+    # Any values put in place of the unknown supplies and demands give an access within [low, high].
+    frame = pd.DataFrame(pairs, columns=["f", "c", "w"]).drop_duplicates(["f", "c"])
+    f, c, w = frame["f"].to_numpy(np.int64), frame["c"].to_numpy(np.int64), frame["w"].to_numpy()
+    s, d = np.array(supply), np.array(demand)
+    bounds = two_step(f, c, w, s, d)
+    s_true = np.where(np.isnan(s), fill[:4], s)
+    d_true = np.where(np.isnan(d), np.array(fill[4:]) + 1.0, d)
+    truth = two_step(f, c, w, s_true, d_true).access_low
+    assert (truth >= bounds.access_low * (1 - 1e-9) - 1e-12).all()
+    assert (truth <= bounds.access_high * (1 + 1e-9) + 1e-12).all()
