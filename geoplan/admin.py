@@ -130,7 +130,9 @@ def read_census(path: Path | str) -> pd.DataFrame:
         "elderly_60": pop * (share["AGES_60-64"] + share["AGES_65P"]),
         "household_size": share["HHLD_S"],
     })
-    return pd.concat([out, raw], axis=1)
+    frame = pd.concat([out, raw], axis=1)
+    frame.attrs["source"] = str(path)  # named in the formulas of figures estimated from it (geoplan.demand)
+    return frame
 
 
 def combine_units(*frames: pd.DataFrame) -> gpd.GeoDataFrame:

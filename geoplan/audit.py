@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from geoplan import _tables, _units, admin, settings
+from geoplan import _tables, _units, admin, popgrid, settings
 from geoplan._errors import PresetError, ProjectError
 from geoplan._netcheck import check_against_network
 from geoplan._numeric import check_iso_date, check_positive
@@ -143,6 +143,9 @@ def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, 
     com_spec = proj.communities or LayerSpec(path=Path("(no communities layer)"), crs="WGS84", x="x", y="y")
     com_raw = read_table(proj.communities) if proj.communities else pd.DataFrame({"x": [], "y": []})
     communities, polygons = canonical_communities(com_raw, com_spec)
+    grid = popgrid.read_grid(proj.population_grid.path) if proj.population_grid else None
+    if grid is not None and proj.audit.get("population_grid_use", "spread") == "points":
+        communities = popgrid.grid_points(grid)
     fac_raw = read_table(proj.facilities)
     facilities = canonical_facilities(fac_raw, proj.facilities, proj.facility_types, set(pre.types))
     townships = (admin.read_townships(proj.townships.path, read_table(proj.townships)) if proj.townships
@@ -161,6 +164,8 @@ def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, 
         polygons = polygons[keep].reset_index(drop=True) if polygons is not None else None
         facilities = facilities[_units.inside(facilities, units, "facilities", assumptions)].reset_index(drop=True)
     census = admin.read_census(proj.census.path) if proj.census else None
+    if grid is not None and proj.audit.get("population_grid_use", "spread") == "spread":
+        _spread_grid(grid, communities, assumptions)
     _fill_population(communities, proj, assumptions)
     extra = _units.code_units(communities, facilities, units, townships)
     if len(extra):
@@ -306,9 +311,20 @@ def _metric_crs(proj: Project, communities: gpd.GeoDataFrame, facilities: gpd.Ge
     return auto_metric_crs(pts.x.to_numpy(), pts.y.to_numpy())
 
 
+def _spread_grid(grid: popgrid.Grid, communities: gpd.GeoDataFrame, assumptions: list[str]) -> None:
+    """Population from the grid where the layer has none (estimated; the formula kept per community)."""
+    pop, formula, notes = popgrid.spread(grid, communities)
+    fill = communities["population"].isna() & pop.notna()
+    communities.loc[fill, "population"] = pop[fill]
+    communities["population_formula"] = formula.where(fill, "")
+    communities["population_estimated"] = fill
+    assumptions += notes
+
+
 def _fill_population(communities: gpd.GeoDataFrame, proj: Project, assumptions: list[str]) -> None:
     size = proj.audit.get("household_size")
-    communities["population_assumed"] = False
+    # a population spread from a grid (_spread_grid) is an estimate too: ratio rules flag it
+    communities["population_assumed"] = communities.get("population_estimated", False)
     if size is None:
         return
     fill = communities["population"].isna() & communities["households"].notna()

@@ -359,6 +359,10 @@ def canonical_communities(frame: pd.DataFrame, spec: LayerSpec) -> tuple[gpd.Geo
             notes.append(_named(n, field))
         else:
             out[field] = np.nan
+    for field in ("infants_0_3", "elderly_60"):  # age groups, only where mapped (else estimated: geoplan.demand)
+        if field in f:
+            out[field], n = parse_count(frame[f[field]], maximum=_MAX_POPULATION)
+            notes.append(_named(n, field))
     if "build_year" in f:
         out["build_year"], n = parse_year(frame[f["build_year"]])
         notes.append(_named(n, "build_year"))

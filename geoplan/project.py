@@ -15,6 +15,7 @@ Example::
     [communities.fields]              # canonical name = source column (Chinese names allowed)
     name = "name"
     households = "households_raw"
+    infants_0_3 = "婴幼儿数"          # optional age groups (else estimated from the census: geoplan.demand)
 
     [facilities]  ... same shape, with fields.facility_type
     [admin_units]                     # optional: county polygons (adcode, name, city as in cn-admin), or
@@ -25,6 +26,8 @@ Example::
     path = "urban.gpkg"
     [townships]                       # optional: NBS township list (code, name, areaCode): township
     path = "townships.csv"            # units and names → codes for features with fields.township
+    [population_grid]                 # optional: residents GeoTIFF as demand (geoplan.popgrid; needs rasterio)
+    path = "pop.tif"
     [network]
     path = "streets.osm.pbf"
     max_snap_m = 300
@@ -35,6 +38,7 @@ Example::
     new_build_from_year = 2022
     household_size = 2.5              # population = households × this where population is missing (assumed)
     city_code = "3308"                # ratio rules: the census city (when the census has several)
+    population_grid_use = "spread"    # "spread" to compounds by households, or "points": cells are the demand
 
 ``[communities]`` may be left out for audits of admin units only (presence, ratio with census denominators).
 
@@ -63,13 +67,13 @@ CANDIDATE_LABELS = {"zh": "候选站点", "en": "candidate site"}
 
 #: Canonical fields of each layer (what rules read). Anything else in ``fields`` is an error.
 COMMUNITY_FIELDS = ("community_id", "name", "households", "population", "build_year", "admin_code", "entrance_x",
-                    "entrance_y", "urban", "township")
+                    "entrance_y", "urban", "township", "infants_0_3", "elderly_60")
 FACILITY_FIELDS = ("facility_id", "name", "facility_type", "floor_area_m2", "outdoor_area_m2", "land_area_m2",
                    "slots", "beds", "nursing_beds", "dementia_beds", "community_id", "admin_code", "township")
 
 _LAYER_KEYS = {"path", "crs", "x", "y", "encoding", "layer", "sheet", "fields"}
 _TOP_KEYS = {"project", "communities", "facilities", "network", "facility_types", "audit", "admin_units", "census",
-             "urban_areas", "townships"}
+             "urban_areas", "townships", "population_grid"}
 
 
 @dataclass(frozen=True)
@@ -111,12 +115,14 @@ class Project:
     source: Path | None = None
     urban_areas: LayerSpec | None = None
     townships: LayerSpec | None = None
+    population_grid: LayerSpec | None = None  # GeoTIFF of residents (geoplan.popgrid)
 
 
 #: ``[audit]`` keys and the check of their value (a number > 0, a year, or text).
 AUDIT_KEYS: dict[str, str] = {
     "walk_speed_m_per_min": "positive", "new_build_from_year": "year", "household_size": "positive",
     "shared_site_radius_m": "positive", "city_code": "text", "city_name": "text", "ratio_denominator": "text",
+    "population_grid_use": "text",
 }
 _PROJECT_KEYS = {"title", "preset", "crs"}
 
@@ -259,6 +265,13 @@ def load_project(path: str | Path) -> Project:
     census = _layer("census", raw["census"], base, (), problems) if "census" in raw else None
     urban = _layer("urban_areas", raw["urban_areas"], base, (), problems) if "urban_areas" in raw else None
     townships = _layer("townships", raw["townships"], base, (), problems) if "townships" in raw else None
+    grid = _layer("population_grid", raw["population_grid"], base, (), problems) if "population_grid" in raw else None
+    use = raw.get("audit", {}).get("population_grid_use", "spread") if isinstance(raw.get("audit"), dict) else "spread"
+    if use not in ("spread", "points"):
+        problems.append(f"[audit] population_grid_use must be \"spread\" or \"points\", got {use!r}")
+    elif grid is not None and use == "points" and "communities" in raw:
+        problems.append("[audit] population_grid_use = \"points\" makes the grid cells the communities: "
+                        "leave [communities] out, or use \"spread\"")
     network = _network(raw["network"], base, problems) if "network" in raw else None
     types = raw.get("facility_types", {})
     if not isinstance(types, dict) or not all(isinstance(v, str) for v in types.values()):
@@ -285,4 +298,5 @@ def load_project(path: str | Path) -> Project:
         title=str(meta.get("title", path.parent.name)), preset=preset, communities=communities,
         facilities=facilities, network=network, crs=str(meta.get("crs", "auto")), facility_types=types,
         audit=audit_opts, admin_units=admin, census=census, source=path, urban_areas=urban, townships=townships,
+        population_grid=grid,
     )

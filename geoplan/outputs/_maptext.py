@@ -30,7 +30,8 @@ TEXT: Final[dict[str, dict[str, object]]] = {
     "zh": {
         "status": {"pass": "达标", "fail": "不达标", "not_evaluable": "无法评估", "not_applicable": "不适用"},
         "status_missing": "无结果",
-        "basis_values": {"measured": "实测", "assumed": "假定（默认值）", "not_evaluable": "无法评估"},
+        "basis_values": {"measured": "实测", "assumed": "假定（默认值）", "estimated": "估算（按公式）",
+                         "not_evaluable": "无法评估"},
         "distance": "距离",
         "value": "数值",
         "minutes": "步行时间（分钟）",
@@ -72,7 +73,8 @@ TEXT: Final[dict[str, dict[str, object]]] = {
         },
         "status_missing": "no result",
         "basis_values": {
-            "measured": "measured", "assumed": "assumed (default)", "not_evaluable": "not evaluable",
+            "measured": "measured", "assumed": "assumed (default)", "estimated": "estimated (formula)",
+            "not_evaluable": "not evaluable",
         },
         "distance": "Distance",
         "value": "Value",

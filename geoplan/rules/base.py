@@ -28,6 +28,8 @@ STATUSES: Final = (PASS, FAIL, NOT_EVALUABLE, NOT_APPLICABLE)
 #: Where a figure comes from: the data, a configured default (flagged), or nowhere.
 MEASURED: Final = "measured"
 ASSUMED: Final = "assumed"
+#: Derived from measured figures by a stated formula (e.g. infants = residents × the census age share).
+ESTIMATED: Final = "estimated"
 
 Level = Literal["community", "facility", "admin", "area"]
 
