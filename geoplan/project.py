@@ -48,6 +48,7 @@ from typing import Any
 
 import pyproj
 
+from geoplan import project_schema as schema
 from geoplan._errors import InputError, ProjectError
 from geoplan.crs import normalise_crs_name
 
@@ -56,14 +57,15 @@ from geoplan.crs import normalise_crs_name
 CANDIDATE_TYPE = "candidate"
 CANDIDATE_LABELS = {"zh": "候选站点", "en": "candidate site"}
 
-#: Canonical fields of each layer (what rules read). Anything else in ``fields`` is an error.
-COMMUNITY_FIELDS = ("community_id", "name", "households", "population", "build_year", "admin_code", "entrance_x",
-                    "entrance_y")
-FACILITY_FIELDS = ("facility_id", "name", "facility_type", "floor_area_m2", "outdoor_area_m2", "land_area_m2",
-                   "slots", "beds", "nursing_beds", "dementia_beds", "community_id", "admin_code")
+#: Canonical fields of each layer (what rules read). Anything else in ``fields`` is an error. Every accepted key
+#: comes from :mod:`geoplan.project_schema` (which documents it): add keys there.
+COMMUNITY_FIELDS = schema.names("communities.fields")
+FACILITY_FIELDS = schema.names("facilities.fields")
+ADMIN_FIELDS = schema.names("admin_units.fields")
 
-_LAYER_KEYS = {"path", "crs", "x", "y", "encoding", "layer", "sheet", "fields"}
-_TOP_KEYS = {"project", "communities", "facilities", "network", "facility_types", "audit", "admin_units", "census"}
+_LAYER_KEYS = set(schema.names(schema.LAYER))
+_TOP_KEYS = set(schema.TOP_SECTIONS)
+_NETWORK_KEYS = set(schema.names("network"))
 
 
 @dataclass(frozen=True)
@@ -106,11 +108,8 @@ class Project:
 
 
 #: ``[audit]`` keys and the check of their value (a number > 0, a year, or text).
-AUDIT_KEYS: dict[str, str] = {
-    "walk_speed_m_per_min": "positive", "new_build_from_year": "year", "household_size": "positive",
-    "shared_site_radius_m": "positive", "city_code": "text", "city_name": "text", "ratio_denominator": "text",
-}
-_PROJECT_KEYS = {"title", "preset", "crs"}
+AUDIT_KEYS: dict[str, str] = schema.checks("audit")
+_PROJECT_KEYS = set(schema.names("project"))
 
 
 def _is_number(value: Any) -> bool:
@@ -190,8 +189,8 @@ def _network(raw: Any, base: Path, problems: list[str]) -> NetworkSpec | None:
     if not isinstance(raw, dict):
         problems.append("[network] must be a table with path = \"...\"")
         return None
-    for key in sorted(set(raw) - {"path", "max_snap_m"}):
-        problems.append(f"[network] unknown key {key!r} (allowed: max_snap_m, path)")
+    for key in sorted(set(raw) - _NETWORK_KEYS):
+        problems.append(f"[network] unknown key {key!r} (allowed: {', '.join(sorted(_NETWORK_KEYS))})")
     if not isinstance(raw.get("path"), str) or not raw["path"].strip():
         problems.append("[network] needs path = \"...\" (a file path in quotes)")
         return None
@@ -246,8 +245,8 @@ def load_project(path: str | Path) -> Project:
     facilities = _layer("facilities", raw.get("facilities"), base, FACILITY_FIELDS, problems)
     admin = None
     if "admin_units" in raw:
-        admin = _layer("admin_units", raw["admin_units"], base, ("unit_code", "unit_name", "level"), problems)
-    census = _layer("census", raw["census"], base, (), problems) if "census" in raw else None
+        admin = _layer("admin_units", raw["admin_units"], base, ADMIN_FIELDS, problems)
+    census = _layer("census", raw["census"], base, schema.names("census.fields"), problems) if "census" in raw else None
     network = _network(raw["network"], base, problems) if "network" in raw else None
     types = raw.get("facility_types", {})
     if not isinstance(types, dict) or not all(isinstance(v, str) for v in types.values()):
