@@ -19,6 +19,7 @@ from pathlib import Path
 from geoplan import export_cli, site_cli
 from geoplan._errors import GeoplanError
 from geoplan.batch import cli as batch_cli
+from geoplan.init import cli as init_cli
 from geoplan.result import AuditResult
 
 log = logging.getLogger("geoplan")
@@ -26,7 +27,7 @@ log = logging.getLogger("geoplan")
 
 def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("audit", help="audit a project (default: the embedded Hangzhou demo) and write outputs")
-    p.add_argument("project", nargs="?", help="geoplan.toml or its folder (default: embedded demo)")
+    p.add_argument("project", nargs="?", help="geoplan.toml or its folder (default: ./geoplan.toml, else the demo)")
     p.add_argument("--out", type=Path, default=Path("maps"), help="output folder (default: ./maps)")
     p.add_argument("--preset", help="preset name or TOML path (overrides the project's)")
     p.add_argument("--minutes", type=float, help="minutes for every reach rule (overrides the preset)")
@@ -40,11 +41,11 @@ def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def _cmd_audit(args: argparse.Namespace) -> int:
     from geoplan.audit import audit
-    from geoplan.demo import demo_project
+    from geoplan.init import default_project
     from geoplan.outputs.write import write_all
 
-    project = Path(args.project) if args.project else demo_project()
-    log.info("auditing %s", project)
+    project, which = default_project(args.project)
+    sys.stderr.write(which + "\n")
     result = audit(
         project, preset=args.preset, minutes=args.minutes, walk_speed_m_per_min=args.speed,
         max_snap_m=args.max_snap, new_build_from_year=args.new_build_from, use_network=not args.no_network,
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch_cli.add_parser(sub)
     export_cli.add_parser(sub)
     site_cli.add_parser(sub)
+    init_cli.add_parser(sub)
     return parser
 
 
@@ -121,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = logging.WARNING - 10 * min(args.verbose + 1, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     commands = {"audit": _cmd_audit, "presets": _cmd_presets, "batch": batch_cli.run, "export": export_cli.run,
-                "site": site_cli.run}
+                "site": site_cli.run, "init": init_cli.run}
     try:
         return commands[args.command](args)
     except GeoplanError as exc:
