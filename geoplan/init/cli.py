@@ -31,6 +31,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--type", action="append", default=[], metavar="VALUE=TERM",
                    help="plan term of a facility-type value, e.g. 幼儿园=childcare")
     p.add_argument("--sheet", action="append", default=[], metavar="LAYER=SHEET", help="XLSX sheet of a layer")
+    p.add_argument("--household-size", type=float, help="people per household (census), to estimate population")
     p.add_argument("--force", action="store_true", help="overwrite an existing project file")
 
 
@@ -62,13 +63,17 @@ def options(args: argparse.Namespace) -> InitOptions:
             msg = f"--field {key}: {name!r} is not a field of {layer} (fields: x, y, {', '.join(_LAYERS[layer])})"
             raise ProjectError(msg)
         fields.setdefault(layer, {})[name] = column
+    size = args.household_size
+    if size is not None and not 0 < size < 20:  # no household holds 20 people on average
+        msg = f"--household-size {size:g}: give the census's people per household, e.g. 2.6"
+        raise ProjectError(msg)
     return InitOptions(
         communities=args.communities, facilities=args.facilities, network=args.network, out=args.out,
         preset=args.preset, city=args.city, title=args.title,
         crs={_layer_key(k, "crs"): v for k, v in _pairs(args.crs, "crs", "communities=GCJ02")},
         fields=fields, types=dict(_pairs(args.type, "type", "幼儿园=childcare")),
         sheet={_layer_key(k, "sheet"): v for k, v in _pairs(args.sheet, "sheet", "communities=Sheet1")},
-        force=args.force,
+        household_size=args.household_size, force=args.force,
     )
 
 

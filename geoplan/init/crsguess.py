@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import geopandas as gpd
@@ -58,11 +58,17 @@ class CrsGuess:
         How it was decided (for the console and the project file's comment).
     sure : bool
         Decided by the values (zone prefix) or confirmed by the streets, not only by a name or a default.
+    candidates : tuple of str
+        Offset systems the values and streets leave possible (empty: not a longitude/latitude layer).
+    evidence : bool
+        A name or the file itself said which system (not only the WGS84 default).
     """
 
     crs: str | None
     how: str
     sure: bool
+    candidates: tuple[str, ...] = ()
+    evidence: bool = False
 
 
 def _medians(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[float, float] | None:
@@ -135,14 +141,14 @@ def _offset_system(x: NDArray[np.float64], y: NDArray[np.float64], prior: str, w
     system (far points say nothing), and a paired t statistic of the best against each other system.
     """
     if network is None:
-        return CrsGuess(prior, f"{why}; no street network to check it against", False)
+        return CrsGuess(prior, f"{why}; no street network to check it against", False, _SYSTEMS)
     ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
     ok = ok[np.linspace(0, ok.size - 1, min(ok.size, _MAX_POINTS)).astype(int)] if ok.size else ok
     dist = _log_distances(x[ok], y[ok], network, street_index(network))
     near = np.minimum.reduce(list(dist.values())) <= _NEAR_M
     if near.sum() < _MIN_POINTS:
         return CrsGuess(prior, f"{why}; only {int(near.sum())} points within {_NEAR_M:g} m of a street: could not "
-                        "check it against the streets (does the network cover this layer?)", False)
+                        "check it against the streets (does the network cover this layer?)", False, _SYSTEMS)
     score = {s: np.log(d[near] + _SOFT_M) for s, d in dist.items()}
     best = min(score, key=lambda s: float(score[s].mean()))
     # Systems the streets do not rule out: not significantly farther from the streets than the best.
@@ -151,12 +157,12 @@ def _offset_system(x: NDArray[np.float64], y: NDArray[np.float64], prior: str, w
     facts = f"median distance to the nearest street {medians}; {int(near.sum())} points"
     if left == [best]:
         verdict = "the streets agree" if best == prior else f"the streets say {best}, not {prior}"
-        return CrsGuess(best, f"{why}; {verdict} ({facts})", True)
+        return CrsGuess(best, f"{why}; {verdict} ({facts})", True, (best,))
     ruled_out = [s for s in _SYSTEMS if s not in left]
     out = f"; the streets rule out {', '.join(ruled_out)}" if ruled_out else ""
     choice = prior if prior in left else best
     return CrsGuess(choice, f"{why}{out}; they cannot tell {' and '.join(left)} apart ({facts}): {choice} taken"
-                    "; check the data's source (百度 BD09, 高德/腾讯 GCJ02, GPS/OSM WGS84)", False)
+                    "; check the data's source (百度 BD09, 高德/腾讯 GCJ02, GPS/OSM WGS84)", False, tuple(left))
 
 
 def _paired_t(delta: NDArray[np.float64]) -> float:
@@ -195,12 +201,14 @@ def guess_crs(x: NDArray[np.float64], y: NDArray[np.float64], *, names: str = ""
     if is_geographic(mx, my):
         hint = name_hint(names)
         if declared is not None:
-            return _offset_system(x, y, hint or "WGS84", "the file declares longitude/latitude"
-                                  + (f", its names suggest {hint}" if hint else ""), network, layer)
-        if hint is not None:
-            return _offset_system(x, y, hint, f"names suggest {hint}", network, layer)
-        return _offset_system(x, y, "WGS84", "longitude/latitude, no name says which system: WGS84 assumed",
-                              network, layer)
+            guess = _offset_system(x, y, hint or "WGS84", "the file declares longitude/latitude"
+                                   + (f", its names suggest {hint}" if hint else ""), network, layer)
+        elif hint is not None:
+            guess = _offset_system(x, y, hint, f"names suggest {hint}", network, layer)
+        else:
+            return _offset_system(x, y, "WGS84", "longitude/latitude, no name says which system: WGS84 assumed",
+                                  network, layer)
+        return replace(guess, evidence=True)
     epsg = gk_zone_epsg(mx) if 1e6 <= my <= 6.1e6 else None
     if epsg is not None:
         return CrsGuess(f"EPSG:{epsg}", f"Gauss-Krüger eastings with zone prefix {int(mx // 1e6)}: "

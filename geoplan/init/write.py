@@ -14,7 +14,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ class InitOptions:
     fields: dict[str, dict[str, str]] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
     sheet: dict[str, str] = field(default_factory=dict)
+    household_size: float | None = None
     force: bool = False
 
 
@@ -131,8 +132,40 @@ def _layer(name: str, path: Path, opts: InitOptions, network: Network | None,
         x, y = _raw_xy(frame, rec)
         names = " ".join([path.name, str(rec.x or ""), str(rec.y or "")])
         guess = guess_crs(x, y, names=names, declared=declared, network=network, longitude=longitude, layer=name)
-    spec = LayerSpec(path=path, crs=guess.crs, x=rec.x, y=rec.y, fields=rec.fields)
+    encoding = None
+    if path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").exists():
+        from geoplan._encoding import sniff_dbf_encoding
+
+        encoding = sniff_dbf_encoding(path)
+        if encoding is not None:
+            rec.notes.append(f"no .cpg: text is {encoding} (detected), written as encoding = {encoding!r}")
+    spec = LayerSpec(path=path, crs=guess.crs, x=rec.x, y=rec.y, encoding=encoding, fields=rec.fields)
     return LayerFindings(name, spec, rec, guess, len(frame), bool(geometry)), frame
+
+
+def _share_system(a: LayerFindings, b: LayerFindings) -> tuple[LayerFindings, LayerFindings]:
+    """A layer the streets could not decide takes the other layer's system when that one is left possible.
+
+    Only a layer nothing else speaks for (no name, no .prj). Two tables of one study usually come from one
+    source (both from Amap, both from Baidu); the streets can tell a big layer's system where a small one's
+    points are too few or too far from the streets.
+    """
+    def take(weak: LayerFindings, strong: LayerFindings) -> LayerFindings:
+        system = strong.crs.crs
+        if weak.crs.sure or weak.crs.evidence or system not in weak.crs.candidates or system == weak.crs.crs:
+            return weak
+        how = (f"{system} as [{strong.name}] (its system is among those left possible here, and layers of one "
+               f"study usually share one): {weak.crs.how}")
+        guess = CrsGuess(system, how, False, weak.crs.candidates)
+        return LayerFindings(weak.name, replace(weak.spec, crs=system), weak.recognised, guess, weak.n_rows,
+                             weak.geometry)
+
+    ranked = sorted((a, b), key=lambda f: (f.crs.sure, len(f.crs.candidates) == 1, f.n_rows), reverse=True)
+    strong, weak = ranked
+    if strong.crs.crs is None or not strong.crs.candidates:
+        return a, b
+    weak = take(weak, strong)
+    return (weak, strong) if weak.name == a.name else (strong, weak)
 
 
 def _longitude(find: LayerFindings, frame: pd.DataFrame) -> float | None:
@@ -191,7 +224,7 @@ def choose_preset(opts: InitOptions, text: str) -> tuple[str, str, bool]:
 
 
 # ------------------------------------------------------------------------------------------------ writing
-def _layer_toml(find: LayerFindings, base: Path) -> list[str]:
+def _layer_toml(find: LayerFindings, base: Path, opts_sheet: Mapping[str, str]) -> list[str]:
     spec = find.spec
     rel = os.path.relpath(spec.path.resolve(), base)
     lines = [f"[{find.name}]", f"path = {_q(rel)}"]
@@ -205,6 +238,11 @@ def _layer_toml(find: LayerFindings, base: Path) -> list[str]:
         lines[-1] += f"   # {find.crs.how}"
     if spec.x and spec.y:
         lines += [f"x = {_q(spec.x)}", f"y = {_q(spec.y)}"]
+    if spec.encoding:
+        lines.append(f"encoding = {_q(spec.encoding)}   # no .cpg beside the Shapefile: detected")
+    if find.name in opts_sheet:
+        sheet = opts_sheet[find.name]
+        lines.append(f"sheet = {sheet}" if sheet.isdigit() else f"sheet = {_q(sheet)}")
     lines += ["", f"[{find.name}.fields]          # canonical field = your column (docs/project-file.md)"]
     lines += [f"{k} = {_q(v)}" for k, v in spec.fields.items()]
     return lines
@@ -269,7 +307,8 @@ def init_project(opts: InitOptions, network: Network | None = None) -> InitRepor
         if fac.crs.crs is None and not fac.geometry and com.crs.crs is not None:
             fac, fac_frame = _layer("facilities", opts.facilities, opts, network, _longitude(com, com_frame))
             findings = [fac]
-        findings.insert(0, com)
+        com, fac = _share_system(com, fac)
+        findings = [com, fac]
         frames.insert(0, com_frame)
     preset, how, sure = choose_preset(opts, _text_sample(frames, [opts.facilities, *filter(None, [opts.communities])]))
     (decided if sure else undecided).append(f"preset {preset}: {how}")
@@ -334,7 +373,7 @@ def _render(opts: InitOptions, findings: list[LayerFindings], proposals: list[Ty
         "",
     ]
     for find in findings:
-        lines += [*_layer_toml(find, base), ""]
+        lines += [*_layer_toml(find, base, opts.sheet), ""]
     if opts.network is not None:
         rel = os.path.relpath(opts.network.resolve(), base)
         lines += ["[network]", f"path = {_q(rel)}", "max_snap_m = 300                  # farther from a walkable "
@@ -345,7 +384,10 @@ def _render(opts: InitOptions, findings: list[LayerFindings], proposals: list[Ty
     lines += [*_types_toml(proposals, opts.types, types), ""]
     com = next((f for f in findings if f.name == "communities"), None)
     lines += ["[audit]"]
-    if com is not None and "population" not in com.spec.fields:
+    if opts.household_size is not None:
+        lines.append(f"household_size = {opts.household_size:g}   # given: population = households × this where "
+                     "missing (flagged assumed)")
+    elif com is not None and "population" not in com.spec.fields:
         lines.append("# household_size = 2.5            # TODO: the census's people per household, to estimate "
                      "population from households")
     return "\n".join(lines) + "\n"
