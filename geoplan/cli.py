@@ -16,7 +16,7 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from geoplan import export_cli, site_cli
+from geoplan import clip_cli, export_cli, site_cli
 from geoplan._errors import GeoplanError
 from geoplan.batch import cli as batch_cli
 from geoplan.init import cli as init_cli
@@ -114,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_cli.add_parser(sub)
     site_cli.add_parser(sub)
     init_cli.add_parser(sub)
+    clip_cli.add_parser(sub)
     return parser
 
 
@@ -123,7 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = logging.WARNING - 10 * min(args.verbose + 1, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     commands = {"audit": _cmd_audit, "presets": _cmd_presets, "batch": batch_cli.run, "export": export_cli.run,
-                "site": site_cli.run, "init": init_cli.run}
+                "site": site_cli.run, "init": init_cli.run,
+                "clip": clip_cli.run}
     try:
         return commands[args.command](args)
     except GeoplanError as exc:

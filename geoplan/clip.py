@@ -1,0 +1,206 @@
+"""Clip a big OpenStreetMap extract (a province, a country) to a study area's walking network, streaming.
+
+Planners download a provincial ``.osm.pbf`` of hundreds of megabytes; an audit needs the walkable streets of
+one district plus a margin. Two streaming passes with pyosmium (libosmium in C++; Python sees only the
+highway ways and then only the kept objects):
+
+1. every way the walk filter keeps (:func:`geoplan.network.osm.is_walkable`, osmnx's ``walk`` filter) with at
+   least one node inside the area is kept *whole*, with all its nodes (a street crossing the edge is not cut,
+   so walks that leave the area and come back are still found);
+2. those nodes and ways are copied to a new PBF, relations and everything else left out.
+
+The area is admin polygons, or the compounds' convex hull, buffered by a margin: by default the longest walking
+distance of the preset's reach rules, so a facility just beyond the edge of the study area still serves the
+compounds inside it (no edge effect).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import geopandas as gpd
+import numpy as np
+import osmium
+import shapely
+from shapely.geometry.base import BaseGeometry
+from tqdm import tqdm
+
+from geoplan._errors import NetworkError
+from geoplan.crs import auto_metric_crs
+from geoplan.network.osm import OSM_SUFFIXES, is_walkable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    """What a clip kept."""
+
+    out: Path
+    ways: int
+    nodes: int
+    ways_seen: int
+    area_km2: float
+
+
+def buffered_area(shapes: Iterable[BaseGeometry], margin_m: float, hull: bool = True) -> BaseGeometry:
+    """The area to keep in WGS84: the shapes (WGS84), their convex hull when ``hull``, buffered by ``margin_m``.
+
+    The buffer is made in the CGCS2000 Gauss-Krüger zone of the shapes, so the margin is in true metres.
+    """
+    geoms = [g for g in shapes if g is not None and not g.is_empty]
+    if not geoms:
+        msg = "nothing to clip to: the area has no geometry (no placed points or polygons)"
+        raise NetworkError(msg)
+    union = shapely.union_all(geoms)
+    if hull:
+        union = union.convex_hull
+    centre = union.centroid
+    metric = auto_metric_crs([centre.x], [centre.y])
+    series = gpd.GeoSeries([union], crs=4326).to_crs(metric).buffer(margin_m)
+    return cast(BaseGeometry, series.to_crs(4326).iloc[0])
+
+
+def _show_progress() -> bool:
+    return sys.stderr.isatty() or logging.getLogger("geoplan").isEnabledFor(logging.INFO)
+
+
+def _kept_ways(src: Path, area: BaseGeometry) -> tuple[set[int], set[int], int]:
+    """Pass 1: ids of walkable ways touching the area and of all their nodes."""
+    shapely.prepare(area)
+    minx, miny, maxx, maxy = area.bounds
+    ways: set[int] = set()
+    nodes: set[int] = set()
+    seen = 0
+    processor = (osmium.FileProcessor(str(src)).with_locations()
+                 .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+                 .with_filter(osmium.filter.KeyFilter("highway")))
+    with tqdm(desc="pass 1/2: highway ways", unit=" ways", disable=not _show_progress(), file=sys.stderr) as bar:
+        for obj in processor:
+            way = cast(osmium.osm.Way, obj)
+            seen += 1
+            bar.update()
+            if not is_walkable(way.tags):
+                continue
+            refs = [n.ref for n in way.nodes]
+            locs = [(n.location.lon, n.location.lat) for n in way.nodes if n.location.valid()]
+            if not locs:
+                continue
+            xy = np.asarray(locs)
+            box = (xy[:, 0] >= minx) & (xy[:, 0] <= maxx) & (xy[:, 1] >= miny) & (xy[:, 1] <= maxy)
+            if box.any() and shapely.contains_xy(area, xy[box, 0], xy[box, 1]).any():
+                ways.add(way.id)
+                nodes.update(refs)
+    return ways, nodes, seen
+
+
+def _copy(src: Path, tmp: Path, ways: set[int], nodes: set[int]) -> None:
+    """Pass 2: copy the kept nodes and ways, in file order (nodes first, as PBF readers expect)."""
+    processor = (osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY)
+                 .with_filter(osmium.filter.IdFilter(nodes).enable_for(osmium.osm.NODE))
+                 .with_filter(osmium.filter.IdFilter(ways).enable_for(osmium.osm.WAY)))
+    writer = osmium.SimpleWriter(str(tmp), overwrite=True)
+    try:
+        with tqdm(desc="pass 2/2: writing", unit=" objects", total=len(nodes) + len(ways),
+                  disable=not _show_progress(), file=sys.stderr) as bar:
+            for obj in processor:
+                if obj.is_node():
+                    writer.add_node(obj)
+                else:
+                    writer.add_way(obj)
+                bar.update()
+    finally:
+        writer.close()
+
+
+def clip_extract(src: str | os.PathLike[str], area: BaseGeometry, out: str | os.PathLike[str]) -> ClipResult:
+    """Write the walkable ways of ``src`` touching ``area`` (WGS84) to the PBF ``out``.
+
+    Parameters
+    ----------
+    src : path-like
+        An OSM extract (.osm.pbf, .osm, .osm.bz2 ...).
+    area : shapely geometry
+        The area in WGS84 lon/lat (see :func:`buffered_area`).
+    out : path-like
+        The PBF to write (``.osm.pbf``); written to a temporary file first, then renamed.
+
+    Raises
+    ------
+    NetworkError
+        The extract is missing or unreadable, or no walkable way touches the area.
+    """
+    src, out = Path(src), Path(out)
+    if not src.is_file():
+        msg = f"OSM extract {src} not found"
+        raise NetworkError(msg)
+    if not str(out).lower().endswith(".osm.pbf"):
+        msg = f"--out {out}: name the clipped network *.osm.pbf"
+        raise NetworkError(msg)
+    if not str(src).lower().endswith(OSM_SUFFIXES):
+        msg = f"{src}: not an OSM file ({', '.join(OSM_SUFFIXES)})"
+        raise NetworkError(msg)
+    try:
+        ways, nodes, seen = _kept_ways(src, area)
+    except (RuntimeError, ValueError, OSError) as exc:
+        msg = f"cannot read OSM extract {src}: {exc}"
+        raise NetworkError(msg) from exc
+    if not ways:
+        msg = (f"{src}: no walkable way touches the area ({seen} highway ways read): check that the extract covers "
+               "the study area and the layers' coordinate systems")
+        raise NetworkError(msg)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name[:-len('.osm.pbf')]}.part.osm.pbf")
+    try:
+        _copy(src, tmp, ways, nodes)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    metric = auto_metric_crs([area.centroid.x], [area.centroid.y])
+    km2 = float(gpd.GeoSeries([area], crs=4326).to_crs(metric).area.iloc[0]) / 1e6
+    log.info("%s: %d walkable ways, %d nodes kept of %d highway ways (area %.1f km²)", out, len(ways), len(nodes),
+             seen, km2)
+    return ClipResult(out, len(ways), len(nodes), seen, km2)
+
+
+def project_margin_m(project: object) -> tuple[float, str]:
+    """The longest walking distance of the project's reach rules (minutes × speed), and how it was found."""
+    from geoplan import settings
+    from geoplan.presets import load_preset
+    from geoplan.project import Project
+
+    proj = cast(Project, project)
+    pre = load_preset(proj.preset)
+    speed = float(proj.audit.get("walk_speed_m_per_min") or pre.parameters.get("walk_speed_m_per_min")
+                  or settings.walk_speed_m_per_min)
+    minutes = [float(r.params["minutes"]) for r in pre.rules if r.kind == "reach"]
+    if not minutes:
+        return 1000.0, f"preset {pre.id} has no reach rule: 1000 m"
+    return max(minutes) * speed, f"longest reach rule of {pre.id}: {max(minutes):g} min × {speed:g} m/min"
+
+
+def project_area(project_path: str | os.PathLike[str]) -> tuple[list[BaseGeometry], bool, object]:
+    """Shapes (WGS84) of a project's study area: its admin polygons, else its compounds' (else facilities') points."""
+    from geoplan.layers import canonical_communities, canonical_facilities, read_table
+    from geoplan.presets import load_preset
+    from geoplan.project import load_project
+
+    proj = load_project(project_path)
+    if proj.admin_units is not None:
+        units = read_table(proj.admin_units)
+        if isinstance(units, gpd.GeoDataFrame) and units.crs is not None:
+            return list(units.to_crs(4326).geometry), False, proj
+    # The audited compounds make the study area (a city-wide facility layer must not widen it); the margin
+    # brings in the facilities that serve them.
+    if proj.communities is not None:
+        com, _ = canonical_communities(read_table(proj.communities), proj.communities)
+        return list(com.geometry), True, proj
+    fac = canonical_facilities(read_table(proj.facilities), proj.facilities, proj.facility_types,
+                               set(load_preset(proj.preset).types))
+    return list(fac.geometry), True, proj

@@ -1,0 +1,88 @@
+"""``geoplan clip EXTRACT.osm.pbf [PROJECT] --out walk.osm.pbf``: a study area's walking network from a big extract."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import shapely
+
+from geoplan._errors import NetworkError, ProjectError
+from geoplan.clip import buffered_area, clip_extract, project_area, project_margin_m
+from geoplan.init.default import default_project
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``geoplan clip``."""
+    p = sub.add_parser("clip", help="cut a study area's walking network out of a big OSM extract (streaming)")
+    p.add_argument("extract", type=Path, help="OSM extract (.osm.pbf) of a province or country")
+    p.add_argument("project", nargs="?", help="project whose area to keep (default: ./geoplan.toml)")
+    p.add_argument("--out", type=Path, default=Path("walk.osm.pbf"), help="PBF to write (default: ./walk.osm.pbf)")
+    p.add_argument("--area", type=Path, help="polygons to keep (admin units: GeoJSON/GPKG/SHP) instead of the "
+                   "project's")
+    p.add_argument("--bbox", help="lon/lat box to keep instead: MINLON,MINLAT,MAXLON,MAXLAT (WGS84)")
+    p.add_argument("--margin", type=float, help="metres added around the area (default: the preset's longest "
+                   "walking distance)")
+
+
+def _bbox(text: str) -> shapely.Polygon:
+    try:
+        minx, miny, maxx, maxy = (float(v) for v in text.split(","))
+    except ValueError as exc:
+        msg = f"--bbox {text!r}: give MINLON,MINLAT,MAXLON,MAXLAT, e.g. 120.10,30.23,120.19,30.30"
+        raise ProjectError(msg) from exc
+    if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
+        msg = f"--bbox {text!r}: not a lon/lat box (min < max, longitude -180..180, latitude -90..90)"
+        raise ProjectError(msg)
+    return shapely.box(minx, miny, maxx, maxy)
+
+
+def _area_file(path: Path) -> list[shapely.Geometry]:
+    from geoplan.layers import read_table
+    from geoplan.project import LayerSpec
+
+    frame = read_table(LayerSpec(path=path.resolve()))
+    geometry = getattr(frame, "geometry", None)
+    if geometry is None or frame.crs is None:
+        msg = f"--area {path}: needs polygons with a coordinate system (GeoJSON, GeoPackage, Shapefile with .prj)"
+        raise ProjectError(msg)
+    return list(frame.to_crs(4326).geometry)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``geoplan clip``; a summary goes to stdout."""
+    margin = args.margin
+    if margin is not None and not 0 <= margin <= 50_000:
+        msg = f"--margin {margin:g}: give metres between 0 and 50000"
+        raise ProjectError(msg)
+    if args.bbox or args.area:
+        shapes = [_bbox(args.bbox)] if args.bbox else _area_file(args.area)
+        hull, how = False, ("--bbox" if args.bbox else f"--area {args.area}")
+        if margin is None:
+            margin, why = 1200.0, "default 1200 m (15 min × 80 m/min; give --margin or a project for the preset's)"
+        else:
+            why = "given"
+    else:
+        project, which = default_project(args.project)
+        if not args.project and "demo" in which:
+            msg = "geoplan clip: give a project, --area or --bbox (no ./geoplan.toml here)"
+            raise ProjectError(msg)
+        shapes, hull, proj = project_area(project)
+        how = f"project {project}" + (" admin units" if not hull else " compounds' extent")
+        if margin is None:
+            margin, why = project_margin_m(proj)
+        else:
+            why = "given"
+    area = buffered_area(shapes, float(margin), hull=hull)
+    try:
+        result = clip_extract(args.extract, area, args.out)
+    except NetworkError:
+        raise
+    sys.stdout.write(f"area: {how}, margin {margin:g} m ({why}); {result.area_km2:.1f} km²\n"
+                     f"kept {result.ways} walkable ways, {result.nodes} nodes of {result.ways_seen} highway ways\n"
+                     f"wrote {result.out}  (name it in [network] path of the project file)\n")
+    return 0
