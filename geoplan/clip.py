@@ -102,17 +102,19 @@ def _kept_ways(src: Path, area: BaseGeometry) -> tuple[set[int], set[int], int]:
 
 def _copy(src: Path, tmp: Path, ways: set[int], nodes: set[int]) -> None:
     """Pass 2: copy the kept nodes and ways, in file order (nodes first, as PBF readers expect)."""
+    node_filter, way_filter = osmium.filter.IdFilter(nodes), osmium.filter.IdFilter(ways)
+    node_filter.enable_for(osmium.osm.NODE)  # each id filter applies to its own kind only (ids repeat across kinds)
+    way_filter.enable_for(osmium.osm.WAY)
     processor = (osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY)
-                 .with_filter(osmium.filter.IdFilter(nodes).enable_for(osmium.osm.NODE))
-                 .with_filter(osmium.filter.IdFilter(ways).enable_for(osmium.osm.WAY)))
+                 .with_filter(node_filter).with_filter(way_filter))
     writer = osmium.SimpleWriter(str(tmp), overwrite=True)
     try:
         with tqdm(desc="pass 2/2: writing", unit=" objects", total=len(nodes) + len(ways),
                   disable=not _show_progress(), file=sys.stderr) as bar:
             for obj in processor:
-                if obj.is_node():
+                if isinstance(obj, osmium.osm.Node):
                     writer.add_node(obj)
-                else:
+                elif isinstance(obj, osmium.osm.Way):
                     writer.add_way(obj)
                 bar.update()
     finally:
@@ -191,7 +193,7 @@ def project_area(project_path: str | os.PathLike[str]) -> tuple[list[BaseGeometr
     from geoplan.presets import load_preset
     from geoplan.project import load_project
 
-    proj = load_project(project_path)
+    proj = load_project(Path(project_path))
     if proj.admin_units is not None:
         units = read_table(proj.admin_units)
         if isinstance(units, gpd.GeoDataFrame) and units.crs is not None:

@@ -7,9 +7,11 @@ import logging
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
-from geoplan._errors import NetworkError, ProjectError
+from geoplan._errors import ProjectError
 from geoplan.clip import buffered_area, clip_extract, project_area, project_margin_m
 from geoplan.init.default import default_project
 
@@ -29,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    "walking distance)")
 
 
-def _bbox(text: str) -> shapely.Polygon:
+def _bbox(text: str) -> BaseGeometry:
     try:
         minx, miny, maxx, maxy = (float(v) for v in text.split(","))
     except ValueError as exc:
@@ -41,13 +43,12 @@ def _bbox(text: str) -> shapely.Polygon:
     return shapely.box(minx, miny, maxx, maxy)
 
 
-def _area_file(path: Path) -> list[shapely.Geometry]:
+def _area_file(path: Path) -> list[BaseGeometry]:
     from geoplan.layers import read_table
     from geoplan.project import LayerSpec
 
     frame = read_table(LayerSpec(path=path.resolve()))
-    geometry = getattr(frame, "geometry", None)
-    if geometry is None or frame.crs is None:
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
         msg = f"--area {path}: needs polygons with a coordinate system (GeoJSON, GeoPackage, Shapefile with .prj)"
         raise ProjectError(msg)
     return list(frame.to_crs(4326).geometry)
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         msg = f"--margin {margin:g}: give metres between 0 and 50000"
         raise ProjectError(msg)
     if args.bbox or args.area:
-        shapes = [_bbox(args.bbox)] if args.bbox else _area_file(args.area)
+        shapes: list[BaseGeometry] = [_bbox(args.bbox)] if args.bbox else _area_file(args.area)
         hull, how = False, ("--bbox" if args.bbox else f"--area {args.area}")
         if margin is None:
             margin, why = 1200.0, "default 1200 m (15 min × 80 m/min; give --margin or a project for the preset's)"
@@ -78,10 +79,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             why = "given"
     area = buffered_area(shapes, float(margin), hull=hull)
-    try:
-        result = clip_extract(args.extract, area, args.out)
-    except NetworkError:
-        raise
+    result = clip_extract(args.extract, area, args.out)
     sys.stdout.write(f"area: {how}, margin {margin:g} m ({why}); {result.area_km2:.1f} km²\n"
                      f"kept {result.ways} walkable ways, {result.nodes} nodes of {result.ways_seen} highway ways\n"
                      f"wrote {result.out}  (name it in [network] path of the project file)\n")
