@@ -16,7 +16,7 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from geoplan import clip_cli, export_cli, site_cli
+from geoplan import _help, clip_cli, export_cli, site_cli
 from geoplan._errors import GeoplanError
 from geoplan.batch import cli as batch_cli
 from geoplan.init import cli as init_cli
@@ -101,10 +101,13 @@ def _cmd_presets(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for documentation and tests)."""
-    parser = argparse.ArgumentParser(prog="geoplan", description="Audit '一老一小' facility plans.")
+def build_parser(lang: str = "en") -> argparse.ArgumentParser:
+    """The argument parser, its help in ``lang`` ("zh" or "en"; exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(prog="geoplan", description="Audit '一老一小' facility plans. / "
+                                     "“一老一小”设施规划审计。")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument("--lang", dest="ui_lang", choices=_help.LANGS, help="language of help and hints: zh or en "
+                        "(default: from the locale)")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_audit(sub)
     p = sub.add_parser("presets", help="list or show rule presets with their citations")
@@ -115,12 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
     site_cli.add_parser(sub)
     init_cli.add_parser(sub)
     clip_cli.add_parser(sub)
+    _help.localise(parser, lang)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``geoplan`` console script."""
-    args = build_parser().parse_args(argv)
+    lang = _help.ui_language(sys.argv[1:] if argv is None else argv)
+    args = build_parser(lang).parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose + 1, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     commands = {"audit": _cmd_audit, "presets": _cmd_presets, "batch": batch_cli.run, "export": export_cli.run,
@@ -129,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return commands[args.command](args)
     except GeoplanError as exc:
-        sys.stderr.write(f"geoplan: error: {exc}\n")
+        sys.stderr.write(f"geoplan: error: {exc.localised(lang)}\n")
         return 2
 
 

@@ -11,11 +11,13 @@ import geopandas as gpd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geoplan._errors import ProjectError
+from geoplan._errors import Hint, ProjectError
 from geoplan.clip import buffered_area, clip_extract, project_area, project_margin_m
 from geoplan.init.default import default_project
 
 log = logging.getLogger(__name__)
+BBOX_HINT = Hint(zh="写成 最小经度,最小纬度,最大经度,最大纬度，如 120.10,30.23,120.19,30.30",
+                 en="write MINLON,MINLAT,MAXLON,MAXLAT, e.g. 120.10,30.23,120.19,30.30")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,11 +37,11 @@ def _bbox(text: str) -> BaseGeometry:
     try:
         minx, miny, maxx, maxy = (float(v) for v in text.split(","))
     except ValueError as exc:
-        msg = f"--bbox {text!r}: give MINLON,MINLAT,MAXLON,MAXLAT, e.g. 120.10,30.23,120.19,30.30"
-        raise ProjectError(msg) from exc
+        msg = f"--bbox {text!r} is not four numbers"
+        raise ProjectError(msg, hint=BBOX_HINT) from exc
     if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
         msg = f"--bbox {text!r}: not a lon/lat box (min < max, longitude -180..180, latitude -90..90)"
-        raise ProjectError(msg)
+        raise ProjectError(msg, hint=BBOX_HINT)
     return shapely.box(minx, miny, maxx, maxy)
 
 
@@ -49,8 +51,10 @@ def _area_file(path: Path) -> list[BaseGeometry]:
 
     frame = read_table(LayerSpec(path=path.resolve()))
     if not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
-        msg = f"--area {path}: needs polygons with a coordinate system (GeoJSON, GeoPackage, Shapefile with .prj)"
-        raise ProjectError(msg)
+        msg = f"--area {path}: no polygons with a coordinate system"
+        raise ProjectError(msg, hint=Hint(zh="给出带坐标系的面图层（GeoJSON、GeoPackage 或带 .prj 的 Shapefile）",
+                                          en="give polygons with a coordinate system (GeoJSON, GeoPackage, "
+                                             "Shapefile with .prj)"))
     return list(frame.to_crs(4326).geometry)
 
 
@@ -58,8 +62,8 @@ def run(args: argparse.Namespace) -> int:
     """Run ``geoplan clip``; a summary goes to stdout."""
     margin = args.margin
     if margin is not None and not 0 <= margin <= 50_000:
-        msg = f"--margin {margin:g}: give metres between 0 and 50000"
-        raise ProjectError(msg)
+        msg = f"--margin {margin:g} is out of range"
+        raise ProjectError(msg, hint=Hint(zh="给出 0 到 50000 之间的米数", en="give metres between 0 and 50000"))
     if args.bbox or args.area:
         shapes: list[BaseGeometry] = [_bbox(args.bbox)] if args.bbox else _area_file(args.area)
         hull, how = False, ("--bbox" if args.bbox else f"--area {args.area}")
@@ -70,8 +74,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         project, which = default_project(args.project)
         if not args.project and "demo" in which:
-            msg = "geoplan clip: give a project, --area or --bbox (no ./geoplan.toml here)"
-            raise ProjectError(msg)
+            msg = "geoplan clip: no area (no project given and no ./geoplan.toml here)"
+            raise ProjectError(msg, hint=Hint(zh="给出项目文件、--area 或 --bbox",
+                                              en="give a project, --area or --bbox"))
         shapes, hull, proj = project_area(project)
         how = f"project {project}" + (" admin units" if not hull else " compounds' extent")
         if margin is None:

@@ -49,7 +49,7 @@ from typing import Any
 import pyproj
 
 from geoplan import project_schema as schema
-from geoplan._errors import InputError, ProjectError
+from geoplan._errors import Hint, InputError, ProjectError
 from geoplan.crs import normalise_crs_name
 
 #: The plan term a project maps its candidate sites to (community centres, vacant public buildings): such rows
@@ -64,6 +64,9 @@ FACILITY_FIELDS = schema.names("facilities.fields")
 ADMIN_FIELDS = schema.names("admin_units.fields")
 
 _LAYER_KEYS = set(schema.names(schema.LAYER))
+PROJECT_HINT = Hint(zh="请逐项修改项目文件；每个键的含义、默认值与示例见 docs/project-file.md",
+                    en="fix each item in the project file; every key's meaning, default and example are in "
+                       "docs/project-file.md")
 _TOP_KEYS = set(schema.TOP_SECTIONS)
 _NETWORK_KEYS = set(schema.names("network"))
 
@@ -265,7 +268,7 @@ def load_project(path: str | Path) -> Project:
         problems.append("[project] needs preset = \"<name or path>\" (see `geoplan presets list`)")
     if problems or ("communities" in raw and communities is None) or facilities is None:
         msg = f"{path}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems)
-        raise ProjectError(msg)
+        raise ProjectError(msg, hint=PROJECT_HINT)
     preset = str(meta["preset"])
     if preset.endswith(".toml"):
         preset = str((base / preset).resolve())

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from geoplan._errors import ProjectError
+from geoplan._errors import Hint, ProjectError
 from geoplan.init.write import InitOptions, init_project
 from geoplan.project import COMMUNITY_FIELDS, FACILITY_FIELDS
 
@@ -40,8 +40,8 @@ def _pairs(values: list[str], option: str, example: str) -> list[tuple[str, str]
     for value in values:
         key, sep, right = value.partition("=")
         if not sep or not key.strip() or not right.strip():
-            msg = f"--{option} {value!r}: write it as {example}"
-            raise ProjectError(msg)
+            msg = f"--{option} {value!r} is not KEY=VALUE"
+            raise ProjectError(msg, hint=Hint(zh=f"请写成 {example}", en=f"write it as {example}"))
         out.append((key.strip(), right.strip()))
     return out
 
@@ -49,7 +49,8 @@ def _pairs(values: list[str], option: str, example: str) -> list[tuple[str, str]
 def _layer_key(key: str, option: str) -> str:
     if key not in _LAYERS:
         msg = f"--{option}: layer {key!r} is not one of communities, facilities"
-        raise ProjectError(msg)
+        raise ProjectError(msg, hint=Hint(zh="图层名用 communities（小区）或 facilities（设施）",
+                                          en="name the layer communities or facilities"))
     return key
 
 
@@ -61,12 +62,14 @@ def options(args: argparse.Namespace) -> InitOptions:
         _layer_key(layer, "field")
         if name not in (*_LAYERS[layer], "x", "y"):
             msg = f"--field {key}: {name!r} is not a field of {layer} (fields: x, y, {', '.join(_LAYERS[layer])})"
-            raise ProjectError(msg)
+            raise ProjectError(msg, hint=Hint(zh="字段含义见 docs/project-file.md", en="the fields are explained in "
+                                              "docs/project-file.md"))
         fields.setdefault(layer, {})[name] = column
     size = args.household_size
     if size is not None and not 0 < size < 20:  # no household holds 20 people on average
-        msg = f"--household-size {size:g}: give the census's people per household, e.g. 2.6"
-        raise ProjectError(msg)
+        msg = f"--household-size {size:g} is not a household size"
+        raise ProjectError(msg, hint=Hint(zh="填写普查的户均人口，如 2.6", en="give the census's people per household, "
+                                          "e.g. 2.6"))
     return InitOptions(
         communities=args.communities, facilities=args.facilities, network=args.network, out=args.out,
         preset=args.preset, city=args.city, title=args.title,
@@ -82,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
     for path in (args.communities, args.facilities, args.network):
         if path is not None and not path.exists():
             msg = f"{path}: file not found"
-            raise ProjectError(msg)
+            raise ProjectError(msg, hint=Hint(zh="检查路径（相对于当前文件夹）", en="check the path (relative to the "
+                                              "current folder)"))
     report = init_project(options(args))
     sys.stdout.write(report.summary())
     return 0

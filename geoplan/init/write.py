@@ -22,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoplan._errors import ProjectError
+from geoplan._errors import Hint, ProjectError
 from geoplan.crs import to_wgs84
 from geoplan.init.columns import Recognised, recognise
 from geoplan.init.crsguess import CrsGuess, guess_crs
@@ -123,8 +123,8 @@ def _layer(name: str, path: Path, opts: InitOptions, network: Network | None,
     rec = recognise(frame, name, opts.fields.get(name), geometry=bool(geometry))
     missing = [c for c in (*rec.fields.values(), rec.x, rec.y) if c and c not in frame.columns]
     if missing:
-        msg = f"{path}: no column {missing[0]!r} (columns: {', '.join(map(str, frame.columns))}); check --field"
-        raise ProjectError(msg)
+        msg = f"{path}: no column {missing[0]!r} (columns: {', '.join(map(str, frame.columns))})"
+        raise ProjectError(msg, hint=Hint(zh="检查 --field 中的列名", en="check the column names given with --field"))
     declared = frame.crs if isinstance(frame, gpd.GeoDataFrame) and geometry else None
     if name in opts.crs:
         guess = CrsGuess(opts.crs[name], "given on the command line", True)
@@ -291,8 +291,9 @@ def init_project(opts: InitOptions, network: Network | None = None) -> InitRepor
     """
     out = opts.out if opts.out.suffix == ".toml" else opts.out / "geoplan.toml"
     if out.exists() and not opts.force:
-        msg = f"{out} exists; give --force to overwrite it, or --out another path"
-        raise ProjectError(msg)
+        msg = f"{out} exists"
+        raise ProjectError(msg, hint=Hint(zh="加 --force 覆盖，或用 --out 指定其他路径",
+                                          en="give --force to overwrite it, or --out another path"))
     if network is None and opts.network is not None:
         from geoplan.network.load import load_network
 
