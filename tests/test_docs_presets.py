@@ -51,3 +51,12 @@ def test_every_key_the_doc_marks_required_is_required(tmp_path: Path, required: 
     path.write_text(text, encoding="utf-8")
     with pytest.raises(PresetError, match=f"{required}.*required key is missing"):
         load_preset(path)
+
+
+def test_worked_example_images_exist_and_are_small() -> None:
+    doc = (REPO / "docs" / "worked-example.md").read_text(encoding="utf-8")
+    images = re.findall(r"\]\((img/[^)]+\.png)\)", doc)
+    assert images
+    for rel in images:
+        path = REPO / "docs" / rel
+        assert path.is_file() and path.stat().st_size <= 150_000, rel

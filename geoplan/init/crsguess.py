@@ -62,6 +62,8 @@ class CrsGuess:
         Offset systems the values and streets leave possible (empty: not a longitude/latitude layer).
     evidence : bool
         A name or the file itself said which system (not only the WGS84 default).
+    facts : str
+        What the streets showed (median distances under each system), when they were asked.
     """
 
     crs: str | None
@@ -69,6 +71,7 @@ class CrsGuess:
     sure: bool
     candidates: tuple[str, ...] = ()
     evidence: bool = False
+    facts: str = ""
 
 
 def _medians(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[float, float] | None:
@@ -157,12 +160,15 @@ def _offset_system(x: NDArray[np.float64], y: NDArray[np.float64], prior: str, w
     facts = f"median distance to the nearest street {medians}; {int(near.sum())} points"
     if left == [best]:
         verdict = "the streets agree" if best == prior else f"the streets say {best}, not {prior}"
-        return CrsGuess(best, f"{why}; {verdict} ({facts})", True, (best,))
+        return CrsGuess(best, f"{why}; {verdict} ({facts})", True, (best,), facts=facts)
     ruled_out = [s for s in _SYSTEMS if s not in left]
-    out = f"; the streets rule out {', '.join(ruled_out)}" if ruled_out else ""
+    out = f"the streets rule out {', '.join(ruled_out)} but" if ruled_out else "the streets"
     choice = prior if prior in left else best
-    return CrsGuess(choice, f"{why}{out}; they cannot tell {' and '.join(left)} apart ({facts}): {choice} taken"
-                    "; check the data's source (百度 BD09, 高德/腾讯 GCJ02, GPS/OSM WGS84)", False, tuple(left))
+    taken = "as named" if choice == prior and "names" in why else ("the default" if choice == prior else
+                                                                    "the nearest to the streets")
+    return CrsGuess(choice, f"{why}; {out} cannot tell {' from '.join(left)} ({facts}): {choice} taken "
+                    f"({taken}); check the data's source (百度 BD09, 高德/腾讯 GCJ02, GPS/OSM WGS84)", False,
+                    tuple(left), facts=facts)
 
 
 def _paired_t(delta: NDArray[np.float64]) -> float:
@@ -206,8 +212,8 @@ def guess_crs(x: NDArray[np.float64], y: NDArray[np.float64], *, names: str = ""
         elif hint is not None:
             guess = _offset_system(x, y, hint, f"names suggest {hint}", network, layer)
         else:
-            return _offset_system(x, y, "WGS84", "longitude/latitude, no name says which system: WGS84 assumed",
-                                  network, layer)
+            return _offset_system(x, y, "WGS84", "longitude/latitude; no name says which system", network,
+                                  layer)
         return replace(guess, evidence=True)
     epsg = gk_zone_epsg(mx) if 1e6 <= my <= 6.1e6 else None
     if epsg is not None:

@@ -154,8 +154,8 @@ def _share_system(a: LayerFindings, b: LayerFindings) -> tuple[LayerFindings, La
         system = strong.crs.crs
         if weak.crs.sure or weak.crs.evidence or system not in weak.crs.candidates or system == weak.crs.crs:
             return weak
-        how = (f"{system} as [{strong.name}] (its system is among those left possible here, and layers of one "
-               f"study usually share one): {weak.crs.how}")
+        how = (f"{system}, as [{strong.name}]: layers of one study usually share a system, and the streets do not "
+               f"rule it out here ({weak.crs.facts or weak.crs.how}); check the data's source")
         guess = CrsGuess(system, how, False, weak.crs.candidates)
         return LayerFindings(weak.name, replace(weak.spec, crs=system), weak.recognised, guess, weak.n_rows,
                              weak.geometry)
@@ -228,14 +228,14 @@ def _layer_toml(find: LayerFindings, base: Path, opts_sheet: Mapping[str, str]) 
     spec = find.spec
     rel = os.path.relpath(spec.path.resolve(), base)
     lines = [f"[{find.name}]", f"path = {_q(rel)}"]
-    if spec.crs is not None:
-        lines.append(f"crs = {_q(spec.crs)}" + ("" if find.crs.sure else "   # TODO check: " + find.crs.how))
+    if spec.crs is not None and find.crs.sure:
+        lines += [f"# crs: {find.crs.how}", f"crs = {_q(spec.crs)}"]
+    elif spec.crs is not None:
+        lines += [f"# TODO check crs: {find.crs.how}", f"crs = {_q(spec.crs)}"]
     elif not find.geometry:
-        lines.append('# crs = "WGS84"   # TODO: ' + find.crs.how)
+        lines += [f"# TODO crs: {find.crs.how}", '# crs = "WGS84"']
     else:
         lines.append(f"# crs: {find.crs.how}")
-    if spec.crs is not None and find.crs.sure:
-        lines[-1] += f"   # {find.crs.how}"
     if spec.x and spec.y:
         lines += [f"x = {_q(spec.x)}", f"y = {_q(spec.y)}"]
     if spec.encoding:
@@ -256,10 +256,14 @@ def _types_toml(proposals: list[TypeProposal], given: Mapping[str, str],
         how = "given on the command line" if p.value in given else p.how
         label = types.get(term or "", {}).get("zh", "") if term else ""
         if term is None:
-            lines.append(f"# {_q(p.value)} = \"\"   # TODO ({p.count} rows): {how}; choose a plan term")
+            lines.append(f"# {_q(p.value)} = \"\"   # TODO ({_rows(p.count)}): {how}; choose a plan term")
         else:
-            lines.append(f"{_q(p.value)} = {_q(term)}   # {p.count} rows; {label or term}: {how}")
+            lines.append(f"{_q(p.value)} = {_q(term)}   # {_rows(p.count)}; {label or term}: {how}")
     return lines
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -324,9 +328,9 @@ def init_project(opts: InitOptions, network: Network | None = None) -> InitRepor
         for p in proposals:
             term = opts.types.get(p.value, p.term)
             if term is None:
-                undecided.append(f"facility type {p.value!r} ({p.count} rows): {p.how}")
+                undecided.append(f"facility type {p.value!r} ({_rows(p.count)}): {p.how}")
             else:
-                decided.append(f"facility type {p.value!r} ({p.count} rows) → {term}"
+                decided.append(f"facility type {p.value!r} ({_rows(p.count)}) → {term}"
                                + (" (given)" if p.value in opts.types else f": {p.how}"))
     else:
         undecided.append("no facility-type column found: give --field facilities.facility_type=COLUMN")
