@@ -16,13 +16,14 @@ compounds inside it (no edge effect).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import geopandas as gpd
 import numpy as np
@@ -31,9 +32,12 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from tqdm import tqdm
 
-from geoplan._errors import NetworkError
+from geoplan._errors import Hint, NetworkError, ProjectError
 from geoplan.crs import auto_metric_crs
 from geoplan.network.osm import OSM_SUFFIXES, is_walkable
+
+if TYPE_CHECKING:
+    from geoplan.project import Project
 
 log = logging.getLogger(__name__)
 
@@ -171,13 +175,11 @@ def clip_extract(src: str | os.PathLike[str], area: BaseGeometry, out: str | os.
     return ClipResult(out, len(ways), len(nodes), seen, km2)
 
 
-def project_margin_m(project: object) -> tuple[float, str]:
+def project_margin_m(proj: Project) -> tuple[float, str]:
     """The longest walking distance of the project's reach rules (minutes × speed), and how it was found."""
     from geoplan import settings
     from geoplan.presets import load_preset
-    from geoplan.project import Project
 
-    proj = cast(Project, project)
     pre = load_preset(proj.preset)
     speed = float(proj.audit.get("walk_speed_m_per_min") or pre.parameters.get("walk_speed_m_per_min")
                   or settings.walk_speed_m_per_min)
@@ -187,13 +189,16 @@ def project_margin_m(project: object) -> tuple[float, str]:
     return max(minutes) * speed, f"longest reach rule of {pre.id}: {max(minutes):g} min × {speed:g} m/min"
 
 
-def project_area(project_path: str | os.PathLike[str]) -> tuple[list[BaseGeometry], bool, object]:
-    """Shapes (WGS84) of a project's study area: its admin polygons, else its compounds' (else facilities') points."""
+def project_area(project: str | os.PathLike[str] | Project) -> tuple[list[BaseGeometry], bool, Project]:
+    """Shapes (WGS84) of a project's study area: its admin polygons, else its compounds' (else facilities') points.
+
+    Returns the shapes, whether they are points to be hulled, and the project.
+    """
     from geoplan.layers import canonical_communities, canonical_facilities, read_table
     from geoplan.presets import load_preset
-    from geoplan.project import load_project
+    from geoplan.project import Project, load_project
 
-    proj = load_project(Path(project_path))
+    proj = project if isinstance(project, Project) else load_project(Path(project))
     if proj.admin_units is not None:
         units = read_table(proj.admin_units)
         if isinstance(units, gpd.GeoDataFrame) and units.crs is not None:
@@ -206,3 +211,48 @@ def project_area(project_path: str | os.PathLike[str]) -> tuple[list[BaseGeometr
     fac = canonical_facilities(read_table(proj.facilities), proj.facilities, proj.facility_types,
                                set(load_preset(proj.preset).types))
     return list(fac.geometry), True, proj
+
+
+def area_file(path: Path) -> list[BaseGeometry]:
+    """The polygons (WGS84) of an area file; a :class:`ProjectError` when it has none or no CRS."""
+    from geoplan.layers import read_table
+    from geoplan.project import LayerSpec
+
+    frame = read_table(LayerSpec(path=path.resolve()))
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
+        msg = f"{path}: no polygons with a coordinate system"
+        raise ProjectError(msg, hint=Hint(zh="给出带坐标系的面图层（GeoJSON、GeoPackage 或带 .prj 的 Shapefile）",
+                                          en="give polygons with a coordinate system (GeoJSON, GeoPackage, "
+                                             "Shapefile with .prj)"))
+    return list(frame.to_crs(4326).geometry)
+
+
+def clip_for_project(proj: Project, cache: Path | None = None) -> tuple[Path, str]:
+    """The study area's walking network cut from ``[network] path`` (``clip = true``), cached; and a note.
+
+    The clipped file is kept under the network cache (``clips/``), keyed by the extract's path, size and
+    modification time (hashing a GB extract on every audit would cost more than clipping), the area and the
+    margin: a second audit of the same project reuses it.
+    """
+    from geoplan.network.cache import cache_dir
+
+    if proj.network is None:
+        msg = f"{proj.source}: no [network] to clip"
+        raise ProjectError(msg)
+    spec = proj.network
+    if spec.clip_area is not None:
+        shapes, hull, how = area_file(spec.clip_area), False, f"the polygons of {spec.clip_area.name}"
+    else:
+        shapes, hull, _ = project_area(proj)
+        how = "the compounds' extent" if hull else "the [admin_units] polygons"
+    margin, why = (spec.clip_margin_m, "clip_margin_m") if spec.clip_margin_m is not None \
+        else project_margin_m(proj)
+    area = buffered_area(shapes, margin, hull=hull)
+    stat = spec.path.stat()
+    key = hashlib.sha256(f"{spec.path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{margin}|".encode()
+                         + shapely.to_wkb(area)).hexdigest()[:32]
+    out = (cache or cache_dir().parent / "clips") / f"{key}.osm.pbf"
+    if not out.is_file():
+        clip_extract(spec.path, area, out)
+    note = (f"walking network cut from {spec.path.name} to {how} plus {margin:g} m ({why}); clipped file {out}")
+    return out, note

@@ -7,12 +7,11 @@ import logging
 import sys
 from pathlib import Path
 
-import geopandas as gpd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geoplan._errors import Hint, ProjectError
-from geoplan.clip import buffered_area, clip_extract, project_area, project_margin_m
+from geoplan.clip import area_file, buffered_area, clip_extract, project_area, project_margin_m
 from geoplan.init.default import default_project
 
 log = logging.getLogger(__name__)
@@ -45,19 +44,6 @@ def _bbox(text: str) -> BaseGeometry:
     return shapely.box(minx, miny, maxx, maxy)
 
 
-def _area_file(path: Path) -> list[BaseGeometry]:
-    from geoplan.layers import read_table
-    from geoplan.project import LayerSpec
-
-    frame = read_table(LayerSpec(path=path.resolve()))
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
-        msg = f"--area {path}: no polygons with a coordinate system"
-        raise ProjectError(msg, hint=Hint(zh="给出带坐标系的面图层（GeoJSON、GeoPackage 或带 .prj 的 Shapefile）",
-                                          en="give polygons with a coordinate system (GeoJSON, GeoPackage, "
-                                             "Shapefile with .prj)"))
-    return list(frame.to_crs(4326).geometry)
-
-
 def run(args: argparse.Namespace) -> int:
     """Run ``geoplan clip``; a summary goes to stdout."""
     margin = args.margin
@@ -65,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         msg = f"--margin {margin:g} is out of range"
         raise ProjectError(msg, hint=Hint(zh="给出 0 到 50000 之间的米数", en="give metres between 0 and 50000"))
     if args.bbox or args.area:
-        shapes: list[BaseGeometry] = [_bbox(args.bbox)] if args.bbox else _area_file(args.area)
+        shapes: list[BaseGeometry] = [_bbox(args.bbox)] if args.bbox else area_file(args.area)
         hull, how = False, ("--bbox" if args.bbox else f"--area {args.area}")
         if margin is None:
             margin, why = 1200.0, "default 1200 m (15 min × 80 m/min; give --margin or a project for the preset's)"

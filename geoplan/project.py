@@ -91,6 +91,9 @@ class NetworkSpec:
 
     path: Path
     max_snap_m: float | None = None
+    clip: bool = False
+    clip_area: Path | None = None
+    clip_margin_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -201,10 +204,31 @@ def _network(raw: Any, base: Path, problems: list[str]) -> NetworkSpec | None:
     if not path.exists():
         problems.append(f"[network] path {raw['path']!r} not found (looked at {path})")
     snap: Any = raw.get("max_snap_m")
-    if snap is None:
-        return NetworkSpec(path)
-    _check_value("[network] max_snap_m", snap, "positive", problems)
-    return NetworkSpec(path, float(snap) if _is_number(snap) else None)
+    if snap is not None:
+        _check_value("[network] max_snap_m", snap, "positive", problems)
+    clip = _network_clip(raw, base, problems)
+    return NetworkSpec(path, float(snap) if _is_number(snap) else None, *clip)
+
+
+def _network_clip(raw: dict[str, Any], base: Path, problems: list[str]) -> tuple[bool, Path | None, float | None]:
+    """``[network] clip / clip_area / clip_margin_m``: cut the study area out of a big extract."""
+    clip = raw.get("clip", False)
+    if not isinstance(clip, bool):
+        problems.append(f"[network] clip must be true or false, got {clip!r}")
+    area: Path | None = None
+    if "clip_area" in raw:
+        if not isinstance(raw["clip_area"], str) or not raw["clip_area"].strip():
+            problems.append("[network] clip_area must be a file path in quotes")
+        else:
+            area = (base / raw["clip_area"]).resolve()
+            if not area.exists():
+                problems.append(f"[network] clip_area {raw['clip_area']!r} not found (looked at {area})")
+    margin: Any = raw.get("clip_margin_m")
+    if margin is not None:
+        _check_value("[network] clip_margin_m", margin, "positive", problems)
+    if (area is not None or margin is not None) and clip is not True:
+        problems.append("[network] clip_area / clip_margin_m need clip = true")
+    return clip is True, area, float(margin) if _is_number(margin) else None
 
 
 def read_toml(path: Path, what: str = "project file") -> dict[str, Any]:

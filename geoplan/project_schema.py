@@ -34,8 +34,8 @@ class Key:
     name : str
         The key as written in the file.
     check : str
-        The value check: ``text``, ``positive`` (number > 0), ``year``, ``crs``, ``metric_crs``, ``path``,
-        ``column``, ``sheet``, ``encoding``, ``table`` or ``field`` (a source column name).
+        The value check: ``text``, ``positive`` (number > 0), ``year``, ``bool``, ``crs``, ``metric_crs``,
+        ``path``, ``column``, ``sheet``, ``encoding``, ``table`` or ``field`` (a source column name).
     default : str
         What applies when the key is absent, in words.
     example : str
@@ -162,6 +162,15 @@ KEYS: Final[tuple[Key, ...]] = (
        "路网文件：OSM .pbf/.osm 或道路中心线图层（SHP/GPKG）；大范围 OSM 可先 `geoplan clip` 裁剪",
        "network file: OSM .pbf/.osm or a road-centreline layer (SHP/GPKG); clip a big OSM extract first with "
        "`geoplan clip`"),
+    _k("network", "clip", "bool", "false: the file is the study area's network", "true",
+       "path 是省/全国的大 OSM 文件：审计时裁出研究区（行政区多边形或小区范围 + 外扩距离）并缓存",
+       "path is a big (province, country) OSM extract: the audit cuts out the study area (admin polygons or the "
+       "compounds' extent, plus the margin) once and caches it"),
+    _k("network", "clip_area", "path", "[admin_units] polygons, else the compounds' convex hull", '"districts.geojson"',
+       "裁剪范围的多边形文件（clip = true 时）", "polygons to clip to (with clip = true)"),
+    _k("network", "clip_margin_m", "positive", "the preset's longest walking distance (minutes × speed)", "1500",
+       "裁剪范围外扩的米数，避免边缘效应", "metres added around the area, so facilities just outside it count "
+       "(no edge effect)"),
     _k("network", "max_snap_m", "positive", "300 (geoplan.settings)", "300",
        "点到最近可步行道路的最大距离（米），更远者不可评估", "max distance (m) from a point to the nearest walkable "
        "street; farther points are not evaluable"),

@@ -116,3 +116,52 @@ def test_clip_errors_name_what_to_do(extract: Path, tmp_path: Path, capsys: pyte
     assert "MINLON,MINLAT,MAXLON,MAXLAT" in capsys.readouterr().err
     assert main(["clip", str(tmp_path / "none.osm.pbf"), "--bbox", "120,30,121,31"]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def _project_on(extract: Path, tmp: Path, network_lines: str) -> Path:
+    text = DEMO_TOML.read_text(encoding="utf-8")
+    for name in ("compounds-bd09.csv", "facilities-osm-2024.csv"):
+        text = text.replace(f'path = "{name}"', f'path = "{(DEMO_TOML.parent / name).as_posix()}"')
+    text = text.replace('path = "streets-2015.osm.pbf"', f'path = "{extract.as_posix()}"\n{network_lines}')
+    path = tmp / "geoplan.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_project_names_the_big_extract_with_clip(extract: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEOPLAN_CACHE_DIR", str(tmp_path / "cache"))
+    project = _project_on(extract, tmp_path, "clip = true")
+    first = geoplan.audit(project)
+    clips = list((tmp_path / "cache" / "clips").glob("*.osm.pbf"))
+    assert len(clips) == 1 and max(_read(clips[0])["w"]) < SHIFT
+    assert any("cut from province.osm.pbf" in a and "15 min × 75 m/min" in a for a in first.assumptions)
+    stamp = clips[0].stat().st_mtime_ns
+    second = geoplan.audit(project)
+    assert clips[0].stat().st_mtime_ns == stamp                       # reused, not clipped again
+    demo = geoplan.audit(DEMO_TOML)
+    cols = ["rule_id", "indicator_en", "measured"]
+    assert first.indicators[cols].equals(demo.indicators[cols])
+    assert second.indicators[cols].equals(demo.indicators[cols])
+
+
+def test_clip_area_and_margin_in_the_project(extract: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import geopandas as gpd
+
+    monkeypatch.setenv("GEOPLAN_CACHE_DIR", str(tmp_path / "cache"))
+    gpd.GeoDataFrame(geometry=[shapely.box(120.15, 30.25, 120.17, 30.27)], crs=4326).to_file(tmp_path / "area.geojson")
+    project = _project_on(extract, tmp_path, 'clip = true\nclip_area = "area.geojson"\nclip_margin_m = 100')
+    result = geoplan.audit(project)
+    assert any("area.geojson plus 100 m (clip_margin_m)" in a for a in result.assumptions)
+    assert result.network is not None and result.network.n_edges > 0
+
+
+@pytest.mark.parametrize(("lines", "problem"), [
+    ('clip = "yes"', "clip must be true or false"),
+    ("clip_margin_m = 500", "need clip = true"),
+    ('clip = true\nclip_area = "none.geojson"', "clip_area 'none.geojson' not found"),
+    ("clip = true\nclip_margin_m = -1", "clip_margin_m must be a number > 0"),
+])
+def test_clip_keys_are_checked(extract: Path, tmp_path: Path, lines: str, problem: str) -> None:
+    with pytest.raises(geoplan.ProjectError, match=problem):
+        geoplan.load_project(_project_on(extract, tmp_path, lines))
