@@ -79,6 +79,7 @@ def test_clip_keeps_exactly_the_walkable_ways_touching_the_area(extract: Path, t
     assert (result.ways, result.nodes) == (len(expected), len(needed))
 
 
+@pytest.mark.slow
 def test_clipped_network_gives_the_same_audit(extract: Path, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "walk.osm.pbf"

@@ -54,14 +54,18 @@ def _init(tmp: Path, communities: Path, facilities: Path, *extra: str) -> dict:
     return tomllib.loads(out.read_text(encoding="utf-8"))
 
 
-def _same_figures(got: AuditResult, want: AuditResult) -> None:
+def _same_figures(got: AuditResult, want: AuditResult, value_atol_m: float = 0.0) -> None:
     cols = ["rule_id", "indicator_en", "area", "measured", "target", "shortfall"]
     pd.testing.assert_frame_equal(got.indicators[cols].reset_index(drop=True),
                                   want.indicators[cols].reset_index(drop=True))
-    status = [c for c in want.communities.columns if c.endswith(("__status", "__value"))]
     assert len(got.communities) == len(want.communities)
+    status = [c for c in want.communities.columns if c.endswith("__status")]
     pd.testing.assert_frame_equal(got.communities[status].reset_index(drop=True),
                                   want.communities[status].reset_index(drop=True))
+    for col in (c for c in want.communities.columns if c.endswith("__value")):
+        np.testing.assert_allclose(pd.to_numeric(got.communities[col]).to_numpy(dtype=float),
+                                   pd.to_numeric(want.communities[col]).to_numpy(dtype=float),
+                                   atol=value_atol_m, rtol=0, equal_nan=True, err_msg=col)
     for col in ("households", "population", "build_year"):
         np.testing.assert_allclose(got.communities[col].to_numpy(dtype=float),
                                    want.communities[col].to_numpy(dtype=float), equal_nan=True)
@@ -166,3 +170,20 @@ def test_init_without_network_marks_what_it_could_not_tell(tmp_path: Path,
     text = (tmp_path / "geoplan.toml").read_text(encoding="utf-8")
     assert "TODO" in text and "# [network]" in text
     assert geoplan.load_project(tmp_path / "geoplan.toml").communities is not None
+
+
+@pytest.mark.slow
+def test_gauss_krueger_with_zone_prefix(tmp_path: Path, reference: AuditResult) -> None:
+    import pyproj
+
+    raw = _compounds()
+    lon, lat = bd09_to_wgs84(raw["lon_bd09"].astype(float), raw["lat_bd09"].astype(float))
+    x, y = pyproj.Transformer.from_crs(4326, 4528, always_xy=True).transform(lon, lat)  # zone 40, CM 120E
+    pd.DataFrame({"小区名称": raw["name"], "总户数": raw["households_raw"], "竣工年份": raw["build_year_raw"],
+                  "X坐标": np.round(x, 3), "Y坐标": np.round(y, 3)}).to_csv(tmp_path / "小区.csv", index=False)
+    written = _init(tmp_path, tmp_path / "小区.csv", DEMO / "facilities-osm-2024.csv",
+                    "--type", "elderly_care=elderly_institution")
+    assert (written["communities"]["crs"], written["communities"]["x"]) == ("EPSG:4528", "X坐标")
+    assert written["communities"]["fields"] == {"name": "小区名称", "households": "总户数", "build_year": "竣工年份"}
+    # eastings rounded to the millimetre: walking distances (given to 0.1 m) may differ in their last digit
+    _same_figures(_audit(tmp_path), reference, value_atol_m=0.11)
