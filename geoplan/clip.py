@@ -72,7 +72,8 @@ def buffered_area(shapes: Iterable[BaseGeometry], margin_m: float, hull: bool = 
 
 
 def _show_progress() -> bool:
-    return sys.stderr.isatty() or logging.getLogger("geoplan").isEnabledFor(logging.INFO)
+    # a person watching (a terminal), or -v (debug logging); never in a pipe or a test by default
+    return sys.stderr.isatty() or logging.getLogger("geoplan").isEnabledFor(logging.DEBUG)
 
 
 def _kept_ways(src: Path, area: BaseGeometry) -> tuple[set[int], set[int], int]:
@@ -89,7 +90,8 @@ def _kept_ways(src: Path, area: BaseGeometry) -> tuple[set[int], set[int], int]:
         for obj in processor:
             way = cast(osmium.osm.Way, obj)
             seen += 1
-            bar.update()
+            if seen % 10_000 == 0:
+                bar.update(10_000)
             if not is_walkable(way.tags):
                 continue
             refs = [n.ref for n in way.nodes]
@@ -101,6 +103,7 @@ def _kept_ways(src: Path, area: BaseGeometry) -> tuple[set[int], set[int], int]:
             if box.any() and shapely.contains_xy(area, xy[box, 0], xy[box, 1]).any():
                 ways.add(way.id)
                 nodes.update(refs)
+        bar.update(seen % 10_000)
     return ways, nodes, seen
 
 
@@ -120,7 +123,7 @@ def _copy(src: Path, tmp: Path, ways: set[int], nodes: set[int]) -> None:
                     writer.add_node(obj)
                 elif isinstance(obj, osmium.osm.Way):
                     writer.add_way(obj)
-                bar.update()
+                bar.update()  # tqdm redraws at most every 0.1 s
     finally:
         writer.close()
 
