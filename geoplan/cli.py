@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from geoplan import _help, clip_cli, export_cli, site_cli
-from geoplan._errors import GeoplanError
+from geoplan._errors import GeoplanError, Hint, PresetError
 from geoplan.batch import cli as batch_cli
 from geoplan.init import cli as init_cli
 from geoplan.result import AuditResult
@@ -95,8 +95,9 @@ def _cmd_presets(args: argparse.Namespace) -> int:
         sys.stdout.write(preset_table().to_string(index=False) + "\n")
         return 0
     if not args.name:
-        sys.stderr.write("geoplan presets show NAME: give a preset name (see `geoplan presets list`)\n")
-        return 2
+        msg = "geoplan presets show: no preset name"
+        raise PresetError(msg, hint=Hint(zh="给出预设名称（见 `geoplan presets list`）或预设 TOML 路径",
+                                         en="give a preset name (see `geoplan presets list`) or a preset TOML path"))
     sys.stdout.write(describe_preset(load_preset(args.name)) + "\n")
     return 0
 

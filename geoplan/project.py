@@ -237,16 +237,19 @@ def read_toml(path: Path, what: str = "project file") -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         msg = f"{what} not found: {path}"
-        raise ProjectError(msg) from exc
+        raise ProjectError(msg, hint=Hint(zh="检查路径；`geoplan init` 可由数据表生成项目文件",
+                                          en="check the path; `geoplan init` writes one from your tables")) from exc
     except UnicodeDecodeError as exc:
-        msg = f"{path}: not UTF-8 (byte {exc.start}); save the {what} as UTF-8"
-        raise ProjectError(msg) from exc
+        msg = f"{path}: not UTF-8 (byte {exc.start})"
+        raise ProjectError(msg, hint=Hint(zh="请以 UTF-8 编码保存该文件", en=f"save the {what} as UTF-8")) from exc
     except OSError as exc:
         msg = f"{path}: cannot read the {what} ({exc.strerror or exc})"
         raise ProjectError(msg) from exc
     except tomllib.TOMLDecodeError as exc:
         msg = f"{path}: not valid TOML: {exc}"
-        raise ProjectError(msg) from exc
+        raise ProjectError(msg, hint=Hint(zh="文本须加英文引号，如 path = \"小区.xlsx\"；示例见 docs/project-file.md",
+                                          en="text needs quotes, e.g. path = \"compounds.xlsx\"; examples in "
+                                             "docs/project-file.md")) from exc
 
 
 def load_project(path: str | Path) -> Project:

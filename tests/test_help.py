@@ -60,3 +60,14 @@ def test_error_hint_in_the_chosen_language(tmp_path: Path, capsys: pytest.Captur
     assert main(["--lang", "zh", "init", "a.csv", "b.csv"]) == 2
     err_text = capsys.readouterr().err
     assert err_text.startswith("geoplan: error: a.csv: file not found; 检查路径") and err_text.count("\n") == 1
+
+
+def test_project_file_and_preset_hints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "geoplan.toml"
+    bad.write_text("[project]\npreset = quzhou\n", encoding="utf-8")
+    assert main(["--lang", "zh", "audit", str(bad)]) == 2
+    assert "文本须加英文引号" in capsys.readouterr().err
+    assert main(["audit", str(tmp_path / "none.toml")]) == 2
+    assert "`geoplan init` writes one" in capsys.readouterr().err
+    assert main(["--lang", "zh", "presets", "show"]) == 2
+    assert "geoplan presets list" in capsys.readouterr().err
