@@ -187,3 +187,22 @@ def test_gauss_krueger_with_zone_prefix(tmp_path: Path, reference: AuditResult) 
     assert written["communities"]["fields"] == {"name": "小区名称", "households": "总户数", "build_year": "竣工年份"}
     # eastings rounded to the millimetre: walking distances (given to 0.1 m) may differ in their last digit
     _same_figures(_audit(tmp_path), reference, value_atol_m=0.11)
+
+
+def test_unmatched_types_and_sheets_are_left_for_the_user(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    fac = _facilities_zh()
+    fac.loc[fac.index[:3], "类型"] = "社区卫生服务中心"
+    with pd.ExcelWriter(tmp_path / "设施.xlsx") as xlsx:
+        pd.DataFrame({"说明": ["2024年统计"]}).to_excel(xlsx, sheet_name="说明", index=False)
+        fac.to_excel(xlsx, sheet_name="设施", index=False)
+    argv = ["init", str(DEMO / "compounds-bd09.csv"), str(tmp_path / "设施.xlsx"), "--sheet", "facilities=设施",
+            "--out", str(tmp_path / "geoplan.toml"), "--city", "Quzhou"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "facility type '社区卫生服务中心' (3 rows): no plan term matches" in out.split("could not decide")[1]
+    text = (tmp_path / "geoplan.toml").read_text(encoding="utf-8")
+    assert '# "社区卫生服务中心" = ""   # TODO (3 rows)' in text and 'sheet = "设施"' in text
+    project = geoplan.load_project(tmp_path / "geoplan.toml")
+    assert project.facilities.sheet == "设施" and "社区卫生服务中心" not in project.facility_types
+    assert project.preset == "quzhou-2022"
