@@ -6,9 +6,42 @@ and each message names the file, row and field involved and says what to do.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Hint:
+    """What to do about an error, in Chinese and English (the CLI prints the one of ``--lang``)."""
+
+    zh: str
+    en: str
+
+    def text(self, lang: str) -> str:
+        """The hint in ``lang`` ("zh" or "en")."""
+        return self.zh if lang == "zh" else self.en
+
 
 class GeoplanError(Exception):
-    """Base class for every error geoplan raises on purpose."""
+    """Base class for every error geoplan raises on purpose.
+
+    An error may carry a bilingual :class:`Hint` (``raise ProjectError(msg, hint=...)``): its message then says
+    what is wrong, and ``str(error)`` adds the English hint; :meth:`localised` the hint of a language.
+    """
+
+    def __init__(self, *args: object, hint: Hint | None = None) -> None:
+        super().__init__(*args)
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.localised("en")
+
+    def localised(self, lang: str) -> str:
+        """The message with the "what to do" part in ``lang``."""
+        base = super().__str__()
+        if self.hint is None:
+            return base
+        # a list of problems gets the hint on a line of its own, a one-line message after a semicolon
+        return f"{base}\n  → {self.hint.text(lang)}" if "\n" in base else f"{base}; {self.hint.text(lang)}"
 
 
 class InputError(GeoplanError, ValueError):

@@ -191,7 +191,13 @@ def _load_network(proj: Project, crs: pyproj.CRS, use_network: bool, assumptions
     """The walking network in ``crs`` (stage: network), or None with the fallback stated."""
     if proj.network and use_network:
         # Cached on disk by the file's hash (geoplan.network.cache): a city's PBF is parsed once, not per audit.
-        return load_network(proj.network.path, crs=crs, cache=True)
+        path = proj.network.path
+        if proj.network.clip:  # a province's extract named in the project: cut the study area out (cached)
+            from geoplan.clip import clip_for_project
+
+            path, note = clip_for_project(proj)
+            assumptions.append(note)
+        return load_network(path, crs=crs, cache=True)
     assumptions.append(
         f"no walking network: distances are straight lines × {settings.euclidean_detour_factor:g} (labelled)"
     )

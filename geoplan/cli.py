@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from geoplan import export_cli, site_cli
-from geoplan._errors import GeoplanError
+from geoplan import _help, clip_cli, export_cli, site_cli
+from geoplan._errors import GeoplanError, Hint, PresetError
 from geoplan._numeric import cli_date, cli_positive, cli_year
 from geoplan.batch import cli as batch_cli
+from geoplan.init import cli as init_cli
 from geoplan.outputs._folder import output_folder
 from geoplan.result import AuditResult
 
@@ -29,7 +30,7 @@ log = logging.getLogger("geoplan")
 
 def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("audit", help="audit a project (default: the embedded Hangzhou demo) and write outputs")
-    p.add_argument("project", nargs="?", help="geoplan.toml or its folder (default: embedded demo)")
+    p.add_argument("project", nargs="?", help="geoplan.toml or its folder (default: ./geoplan.toml, else the demo)")
     p.add_argument("--out", type=Path, default=Path("maps"), help="output folder (default: ./maps)")
     p.add_argument("--preset", help="preset name or TOML path (overrides the project's)")
     p.add_argument("--minutes", type=cli_positive("minutes"),
@@ -44,12 +45,12 @@ def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def _cmd_audit(args: argparse.Namespace) -> int:
     from geoplan.audit import audit
-    from geoplan.demo import demo_project
+    from geoplan.init import default_project
     from geoplan.outputs.write import write_all
 
-    project = Path(args.project) if args.project else demo_project()
+    project, which = default_project(args.project)
+    sys.stderr.write(which + "\n")
     with output_folder(args.out):  # checked and locked before the audit, which takes a while
-        log.info("auditing %s", project)
         result = audit(
             project, preset=args.preset, minutes=args.minutes, walk_speed_m_per_min=args.speed,
             max_snap_m=args.max_snap, new_build_from_year=args.new_build_from, use_network=not args.no_network,
@@ -99,8 +100,9 @@ def _cmd_presets(args: argparse.Namespace) -> int:
         sys.stdout.write(preset_table().to_string(index=False) + "\n")
         return 0
     if not args.name:
-        sys.stderr.write("geoplan presets show NAME: give a preset name (see `geoplan presets list`)\n")
-        return 2
+        msg = "geoplan presets show: no preset name"
+        raise PresetError(msg, hint=Hint(zh="给出预设名称（见 `geoplan presets list`）或预设 TOML 路径",
+                                         en="give a preset name (see `geoplan presets list`) or a preset TOML path"))
     sys.stdout.write(describe_preset(load_preset(args.name)) + "\n")
     return 0
 
@@ -112,10 +114,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for documentation and tests)."""
-    parser: argparse.ArgumentParser = _Parser(prog="geoplan", description="Audit '一老一小' facility plans.")
+def build_parser(lang: str = "en") -> argparse.ArgumentParser:
+    """The argument parser, its help in ``lang`` ("zh" or "en"; exposed for documentation and tests)."""
+    parser: argparse.ArgumentParser = _Parser(prog="geoplan", description="Audit '一老一小' facility plans. / "
+                                              "“一老一小”设施规划审计。")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument("--lang", dest="ui_lang", choices=_help.LANGS, help="language of help and hints: zh or en "
+                        "(default: from the locale)")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_audit(sub)
     p = sub.add_parser("presets", help="list or show rule presets with their citations")
@@ -124,20 +129,25 @@ def build_parser() -> argparse.ArgumentParser:
     batch_cli.add_parser(sub)
     export_cli.add_parser(sub)
     site_cli.add_parser(sub)
+    init_cli.add_parser(sub)
+    clip_cli.add_parser(sub)
+    _help.localise(parser, lang)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``geoplan`` console script."""
-    args = build_parser().parse_args(argv)
+    lang = _help.ui_language(sys.argv[1:] if argv is None else argv)
+    args = build_parser(lang).parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose + 1, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     commands = {"audit": _cmd_audit, "presets": _cmd_presets, "batch": batch_cli.run, "export": export_cli.run,
-                "site": site_cli.run}
+                "site": site_cli.run, "init": init_cli.run,
+                "clip": clip_cli.run}
     try:
         return commands[args.command](args)
     except GeoplanError as exc:
-        sys.stderr.write(f"geoplan: error: {exc}\n")
+        sys.stderr.write(f"geoplan: error: {exc.localised(lang)}\n")
         return 2
     except KeyboardInterrupt:
         # Every writer removes its temporary files on the way out, so no output is left half-written.

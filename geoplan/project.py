@@ -56,7 +56,8 @@ from typing import Any
 
 import pyproj
 
-from geoplan._errors import InputError, ProjectError
+from geoplan import project_schema as schema
+from geoplan._errors import Hint, InputError, ProjectError
 from geoplan._numeric import is_number
 from geoplan.crs import normalise_crs_name
 
@@ -65,15 +66,18 @@ from geoplan.crs import normalise_crs_name
 CANDIDATE_TYPE = "candidate"
 CANDIDATE_LABELS = {"zh": "候选站点", "en": "candidate site"}
 
-#: Canonical fields of each layer (what rules read). Anything else in ``fields`` is an error.
-COMMUNITY_FIELDS = ("community_id", "name", "households", "population", "build_year", "admin_code", "entrance_x",
-                    "entrance_y", "urban", "township", "infants_0_3", "elderly_60")
-FACILITY_FIELDS = ("facility_id", "name", "facility_type", "floor_area_m2", "outdoor_area_m2", "land_area_m2",
-                   "slots", "beds", "nursing_beds", "dementia_beds", "community_id", "admin_code", "township")
+#: Canonical fields of each layer (what rules read). Anything else in ``fields`` is an error. Every accepted key
+#: comes from :mod:`geoplan.project_schema` (which documents it): add keys there.
+COMMUNITY_FIELDS = schema.names("communities.fields")
+FACILITY_FIELDS = schema.names("facilities.fields")
+ADMIN_FIELDS = schema.names("admin_units.fields")
 
-_LAYER_KEYS = {"path", "crs", "x", "y", "encoding", "layer", "sheet", "fields"}
-_TOP_KEYS = {"project", "communities", "facilities", "network", "facility_types", "audit", "admin_units", "census",
-             "urban_areas", "townships", "population_grid"}
+_LAYER_KEYS = set(schema.names(schema.LAYER))
+PROJECT_HINT = Hint(zh="请逐项修改项目文件；每个键的含义、默认值与示例见 docs/project-file.md",
+                    en="fix each item in the project file; every key's meaning, default and example are in "
+                       "docs/project-file.md")
+_TOP_KEYS = set(schema.TOP_SECTIONS)
+_NETWORK_KEYS = set(schema.names("network"))
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,9 @@ class NetworkSpec:
 
     path: Path
     max_snap_m: float | None = None
+    clip: bool = False
+    clip_area: Path | None = None
+    clip_margin_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -119,12 +126,8 @@ class Project:
 
 
 #: ``[audit]`` keys and the check of their value (a number > 0, a year, or text).
-AUDIT_KEYS: dict[str, str] = {
-    "walk_speed_m_per_min": "positive", "new_build_from_year": "year", "household_size": "positive",
-    "shared_site_radius_m": "positive", "city_code": "text", "city_name": "text", "ratio_denominator": "text",
-    "population_grid_use": "text",
-}
-_PROJECT_KEYS = {"title", "preset", "crs"}
+AUDIT_KEYS: dict[str, str] = schema.checks("audit")
+_PROJECT_KEYS = set(schema.names("project"))
 
 
 def _is_number(value: Any) -> bool:
@@ -204,8 +207,8 @@ def _network(raw: Any, base: Path, problems: list[str]) -> NetworkSpec | None:
     if not isinstance(raw, dict):
         problems.append("[network] must be a table with path = \"...\"")
         return None
-    for key in sorted(set(raw) - {"path", "max_snap_m"}):
-        problems.append(f"[network] unknown key {key!r} (allowed: max_snap_m, path)")
+    for key in sorted(set(raw) - _NETWORK_KEYS):
+        problems.append(f"[network] unknown key {key!r} (allowed: {', '.join(sorted(_NETWORK_KEYS))})")
     if not isinstance(raw.get("path"), str) or not raw["path"].strip():
         problems.append("[network] needs path = \"...\" (a file path in quotes)")
         return None
@@ -213,10 +216,31 @@ def _network(raw: Any, base: Path, problems: list[str]) -> NetworkSpec | None:
     if not path.exists():
         problems.append(f"[network] path {raw['path']!r} not found (looked at {path})")
     snap: Any = raw.get("max_snap_m")
-    if snap is None:
-        return NetworkSpec(path)
-    _check_value("[network] max_snap_m", snap, "positive", problems)
-    return NetworkSpec(path, float(snap) if _is_number(snap) else None)
+    if snap is not None:
+        _check_value("[network] max_snap_m", snap, "positive", problems)
+    clip = _network_clip(raw, base, problems)
+    return NetworkSpec(path, float(snap) if _is_number(snap) else None, *clip)
+
+
+def _network_clip(raw: dict[str, Any], base: Path, problems: list[str]) -> tuple[bool, Path | None, float | None]:
+    """``[network] clip / clip_area / clip_margin_m``: cut the study area out of a big extract."""
+    clip = raw.get("clip", False)
+    if not isinstance(clip, bool):
+        problems.append(f"[network] clip must be true or false, got {clip!r}")
+    area: Path | None = None
+    if "clip_area" in raw:
+        if not isinstance(raw["clip_area"], str) or not raw["clip_area"].strip():
+            problems.append("[network] clip_area must be a file path in quotes")
+        else:
+            area = (base / raw["clip_area"]).resolve()
+            if not area.exists():
+                problems.append(f"[network] clip_area {raw['clip_area']!r} not found (looked at {area})")
+    margin: Any = raw.get("clip_margin_m")
+    if margin is not None:
+        _check_value("[network] clip_margin_m", margin, "positive", problems)
+    if (area is not None or margin is not None) and clip is not True:
+        problems.append("[network] clip_area / clip_margin_m need clip = true")
+    return clip is True, area, float(margin) if _is_number(margin) else None
 
 
 def read_toml(path: Path, what: str = "project file") -> dict[str, Any]:
@@ -225,16 +249,19 @@ def read_toml(path: Path, what: str = "project file") -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         msg = f"{what} not found: {path}"
-        raise ProjectError(msg) from exc
+        raise ProjectError(msg, hint=Hint(zh="检查路径；`geoplan init` 可由数据表生成项目文件",
+                                          en="check the path; `geoplan init` writes one from your tables")) from exc
     except UnicodeDecodeError as exc:
-        msg = f"{path}: not UTF-8 (byte {exc.start}); save the {what} as UTF-8"
-        raise ProjectError(msg) from exc
+        msg = f"{path}: not UTF-8 (byte {exc.start})"
+        raise ProjectError(msg, hint=Hint(zh="请以 UTF-8 编码保存该文件", en=f"save the {what} as UTF-8")) from exc
     except OSError as exc:
         msg = f"{path}: cannot read the {what} ({exc.strerror or exc})"
         raise ProjectError(msg) from exc
     except tomllib.TOMLDecodeError as exc:
         msg = f"{path}: not valid TOML: {exc}"
-        raise ProjectError(msg) from exc
+        raise ProjectError(msg, hint=Hint(zh="文本须加英文引号，如 path = \"小区.xlsx\"；示例见 docs/project-file.md",
+                                          en="text needs quotes, e.g. path = \"compounds.xlsx\"; examples in "
+                                             "docs/project-file.md")) from exc
 
 
 def load_project(path: str | Path) -> Project:
@@ -260,9 +287,8 @@ def load_project(path: str | Path) -> Project:
     facilities = _layer("facilities", raw.get("facilities"), base, FACILITY_FIELDS, problems)
     admin = None
     if "admin_units" in raw:
-        admin = _layer("admin_units", raw["admin_units"], base, ("unit_code", "unit_name", "level",
-                                                                  "urban_rural_code", "build_year"), problems)
-    census = _layer("census", raw["census"], base, (), problems) if "census" in raw else None
+        admin = _layer("admin_units", raw["admin_units"], base, ADMIN_FIELDS, problems)
+    census = _layer("census", raw["census"], base, schema.names("census.fields"), problems) if "census" in raw else None
     urban = _layer("urban_areas", raw["urban_areas"], base, (), problems) if "urban_areas" in raw else None
     townships = _layer("townships", raw["townships"], base, (), problems) if "townships" in raw else None
     grid = _layer("population_grid", raw["population_grid"], base, (), problems) if "population_grid" in raw else None
@@ -290,7 +316,7 @@ def load_project(path: str | Path) -> Project:
         problems.append("[project] needs preset = \"<name or path>\" (see `geoplan presets list`)")
     if problems or ("communities" in raw and communities is None) or facilities is None:
         msg = f"{path}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems)
-        raise ProjectError(msg)
+        raise ProjectError(msg, hint=PROJECT_HINT)
     preset = str(meta["preset"])
     if preset.endswith(".toml"):
         preset = str((base / preset).resolve())
