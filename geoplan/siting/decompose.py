@@ -193,7 +193,7 @@ def split_bound(
         limit = fair_seconds(deadline, threads, len(groups) - index)
         if limit is not None and limit <= 0:
             return share, False
-        out = milp.solve(cover_model(sub, cost), time_limit=limit, threads=1)
+        out = milp.solve(cover_model(sub, cost), time_limit=limit)
         proved = out.bound if np.isfinite(out.bound) else -math.inf
         return max(share, proved), out.status == OPTIMAL
 
@@ -247,7 +247,7 @@ def _solve_cover_window(a: sp.csr_array, seconds: float, job: WindowJob) -> np.n
     left = seconds_left(deadline)
     limit = seconds if left is None else min(seconds, left)
     model = cover_model(sp.csr_array(a[need][:, free]), np.ones(free.size))
-    out = milp.solve(model, start=current, time_limit=limit, threads=1)
+    out = milp.solve(model, start=current, time_limit=limit)
     if out.x is None or out.objective >= current.sum() - 0.5:
         return None
     return out.x > 0.5

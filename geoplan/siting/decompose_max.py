@@ -120,7 +120,7 @@ def max_split_bound(
         limit = fair_seconds(deadline, threads, len(groups) - index)
         if limit is not None and limit <= 0:
             return share
-        out = milp.solve(max_cover_model(sub, w[rows], None, price), time_limit=limit, threads=1)
+        out = milp.solve(max_cover_model(sub, w[rows], None, price), time_limit=limit)
         return min(share, out.bound) if np.isfinite(out.bound) else share
 
     bound = mu * p + float(sum(parallel_map(region, list(enumerate(groups)), threads)))
@@ -138,7 +138,7 @@ def _solve_max_window(a: sp.csr_array, w: np.ndarray, job: WindowJob) -> np.ndar
     left = seconds_left(deadline)
     limit = MAX_COVER_WINDOW_SECONDS if left is None else min(MAX_COVER_WINDOW_SECONDS, left)
     start = np.concatenate([current, np.minimum(sub @ current, 1.0)])
-    out = milp.solve(max_cover_model(sub, w[need], float(current.sum())), start=start, time_limit=limit, threads=1)
+    out = milp.solve(max_cover_model(sub, w[need], float(current.sum())), start=start, time_limit=limit)
     if out.x is None:
         return None
     y = out.x[: free.size] > 0.5
