@@ -263,7 +263,8 @@ def _run(
     else:
         bound = float(info.mip_dual_bound)
     row_dual = np.asarray(h.getSolution().row_dual, dtype=np.float64) if is_lp and has_x else None
-    return _Raw(ran, status, x, claimed, bound, seconds, int(info.mip_node_count), h.modelStatusToString(status), row_dual)
+    text = h.modelStatusToString(status)
+    return _Raw(ran, status, x, claimed, bound, seconds, int(info.mip_node_count), text, row_dual)
 
 
 def _no_bound(maximize: bool) -> float:
