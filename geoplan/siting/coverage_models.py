@@ -22,9 +22,11 @@ from geoplan.siting.decompose import REGION_ROWS, SEARCH_REGION_ROWS, cover_mode
 from geoplan.siting.decompose_max import max_cover_model, max_split_bound, max_window_search
 from geoplan.siting.greedy import disjoint_rows_bound, greedy_max_cover, greedy_set_cover
 from geoplan.siting.local import improve_cover, improve_max_cover
+from geoplan.siting.milp import tolerance
 from geoplan.siting.reduce import reduce_max_cover, reduce_set_cover
 from geoplan.siting.regions import row_partitions
-from geoplan.siting.result import OPTIMAL, Reduction, SitingSolution, Stage, relative_gap
+from geoplan.siting.result import OPTIMAL, STOPPED, Reduction, SitingSolution, Stage, relative_gap
+from geoplan.siting.verify import check_cover
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +146,7 @@ def lscp(
         if out.status != OPTIMAL:
             proved = max(proved, disjoint_rows_bound(red.a))
         bound = min(float(red.forced.size + proved), objective)
-        status = OPTIMAL if bound >= objective else out.status
+        status = OPTIMAL if bound >= objective else (out.status if out.status != OPTIMAL else STOPPED)
         stage = Stage(
             "sites",
             status,
@@ -164,7 +166,7 @@ def lscp(
     is_open[fixed_idx] = True
     is_open[selected] = True
     assignment = nearest_open(cover, costs, is_open)
-    return SitingSolution(
+    sol = SitingSolution(
         model="lscp",
         status=stage.status,
         selected=selected,
@@ -182,6 +184,8 @@ def lscp(
         reduction=reduction,
         message=f"{int(uncoverable.sum())} demand(s) out of reach of every column" if uncoverable.any() else "",
     )
+    check_cover(sol, cover, mip_gap=mip_gap)
+    return sol
 
 
 def _decompose(a: sp.csr_array, start: np.ndarray, t0: float, time_limit: float | None) -> tuple[np.ndarray, float]:
@@ -308,7 +312,7 @@ def mclp(
     assignment = nearest_open(cover, costs, is_open)
     objective = float(w[assignment >= 0].sum())
     bound = max(stage.bound, objective)
-    return SitingSolution(
+    sol = SitingSolution(
         model="mclp",
         status=stage.status,
         selected=selected,
@@ -325,6 +329,8 @@ def mclp(
         stages=(stage,),
         reduction=reduction,
     )
+    check_cover(sol, cover, weights=w, p=int(p), mip_gap=mip_gap)
+    return sol
 
 
 def _mask(idx: np.ndarray, n: int) -> np.ndarray:
@@ -371,6 +377,8 @@ def _solve_mclp(
     top_p = float(np.sort(sp.csr_array(a.T) @ w)[-p:].sum())
     bound = base + min(out.bound, split, top_p, float(w.sum()))
     status = OPTIMAL if bound <= objective + 1e-9 * max(1.0, abs(objective)) else out.status
+    if status == OPTIMAL and bound - objective > tolerance(objective, mip_gap):
+        status = STOPPED  # HiGHS's word alone proves nothing
     stage = Stage(
         "covered_weight",
         status,
