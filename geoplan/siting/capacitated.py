@@ -121,14 +121,16 @@ def _solution(
     sizes_of: tuple[float, float] | None = None,
 ) -> SitingSolution:
     """Assemble the result from arc values ``x`` (``None`` = no solution)."""
-    first, last = stages[0], stages[-1]
+    first = stages[0]
+    # Optimal only when every stage is: a least total size is no optimum if the number of sites is not.
+    status = next((s.status for s in stages if s.status != OPTIMAL), OPTIMAL)
     fixed_idx = np.flatnonzero(m.is_fixed)
     solver_s = float(sum(s.seconds for s in stages))
     if x is None:
         none = np.full(m.n_rows, -1, dtype=np.int64)
         return SitingSolution(
             model=model_name,
-            status=last.status,
+            status=status,
             selected=np.zeros(0, dtype=np.int64),
             fixed=fixed_idx,
             objective=NAN,
@@ -155,7 +157,7 @@ def _solution(
         sizes = np.maximum(min_size, factor * load[selected])
     return SitingSolution(
         model=model_name,
-        status=last.status,
+        status=status,
         selected=selected,
         fixed=fixed_idx,
         objective=float(selected.size),
