@@ -36,6 +36,9 @@ DECOMPOSE_ROWS = 1500
 #: Share of the time left after the region bound that the window search may use; the whole-model MILP gets
 #: the rest. At city scale that MILP does not leave its root in the time (20k × 5k: 10 s, 0 nodes, no gain).
 SEARCH_SHARE = 0.9
+#: Solve the regions for the bound (:func:`~geoplan.siting.decompose.split_bound`); ``False`` keeps only the
+#: LP bound, the simpler path the benchmark compares against (``benchmarks/siting_bench.py``).
+REGION_BOUND = True
 
 
 def _remaining(t0: float, time_limit: float | None) -> float | None:
@@ -197,7 +200,7 @@ def _decompose(a: sp.csr_array, start: np.ndarray, t0: float, time_limit: float 
     """
     labels, *parts = row_partitions(a, (REGION_ROWS, *SEARCH_REGION_ROWS))
     threads = settings.solver_threads
-    found = split_bound(a, labels, deadline=_until(t0, time_limit, 0.4), threads=threads)
+    found = split_bound(a, labels, deadline=_until(t0, time_limit, 0.4), threads=threads, regions=REGION_BOUND)
     bound = found.bound if found is not None else 0.0
     better = start
     if start.size > _whole(bound):
@@ -227,7 +230,8 @@ def _decompose_max(
     """The max-cover split bound, then the window search; shares of the time as in :func:`_decompose`."""
     labels, *parts = row_partitions(a, (REGION_ROWS, *SEARCH_REGION_ROWS))
     threads = settings.solver_threads
-    bound = max_split_bound(a, w, p, labels, deadline=_until(t0, time_limit, 0.4), threads=threads)
+    deadline = _until(t0, time_limit, 0.4)
+    bound = max_split_bound(a, w, p, labels, deadline=deadline, threads=threads, regions=REGION_BOUND)
     better = max_window_search(a, w, start, parts, deadline=_until(t0, time_limit, SEARCH_SHARE), threads=threads)
     better = improve_max_cover(a, w, better)  # windows keep their site count; swaps move sites between them
     return better, math.inf if bound is None else bound

@@ -151,6 +151,7 @@ def split_bound(
     deadline: float | None = None,
     threads: int = 1,
     duals: np.ndarray | None = None,
+    regions: bool = True,
 ) -> SplitBound | None:
     """Lagrangian-decomposition lower bound for the unit-cost set cover ``a`` over row regions ``labels``.
 
@@ -167,6 +168,8 @@ def split_bound(
     duals : ndarray, optional
         Row prices to split the costs by, instead of the LP duals (any non-negative prices give a valid
         bound; the LP duals a tight one).
+    regions : bool
+        Solve the regions; ``False`` returns the LP bound alone.
 
     Returns
     -------
@@ -177,6 +180,8 @@ def split_bound(
     if lp is None:
         return None
     lp_value, u = lp
+    if not regions:
+        return SplitBound(bound=lp_value, lp=lp_value, regions=0, optimal=0)
     if duals is not None:
         u = np.maximum(np.asarray(duals, dtype=np.float64), 0.0)
     # Not clipped at 0: a column the LP takes whole (x_j = 1) can be charged more than its cost by the row

@@ -82,6 +82,7 @@ def max_split_bound(
     *,
     deadline: float | None = None,
     threads: int = 1,
+    regions: bool = True,
 ) -> float | None:
     """Upper bound on the covered weight of ``p`` columns of ``a``, by region (see the module docstring).
 
@@ -99,6 +100,8 @@ def max_split_bound(
         ``time.perf_counter()`` value by which to stop; regions left unsolved count with their LP share.
     threads : int
         Regions solved side by side.
+    regions : bool
+        Solve the regions; ``False`` returns the LP bound alone.
 
     Returns
     -------
@@ -109,6 +112,8 @@ def max_split_bound(
     if lp is None:
         return None
     lp_value, v, mu = lp
+    if not regions:
+        return lp_value
     groups = regions_largest_first(labels)
     rest = rest_per_row(a, v, mu)
 
