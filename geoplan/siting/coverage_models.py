@@ -19,7 +19,7 @@ from geoplan._errors import InputError
 from geoplan.siting import milp
 from geoplan.siting.coverage import MatrixLike, cover_pattern, fixed_columns, nearest_open, vector
 from geoplan.siting.decompose import REGION_ROWS, SEARCH_REGION_ROWS, cover_model, split_bound, window_search
-from geoplan.siting.decompose_max import max_cover_model, max_split_bound, max_window_search
+from geoplan.siting.decompose_max import max_cover_lp_bound, max_cover_model, max_window_search
 from geoplan.siting.greedy import disjoint_rows_bound, greedy_max_cover, greedy_set_cover
 from geoplan.siting.local import improve_cover, improve_max_cover
 from geoplan.siting.milp import tolerance
@@ -36,8 +36,9 @@ DECOMPOSE_ROWS = 1500
 #: Share of the time left after the region bound that the window search may use; the whole-model MILP gets
 #: the rest. At city scale that MILP does not leave its root in the time (20k × 5k: 10 s, 0 nodes, no gain).
 SEARCH_SHARE = 0.9
-#: Solve the regions for the bound (:func:`~geoplan.siting.decompose.split_bound`); ``False`` keeps only the
-#: LP bound, the simpler path the benchmark compares against (``benchmarks/siting_bench.py``).
+#: Solve the regions for the LSCP bound (:func:`~geoplan.siting.decompose.split_bound`); ``False`` keeps only
+#: the LP bound, the simpler path the benchmark compares against (``benchmarks/siting_bench.py``). MCLP uses
+#: the LP bound alone (measured: its region bound did not pay, see :mod:`geoplan.siting.decompose_max`).
 REGION_BOUND = True
 
 
@@ -227,11 +228,11 @@ def _with_row(model: milp.Milp, coefficients: np.ndarray, lower: float, upper: f
 def _decompose_max(
     a: sp.csr_array, w: np.ndarray, p: int, start: np.ndarray, t0: float, time_limit: float | None
 ) -> tuple[np.ndarray, float]:
-    """The max-cover split bound, then the window search; shares of the time as in :func:`_decompose`."""
-    labels, *parts = row_partitions(a, (REGION_ROWS, *SEARCH_REGION_ROWS))
+    """The max-cover LP bound, then the window search (shares of the time as in :func:`_decompose`)."""
+    parts = row_partitions(a, SEARCH_REGION_ROWS)
     threads = settings.solver_threads
-    deadline = _until(t0, time_limit, 0.4)
-    bound = max_split_bound(a, w, p, labels, deadline=deadline, threads=threads, regions=REGION_BOUND)
+    left = _remaining(t0, time_limit)
+    bound = max_cover_lp_bound(a, w, p, None if left is None else 0.4 * left)
     better = max_window_search(a, w, start, parts, deadline=_until(t0, time_limit, SEARCH_SHARE), threads=threads)
     better = improve_max_cover(a, w, better)  # windows keep their site count; swaps move sites between them
     return better, math.inf if bound is None else bound
@@ -357,8 +358,8 @@ def _solve_mclp(
 ) -> tuple[np.ndarray, Stage]:
     """MILP ``max Σ w_i z_i  s.t.  z_i <= Σ_j a_ij y_j,  Σ y_j <= p,  y binary, 0 <= z <= 1``.
 
-    A large model is first bounded and searched region by region (:mod:`geoplan.siting.decompose_max`);
-    the whole-model MILP then starts from the searched sites, with the region bound as a cut.
+    A large model is first bounded by its LP and searched region by region (:mod:`geoplan.siting.decompose_max`);
+    the whole-model MILP then starts from the searched sites.
     """
     r, k = a.shape
     split = math.inf
