@@ -148,3 +148,13 @@ def test_violation_measures_rows_bounds_and_integrality() -> None:
     assert milp.violation(model, np.array([1.0, 1.0, 0.5])) > 0.1  # fractional binary
     assert milp.violation(model, np.array([2.0, 1.0, 0.0])) > 0.1  # above the upper bound
     assert milp.violation(model, np.array([1.0, np.nan, 0.0])) == np.inf
+
+
+def test_a_cutoff_finds_only_better_solutions() -> None:
+    model = triangle()
+    better = milp.solve(model, cutoff=2.5)
+    assert better.status == OPTIMAL and better.objective == 2.0
+    none = milp.solve(model, cutoff=1.5)  # no cover of one column exists
+    assert none.x is None and none.status != OPTIMAL
+    with pytest.raises(ValueError, match="minimisation"):
+        milp.solve(replace(model, maximize=True), cutoff=1.0)

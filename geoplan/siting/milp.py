@@ -232,11 +232,18 @@ def _highs(model: Milp, threads: int | None) -> highspy.Highs:
 
 
 def _run(
-    model: Milp, start: np.ndarray | None, deadline: float | None, mip_gap: float, threads: int | None
+    model: Milp,
+    start: np.ndarray | None,
+    deadline: float | None,
+    mip_gap: float,
+    threads: int | None,
+    cutoff: float | None = None,
 ) -> _Raw:
     """Run HiGHS once on ``model`` and read what it reports."""
     h = _highs(model, threads)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
+    if cutoff is not None:
+        h.setOptionValue("objective_bound", float(cutoff))
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = np.asarray(start, dtype=np.float64)
@@ -335,6 +342,7 @@ def solve(
     start: np.ndarray | None = None,
     time_limit: float | None = None,
     mip_gap: float = 0.0,
+    cutoff: float | None = None,
 ) -> MilpOutcome:
     """Solve ``model`` with HiGHS and check the answer (see the module docstring).
 
@@ -348,19 +356,25 @@ def solve(
         Seconds, building the model included; ``None`` for no limit.
     mip_gap : float
         Relative gap at which HiGHS may stop and the answer count as optimal.
+    cutoff : float, optional
+        Minimisation only: look for solutions of objective below this only (HiGHS's ``objective_bound``);
+        none existing, the outcome is ``INFEASIBLE``. Tells HiGHS what a start would without ``setSolution``.
 
     Returns
     -------
     MilpOutcome
     """
+    if cutoff is not None and model.maximize:
+        msg = "a cutoff is for minimisation models"
+        raise ValueError(msg)
     entered = time.perf_counter()  # building and passing a large model takes time too; it counts
     deadline = None if time_limit is None else entered + max(float(time_limit), 0.0)
-    raw = _run(model, start, deadline, mip_gap, HIGHS_THREADS)
+    raw = _run(model, start, deadline, mip_gap, HIGHS_THREADS, cutoff)
     if not raw.ran and raw.status == highspy.HighsModelStatus.kNotset:
         # Refused before solving, as when this thread's scheduler was set up by another highspy user with
         # another thread count: run again with HiGHS's default, which takes the scheduler as it is.
         log.debug("HiGHS refused the run (%s); retrying with its default thread count", raw.message)
-        raw = _run(model, start, deadline, mip_gap, None)
+        raw = _run(model, start, deadline, mip_gap, None, cutoff)
     defect = start is not None and claims_another_solution(model, raw.claimed, raw.x)
     out = _checked(model, raw, mip_gap, trust_bound=not defect)
     if defect:
@@ -370,7 +384,7 @@ def solve(
             raw.claimed,
             out.objective,
         )
-        clean = _checked(model, _run(model, None, deadline, mip_gap, HIGHS_THREADS), mip_gap)
+        clean = _checked(model, _run(model, None, deadline, mip_gap, HIGHS_THREADS, cutoff), mip_gap)
         both = _checked_with_bound(model, _better(model, clean, out), clean, mip_gap)
         out = replace(both, seconds=out.seconds + clean.seconds, nodes=out.nodes + clean.nodes)
     log.debug(
