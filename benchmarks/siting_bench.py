@@ -228,7 +228,7 @@ def compare(n: int, m: int, seed: int, cap: float) -> bool:
 
 
 def city_scale(n: int, m: int, time_limit: float, limits: tuple[float, ...], compare_bound: bool) -> None:
-    """geoplan alone at city scale under a time limit; with ``compare_bound`` also without the region bound."""
+    """geoplan alone at city scale under a time limit; with ``compare_bound`` LSCP also without the region bound."""
     from geoplan.siting import coverage_models
 
     variants = (True, False) if compare_bound else (True,)
@@ -238,11 +238,11 @@ def city_scale(n: int, m: int, time_limit: float, limits: tuple[float, ...], com
         per_row = costs.nnz / n
         p = 0
         for model in ("lscp", "mclp"):
-            for regions in variants:
+            for regions in variants if model == "lscp" else (False,):  # MCLP has the LP bound only
                 coverage_models.REGION_BOUND = regions
                 r = run_geoplan(model, costs, w, p, limit, time_limit)
                 coverage_models.REGION_BOUND = True
-                if model == "lscp" and regions:
+                if model == "lscp" and regions == variants[0]:
                     p = int(r.objective // 2)
                 print(
                     f"{n} × {m}, reach {limit:.0f} m ({per_row:.1f} candidates/community), {model}"
