@@ -135,6 +135,29 @@ class Run:
     warm: float
     rows: int
     cols: int
+    recomputed: float
+
+    @property
+    def honest(self) -> str:
+        """'yes' when the objective recomputed here from the returned sites equals the reported one."""
+        same = abs(self.recomputed - self.objective) <= 1e-9 * max(1.0, abs(self.objective))
+        return "yes" if same else f"NO ({self.recomputed:.0f})"
+
+
+def recompute(model: str, costs: sp.csr_array, w: np.ndarray, limit: float, selected: np.ndarray) -> float:
+    """The objective of the returned sites, from the cost matrix alone (no geoplan code).
+
+    LSCP: the number of sites if they cover every community some candidate reaches, else NaN (not a cover).
+    MCLP: the household weight within ``limit`` of a selected site.
+    """
+    within = sp.csr_array((costs.data <= limit, costs.indices, costs.indptr), shape=costs.shape)
+    is_open = np.zeros(costs.shape[1])
+    is_open[selected] = 1.0
+    covered = (within @ is_open) > 0
+    if model == "lscp":
+        coverable = (within @ np.ones(costs.shape[1])) > 0
+        return float(selected.size) if covered[coverable].all() else float("nan")
+    return float(w[covered].sum())
 
 
 def run_geoplan(model: str, costs: sp.csr_array, w: np.ndarray, p: int, limit: float, time_limit: float | None) -> Run:
@@ -155,6 +178,7 @@ def run_geoplan(model: str, costs: sp.csr_array, w: np.ndarray, p: int, limit: f
         sol.greedy_objective,
         red.rows if red else 0,
         red.cols if red else 0,
+        recompute(model, costs, w, limit, sol.selected),
     )
 
 
@@ -197,27 +221,37 @@ def compare(n: int, m: int, seed: int, cap: float) -> bool:
         print(
             f"{n:>6} × {m:<5} {model:5} p={p if model == 'mclp' else '-':<4} geoplan {ours.objective:>12.0f} "
             f"{ours.seconds:8.2f} s | spopt {t['objective']:>12.0f} {t['seconds']:8.2f} s | "
-            f"{same}, spopt/geoplan time {t['seconds'] / max(ours.seconds, 1e-9):6.1f}"
+            f"{same}, spopt/geoplan time {t['seconds'] / max(ours.seconds, 1e-9):6.1f}, "
+            f"objective recomputed = reported: {ours.honest}"
         )
     return finished
 
 
-def city_scale(n: int, m: int, time_limit: float, limits: tuple[float, ...]) -> None:
-    """geoplan alone at city scale under a time limit."""
+def city_scale(n: int, m: int, time_limit: float, limits: tuple[float, ...], compare_bound: bool) -> None:
+    """geoplan alone at city scale under a time limit; with ``compare_bound`` LSCP also without the region bound."""
+    from geoplan.siting import coverage_models
+
+    variants = (True, False) if compare_bound else (True,)
     for limit in limits:
         demand, cand, w = city(n, m, 0)
         costs = sparse_costs(demand, cand, limit)
         per_row = costs.nnz / n
-        runs = {"lscp": run_geoplan("lscp", costs, w, 0, limit, time_limit)}
-        p = int(runs["lscp"].objective // 2)
-        runs["mclp"] = run_geoplan("mclp", costs, w, p, limit, time_limit)
-        for model, r in runs.items():
-            print(
-                f"{n} × {m}, reach {limit:.0f} m ({per_row:.1f} candidates/community), {model}"
-                f"{f' p={p}' if model == 'mclp' else ''}: {r.status}, objective {r.objective:.0f}, "
-                f"bound {r.bound:.0f}, gap {100 * r.gap:.2f} %, {r.seconds:.1f} s "
-                f"(warm start {r.warm:.0f}; reduced model {r.rows} × {r.cols})"
-            )
+        p = 0
+        for model in ("lscp", "mclp"):
+            for regions in variants if model == "lscp" else (False,):  # MCLP has the LP bound only
+                coverage_models.REGION_BOUND = regions
+                r = run_geoplan(model, costs, w, p, limit, time_limit)
+                coverage_models.REGION_BOUND = True
+                if model == "lscp" and regions == variants[0]:
+                    p = int(r.objective // 2)
+                print(
+                    f"{n} × {m}, reach {limit:.0f} m ({per_row:.1f} candidates/community), {model}"
+                    f"{f' p={p}' if model == 'mclp' else ''}, {'region' if regions else 'LP'} bound: {r.status}, "
+                    f"objective {r.objective:.0f}, bound {r.bound:.0f}, gap {100 * r.gap:.2f} %, {r.seconds:.1f} s, "
+                    f"objective recomputed = reported: {r.honest} "
+                    f"(warm start {r.warm:.0f}; reduced model {r.rows} × {r.cols})",
+                    flush=True,
+                )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,6 +259,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes and caps only")
     ap.add_argument("--spopt-cap", type=float, default=None, help="seconds per spopt size (both models)")
+    ap.add_argument("--city-only", action="store_true", help="skip the spopt comparison")
+    ap.add_argument("--compare-only", action="store_true", help="skip the city-scale runs")
+    ap.add_argument("--reach", type=float, nargs="+", default=None, help="city-scale reaches in metres")
+    ap.add_argument("--no-bound-comparison", action="store_true", help="city scale: region bound only")
     ap.add_argument("--spopt-worker", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.spopt_worker:
@@ -233,18 +271,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"siting benchmark, {time.strftime('%Y-%m-%d')}; {versions()}")
     print(f"reach {LIMIT_M:.0f} m, {DENSITY_PER_KM2:g} communities/km²; MCLP p = n/50")
-    print("\n== geoplan vs spopt (objectives must be equal; times = model build + solve)")
-    cap = args.spopt_cap or (30.0 if args.quick else 300.0)
-    sizes = [(1000, 300), (2000, 600)] if args.quick else [(1000, 300), (2000, 600), (5000, 1250), (10000, 2500)]
-    for n, m in sizes:
-        if not compare(n, m, 0, cap):
-            print(f"spopt cap {cap:.0f} s reached at {n} × {m}; larger sizes not tried")
-            break
-    print("\n== geoplan at city scale (time limit per model)")
+    if not args.city_only:
+        print("\n== geoplan vs spopt (objectives must be equal; times = model build + solve)")
+        cap = args.spopt_cap or (30.0 if args.quick else 300.0)
+        sizes = [(1000, 300), (2000, 600)] if args.quick else [(1000, 300), (2000, 600), (5000, 1250), (10000, 2500)]
+        for n, m in sizes:
+            if not compare(n, m, 0, cap):
+                print(f"spopt cap {cap:.0f} s reached at {n} × {m}; larger sizes not tried")
+                break
+    if args.compare_only:
+        return 0
+    print("\n== geoplan at city scale (time limit per model; region bound, and the LP bound alone for comparison)")
+    compare_bound = not args.no_bound_comparison
     if args.quick:
-        city_scale(5000, 1250, 20.0, (LIMIT_M,))
+        city_scale(5000, 1250, 20.0, tuple(args.reach or (LIMIT_M,)), compare_bound)
     else:
-        city_scale(20000, 5000, 60.0, (LIMIT_M, 500.0))
+        city_scale(20000, 5000, 60.0, tuple(args.reach or (LIMIT_M, 500.0)), compare_bound)
     return 0
 
 

@@ -11,7 +11,7 @@ from scipy.spatial import cKDTree
 
 from geoplan.siting import OPTIMAL, coverage_models, lscp, mclp
 from geoplan.siting.decompose import lp_duals, split_bound, window_search
-from geoplan.siting.decompose_max import max_split_bound, max_window_search
+from geoplan.siting.decompose_max import max_cover_lp_bound, max_window_search
 from geoplan.siting.regions import row_regions
 
 
@@ -139,14 +139,13 @@ def brute_max_cover(a: sp.csr_array, w: np.ndarray, p: int) -> float:
     return best
 
 
-def test_max_split_bound_one_region_on_odd_cycle() -> None:
-    # Unit weights on a 5-cycle, p = 2: two columns cover 4 rows; the LP covers 5 (y = 0.4 each).
+def test_max_cover_lp_bound_on_odd_cycle() -> None:
+    # Unit weights on a 5-cycle: p = 2 columns cover 4 rows, and so does the LP (y = 0.4, z = 0.8 each);
+    # with p = 1.5 the LP covers 3 where one column covers 2.
     a = odd_cycle(5)
     w = np.ones(5)
-    whole = max_split_bound(a, w, 2, np.zeros(5, dtype=np.int64))
-    assert whole is not None
-    assert brute_max_cover(a, w, 2) == 4.0
-    assert 4.0 - 1e-6 <= whole <= 5.0 + 1e-6
+    assert brute_max_cover(a, w, 2) == 4.0 and max_cover_lp_bound(a, w, 2) == pytest.approx(4.0)
+    assert max_cover_lp_bound(a, w, 1.5) == pytest.approx(3.0)  # type: ignore[arg-type]
 
 
 @settings(max_examples=30, deadline=None)
@@ -155,13 +154,12 @@ def test_max_split_bound_one_region_on_odd_cycle() -> None:
     n=st.integers(3, 10),
     m=st.integers(2, 7),
     p=st.integers(1, 3),
-    n_regions=st.integers(1, 4),
 )
-def test_max_split_bound_never_below_the_optimum(seed: int, n: int, m: int, p: int, n_regions: int) -> None:
+def test_max_cover_lp_bound_never_below_the_optimum(seed: int, n: int, m: int, p: int) -> None:
     rng = np.random.default_rng(seed)
     a = sp.csr_array((rng.random((n, m)) < 0.4).astype(np.float64))
     w = rng.integers(0, 50, n).astype(np.float64)
-    found = max_split_bound(a, w, p, rng.integers(0, n_regions, n))
+    found = max_cover_lp_bound(a, w, p)
     assert found is not None
     assert found >= brute_max_cover(a, w, p) - 1e-6
 

@@ -38,6 +38,7 @@ from geoplan.siting.result import (
 )
 from geoplan.siting.sites_stage import PartResult, solve_sites
 from geoplan.siting.size_stage import SizeRule, solve_size
+from geoplan.siting.verify import Sizing, check_assignment
 
 log = logging.getLogger(__name__)
 NAN = float("nan")
@@ -120,14 +121,16 @@ def _solution(
     sizes_of: tuple[float, float] | None = None,
 ) -> SitingSolution:
     """Assemble the result from arc values ``x`` (``None`` = no solution)."""
-    first, last = stages[0], stages[-1]
+    first = stages[0]
+    # Optimal only when every stage is: a least total size is no optimum if the number of sites is not.
+    status = next((s.status for s in stages if s.status != OPTIMAL), OPTIMAL)
     fixed_idx = np.flatnonzero(m.is_fixed)
     solver_s = float(sum(s.seconds for s in stages))
     if x is None:
         none = np.full(m.n_rows, -1, dtype=np.int64)
         return SitingSolution(
             model=model_name,
-            status=last.status,
+            status=status,
             selected=np.zeros(0, dtype=np.int64),
             fixed=fixed_idx,
             objective=NAN,
@@ -154,7 +157,7 @@ def _solution(
         sizes = np.maximum(min_size, factor * load[selected])
     return SitingSolution(
         model=model_name,
-        status=last.status,
+        status=status,
         selected=selected,
         fixed=fixed_idx,
         objective=float(selected.size),
@@ -275,7 +278,10 @@ def capacitated_lscp(
     stage = _combine("sites", [r.stage for r in results])
     x = _assemble(m, parts, results) if _solved(results) else None
     message = "" if x is not None else _why(stage)
-    return _solution("capacitated_lscp", m, x, (stage,), t0, uncoverable, _reduction(m, parts), message)
+    sol = _solution("capacitated_lscp", m, x, (stage,), t0, uncoverable, _reduction(m, parts), message)
+    reach = cover_pattern(costs, math.inf if limit is None else limit)[0]
+    check_assignment(sol, reach, size, cap, single_source=single_source, mip_gap=mip_gap)
+    return sol
 
 
 def _why(stage: Stage) -> str:
@@ -394,7 +400,7 @@ def sized_lscp(
         second.bound,
         second.status,
     )
-    return _solution(
+    sol = _solution(
         "sized_lscp",
         m,
         _assemble(m, parts, results),
@@ -404,6 +410,10 @@ def sized_lscp(
         reduction,
         sizes_of=(factor, min_size),
     )
+    reach = cover_pattern(costs, math.inf if limit is None else limit)[0]
+    sizing = Sizing(factor, min_size, max_size)
+    check_assignment(sol, reach, h, cap, single_source=single_source, sizing=sizing, mip_gap=mip_gap)
+    return sol
 
 
 def _stage_size(

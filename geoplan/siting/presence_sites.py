@@ -24,6 +24,7 @@ from geoplan.rules.base import FAIL, Rule
 from geoplan.siting import candidates as cand
 from geoplan.siting.context import TOLERANCE_M, SiteContext
 from geoplan.siting.demand import threshold_of
+from geoplan.siting.sizing import standard_for
 from geoplan.siting.suggestions import RulePlan, nan_sum
 
 
@@ -128,6 +129,8 @@ def _best(ctx: SiteContext, rule: Rule, sites: gpd.GeoDataFrame, poly: Any, code
     site = sites.iloc[best]
     ftype = str(rule.params["types"][0])
     size, unit, measure, basis = _filter_size(rule)
+    if not math.isfinite(size):
+        size, unit, measure, basis = _minimum_size(ctx, ftype, basis)
     rows = served[best]
     label = f"{site['name']}" if isinstance(site["name"], str) and site["name"] else "street node / 路网节点"
     why = (f"{cm.fmt(max(score[best], 0.0))} households within {reach_m:.0f} m ({reach_rule})" if reach_rule
@@ -144,6 +147,15 @@ def _best(ctx: SiteContext, rule: Rule, sites: gpd.GeoDataFrame, poly: Any, code
         "population_served": nan_sum(pop[rows]) if rows.size else np.nan, "unit_code": code, "suggestion": text,
         "geometry": site.geometry,
     }
+
+
+def _minimum_size(ctx: SiteContext, ftype: str, basis: str) -> tuple[float, str, str, str]:
+    """The preset's per-site minimum for ``ftype`` (a presence site serves no sized demand, but is a site)."""
+    standard = standard_for(ctx.rules, [ftype])
+    if standard is None or not standard.min_site:
+        return math.nan, "", "", basis
+    return (standard.min_site, standard.unit, standard.measure,
+            f"the per-site minimum of {standard.describe()}; the demand it serves is not sized (presence rule)")
 
 
 def _filter_size(rule: Rule) -> tuple[float, str, str, str]:

@@ -169,15 +169,10 @@ def _site_rows(ctx: SiteContext, rule: Rule, d: ReachDemand, site: pd.Series, se
     hh = nan_sum(_units(com, "households")[rows])
     pop = nan_sum(_units(com, "population")[rows])
     hh_fixed = nan_sum(_units(com, "households")[fixed_rows])
-    size, unit, measure, basis = _size(com, rows, standard, sol, col)
+    size, unit, measure, basis, unknown = _size(com, rows, standard, sol, col)
     ids = com["community_id"].astype(str).to_numpy()
     name = str(site["name"]) if isinstance(site["name"], str) else ""
-    if math.isfinite(size):
-        size_zh, size_en = f"不少于{cm.fmt(size)}{unit}", f"≥ {cm.fmt(size)} {unit}"
-    elif standard is not None:
-        size_zh, size_en = "规模未知(户数缺失)", "size unknown: households missing"
-    else:
-        size_zh, size_en = "无配建标准", "no sizing standard"
+    size_zh, size_en = size_text(size, unit, standard, unknown, int(rows.size))
     hh_txt = cm.fmt(hh) if math.isfinite(hh) else "?"
     text = (f"新建{label[0]}{('于' + name) if name else ''}，{size_zh}；服务{rows.size}个小区{hh_txt}户，"
             f"含原不达标{fixed_rows.size}个 / new {label[1]}{(' at ' + name) if name else ''}: {size_en}; serves "
@@ -198,15 +193,23 @@ def _site_rows(ctx: SiteContext, rule: Rule, d: ReachDemand, site: pd.Series, se
 
 
 def _size(com: pd.DataFrame, rows: NDArray[np.int64], standard: Standard | None, sol: SitingSolution,
-          col: int) -> tuple[float, str, str, str]:
-    """Size, unit, measure and basis text of one site serving the communities at ``rows``."""
+          col: int) -> tuple[float, str, str, str, int]:
+    """Size, unit, measure, basis text and number of served communities of unknown size, of one site.
+
+    The same in every model: where the served demand's size is unknown the size is only what is known of it,
+    never less than the standard's per-site minimum (a lower bound, said so); where nothing is known and the
+    standard sets no minimum, NaN ("size unknown"). The sized model sized its sites counting unknown demand
+    as 0, which gives the same lower bound.
+    """
     if standard is None:
-        return math.nan, "", "", NO_STANDARD
+        return math.nan, "", "", NO_STANDARD, 0
     units = _units(com, standard.per_unit)[rows]
     unknown = int(np.isnan(units).sum())
-    size = required_size(nan_sum(units), standard)
+    size = required_size(float(np.nansum(units)), standard)  # unknown counted as 0; the minimum applies
     if sol.sizes is not None:
         size = float(math.ceil(sol.size_of()[col] - 1e-9))
+    if unknown and unknown == rows.size and not standard.min_site:
+        size = math.nan  # nothing known and no minimum: no size to give
     whom = f"the {standard.per_unit} it serves" if sol.sizes is None else f"the failing {standard.per_unit} assigned"
     basis = f"{standard.describe()} applied to {whom}"
     if standard.per_unit == "population" and "population_assumed" in com.columns:
@@ -214,9 +217,43 @@ def _size(com: pd.DataFrame, rows: NDArray[np.int64], standard: Standard | None,
         if derived:
             basis += f"; residents of {derived} communities = households × household size (assumed)"
     if unknown:
-        basis += (f"; {standard.per_unit} unknown for {unknown} of {rows.size} communities served"
-                  + (" (not counted: the size is a lower bound)" if unknown < rows.size else ""))
-    return size, standard.unit, standard.measure, basis
+        lower = "the per-site minimum only" if unknown == rows.size else "not counted: the size is a lower bound"
+        basis += f"; {standard.per_unit} unknown for {unknown} of {rows.size} communities served ({lower})"
+    return size, standard.unit, standard.measure, basis, unknown
+
+
+def size_text(size: float, unit: str, standard: Standard | None, unknown: int, served: int) -> tuple[str, str]:
+    """The size in words (Chinese, English): ``≥ size``, flagged as a lower bound or unknown where demand is.
+
+    Parameters
+    ----------
+    size : float
+        Required size (NaN: none).
+    unit : str
+        Its unit.
+    standard : Standard or None
+        The standard applied (None: the preset has none).
+    unknown, served : int
+        Communities served whose size is unknown, and all communities served.
+
+    Returns
+    -------
+    tuple of str
+    """
+    if standard is None:
+        return "无配建标准", "no sizing standard"
+    what_zh = {"households": "户数", "population": "人口"}.get(standard.per_unit, standard.per_unit)
+    missing_en = f"{standard.per_unit} missing"
+    if not math.isfinite(size):
+        return f"规模未知({what_zh}缺失)", f"size unknown: {missing_en}"
+    zh, en = f"不少于{cm.fmt(size)}{unit}", f"≥ {cm.fmt(size)} {unit}"
+    if unknown and unknown == served:
+        return (f"{zh}(单站最小规模；{what_zh}缺失，规模未知)",
+                f"{en} (the per-site minimum; size unknown: {missing_en})")
+    if unknown:
+        return (f"{zh}({unknown}个小区{what_zh}缺失，为下限)",
+                f"{en} (a lower bound: {missing_en} for {unknown} of {served} compounds)")
+    return zh, en
 
 
 def _uncoverable(ctx: SiteContext, d: ReachDemand, pairs: pd.DataFrame, serve: NDArray[np.int64],

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from geoplan.siting.coverage import cover_pattern, nearest_open
 from geoplan.siting.result import SitingSolution, relative_gap
+from geoplan.siting.verify import check_cover
 
 log = logging.getLogger(__name__)
 
@@ -218,4 +219,6 @@ def recentre_solution(sol: SitingSolution, costs: sp.csr_array, limit: float, wa
     n_moved = int(np.setdiff1d(moved, sol.selected).size)
     text = (f"recentred {n_moved} of {sol.selected.size} sites: total walk of the {after[1]} communities served "
             f"{before[0] / 1000:.1f} km → {after[0] / 1000:.1f} km")
-    return dataclasses.replace(sol, **changes), text  # type: ignore[arg-type]
+    out = dataclasses.replace(sol, **changes)  # type: ignore[arg-type]
+    check_cover(out, cover, weights=weights, p=int(sol.selected.size))  # moved sites still cover what they did
+    return out, text

@@ -64,6 +64,8 @@ def _subset_pairs(a: sp.csr_array, max_nnz: int) -> tuple[np.ndarray, np.ndarray
     ``A Aᵀ`` is formed a block of rows at a time (about :data:`BLOCK_NNZ` products each), so memory stays
     bounded; ``max_nnz`` caps the total work.
     """
+    if a.shape[0] == 0:  # nothing to compare (and no block to cut)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     at = sp.csr_array(a.T)
     col_sizes = np.diff(at.indptr).astype(np.float64)
     work = a @ col_sizes  # products per row of A Aᵀ

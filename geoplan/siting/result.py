@@ -92,7 +92,7 @@ class SitingSolution:
     model : str
         ``"lscp"``, ``"mclp"``, ``"capacitated_lscp"`` or ``"sized_lscp"``.
     status : str
-        Status of the last stage (see :data:`OPTIMAL` ...).
+        :data:`OPTIMAL` when every stage is; otherwise the status of the first stage that is not.
     selected : ndarray of int
         New candidate columns opened, ascending. Fixed (existing) columns are not listed here.
     fixed : ndarray of int
