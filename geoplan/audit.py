@@ -130,9 +130,9 @@ class _Layers:
 def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, assumptions: list[str]) -> _Layers:
     """Read, parse and project the layers (stage: layers → CRS)."""
     com_spec = proj.communities or LayerSpec(path=Path("(no communities layer)"), crs="WGS84", x="x", y="y")
-    com_raw = read_table(proj.communities) if proj.communities else pd.DataFrame({"x": [], "y": []})
+    com_raw = read_table(proj.communities, "communities") if proj.communities else pd.DataFrame({"x": [], "y": []})
     communities, polygons = canonical_communities(com_raw, com_spec)
-    facilities = canonical_facilities(read_table(proj.facilities), proj.facilities, proj.facility_types,
+    facilities = canonical_facilities(read_table(proj.facilities, "facilities"), proj.facilities, proj.facility_types,
                                       set(pre.types))
     assumptions += layer_notes(communities) + layer_notes(facilities)
     declared = {"communities": source_crs(communities), "facilities": source_crs(facilities)}

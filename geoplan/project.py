@@ -8,10 +8,15 @@ Example::
     crs = "auto"                      # the metric CRS measurements are made in ("auto" or e.g. "EPSG:4549")
 
     [communities]
-    path = "compounds.csv"            # CSV/XLSX with x/y columns, or GeoJSON/GPKG/SHP
+    path = "compounds.csv"            # CSV/XLSX/XLS with x/y columns, or GeoJSON/GPKG/SHP (read by content)
     crs = "BD09"                      # WGS84, CGCS2000, GCJ02 (Amap), BD09 (Baidu), EPSG:xxxx
     x = "lon_bd09"
     y = "lat_bd09"
+    sheet = "小区"                    # a workbook's sheet: its name, or its number counted from 1
+    header_row = 3                    # the header's row (default: found by the column names below)
+    sep = ";"                         # a text table's separator (default: detected among , tab ; |)
+    encoding = "GBK"                  # default: detected (UTF-8, GBK, UTF-16, mixed rows)
+    layer = "compounds"               # a GeoPackage's layer (default: its only layer)
     [communities.fields]              # canonical name = source column (Chinese names allowed)
     name = "name"
     households = "households_raw"
@@ -22,8 +27,10 @@ Example::
     [census]                          # optional: 2020 census by county (geoplan.admin.read_census)
     path = "census2020.csv"
     [network]
-    path = "streets.osm.pbf"
+    path = "streets.osm.pbf"          # OSM .pbf/.osm, or a road-centreline layer (SHP/GPKG/GeoJSON)
     max_snap_m = 300
+    layer = "roads"                   # a GeoPackage's line layer (default: its only line layer)
+    crs = "EPSG:4549"                 # the road layer's CRS when it has none (.shp without .prj), or to override
     [facility_types]                  # data value = plan term ("candidate" marks siting candidates)
     childcare_kindergarten = "childcare"
     [audit]
@@ -34,13 +41,15 @@ Example::
 
 ``[communities]`` may be left out for audits of admin units only (presence, ratio with census denominators).
 
-Relative paths are resolved against the project file's folder. Every problem found is reported at once.
+Relative paths are resolved against the project file's folder. Every problem found is reported at once;
+an unknown key names the closest allowed one. The keys each section accepts, with what they mean, are the
+tables :data:`LAYER_KEYS`, :data:`NETWORK_KEYS`, :data:`PROJECT_KEYS` and :data:`AUDIT_KEYS`. A column may be
+mapped to one field only (``x``, ``y`` and ``fields`` together).
 """
 
 from __future__ import annotations
 
 import codecs
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +57,7 @@ from typing import Any
 
 import pyproj
 
+from geoplan._config import did_you_mean, load_toml, unknown_key
 from geoplan._errors import InputError, ProjectError
 from geoplan.crs import normalise_crs_name
 
@@ -62,7 +72,27 @@ COMMUNITY_FIELDS = ("community_id", "name", "households", "population", "build_y
 FACILITY_FIELDS = ("facility_id", "name", "facility_type", "floor_area_m2", "outdoor_area_m2", "land_area_m2",
                    "slots", "beds", "nursing_beds", "dementia_beds", "community_id", "admin_code")
 
-_LAYER_KEYS = {"path", "crs", "x", "y", "encoding", "layer", "sheet", "fields"}
+#: Keys of a layer section (``[communities]``, ``[facilities]``, ``[admin_units]``, ``[census]``) and what they mean.
+LAYER_KEYS: dict[str, str] = {
+    "path": "the layer file: CSV/TXT/TSV, XLSX/XLS, GeoJSON, GeoPackage, Shapefile, ... (relative to the project file)",
+    "crs": "coordinate system of x/y or of a layer without one: WGS84, CGCS2000, GCJ02, BD09, EPSG:xxxx",
+    "x": "column of the x (longitude / easting) coordinate in a table",
+    "y": "column of the y (latitude / northing) coordinate in a table",
+    "encoding": "text encoding (default: detected): UTF-8, GBK, UTF-16 ...",
+    "layer": "layer of a multi-layer GIS file (GeoPackage); default its only layer",
+    "sheet": "sheet of a workbook: its name, or its number counted from 1; default the first",
+    "header_row": "row of a table's header, counted from 1; default found by the mapped column names",
+    "sep": "field separator of a text table (\",\", \";\", \"\\t\", \"|\"); default detected",
+    "fields": "table of canonical field = \"source column\"",
+}
+_LAYER_KEYS = set(LAYER_KEYS)
+#: Keys of ``[network]`` and what they mean.
+NETWORK_KEYS: dict[str, str] = {
+    "path": "OSM extract (.osm.pbf, .osm, .osm.bz2), road-centreline layer (.shp, .gpkg, .geojson) or .graphml",
+    "max_snap_m": "farthest a point may be from a walkable street to be attached to it (metres)",
+    "layer": "line layer of a multi-layer file (GeoPackage); default its only line layer",
+    "crs": "coordinate system of a road layer without one (.shp without .prj), or overriding its own",
+}
 _TOP_KEYS = {"project", "communities", "facilities", "network", "facility_types", "audit", "admin_units", "census"}
 
 
@@ -78,6 +108,8 @@ class LayerSpec:
     layer: str | None = None
     sheet: str | int | None = None
     fields: Mapping[str, str] = field(default_factory=dict)
+    header_row: int | None = None
+    sep: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +118,8 @@ class NetworkSpec:
 
     path: Path
     max_snap_m: float | None = None
+    layer: str | None = None
+    crs: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +144,13 @@ AUDIT_KEYS: dict[str, str] = {
     "walk_speed_m_per_min": "positive", "new_build_from_year": "year", "household_size": "positive",
     "shared_site_radius_m": "positive", "city_code": "text", "city_name": "text", "ratio_denominator": "text",
 }
-_PROJECT_KEYS = {"title", "preset", "crs"}
+#: Keys of ``[project]`` and what they mean.
+PROJECT_KEYS: dict[str, str] = {
+    "title": "title of the audit (default the project folder's name)",
+    "preset": "rule preset: a name from `geoplan presets list`, or a path to a preset .toml",
+    "crs": "metric CRS measurements are made in: \"auto\" (default) or e.g. \"EPSG:4549\"",
+}
+_PROJECT_KEYS = set(PROJECT_KEYS)
 
 
 def _is_number(value: Any) -> bool:
@@ -153,7 +193,7 @@ def _layer(name: str, raw: Any, base: Path, allowed: tuple[str, ...], problems: 
         problems.append(f"[{name}] is missing or not a table")
         return None
     for key in sorted(set(raw) - _LAYER_KEYS):
-        problems.append(f"[{name}] unknown key {key!r} (allowed: {', '.join(sorted(_LAYER_KEYS))})")
+        problems.append(unknown_key(f"[{name}]", key, _LAYER_KEYS))
     if not isinstance(raw.get("path"), str) or not raw["path"].strip():
         problems.append(f"[{name}] needs path = \"...\" (a file path in quotes)")
         return None
@@ -163,8 +203,17 @@ def _layer(name: str, raw: Any, base: Path, allowed: tuple[str, ...], problems: 
     for key in ("x", "y", "layer"):
         if key in raw and not isinstance(raw[key], str):
             problems.append(f"[{name}] {key} must be a column or layer name in quotes, got {raw[key]!r}")
-    if "sheet" in raw and not isinstance(raw["sheet"], str | int):
-        problems.append(f"[{name}] sheet must be a sheet name or number, got {raw['sheet']!r}")
+    sheet = raw.get("sheet")
+    if "sheet" in raw and (not isinstance(sheet, str | int) or isinstance(sheet, bool)
+                           or (isinstance(sheet, int) and sheet < 1)):
+        problems.append(f"[{name}] sheet must be a sheet name or a number counted from 1, got {raw['sheet']!r}")
+    header_row = raw.get("header_row")
+    if header_row is not None and not (isinstance(header_row, int) and not isinstance(header_row, bool)
+                                       and header_row >= 1):
+        problems.append(f"[{name}] header_row must be a row number counted from 1, got {header_row!r}")
+    sep = raw.get("sep")
+    if sep is not None and not (isinstance(sep, str) and len(sep) == 1 and sep not in "\"\r\n"):
+        problems.append(f"[{name}] sep must be one character such as \",\" \";\" \"\\t\" \"|\", got {sep!r}")
     _check_crs(f"[{name}] crs", raw.get("crs"), problems)
     if "encoding" in raw:
         _check_encoding(f"[{name}] encoding", raw["encoding"], problems)
@@ -173,54 +222,63 @@ def _layer(name: str, raw: Any, base: Path, allowed: tuple[str, ...], problems: 
         problems.append(f"[{name}.fields] must be a table of canonical = \"source column\"")
         fields = {}
     for key in sorted(set(fields) - set(allowed)):
-        problems.append(f"[{name}.fields] unknown canonical field {key!r} (known: {', '.join(allowed)})")
+        problems.append(unknown_key(f"[{name}.fields]", key, allowed, "canonical field"))
     for key, value in fields.items():
         if not isinstance(value, str):
             problems.append(f"[{name}.fields] {key} must be a column name in quotes, got {value!r}")
+    _check_mapped_once(name, raw, fields, problems)
     if ("x" in raw) != ("y" in raw):
         problems.append(f"[{name}] give both x and y columns, or neither")
     return LayerSpec(
         path=path, crs=None if raw.get("crs") is None else str(raw["crs"]), x=raw.get("x"), y=raw.get("y"),
         encoding=raw.get("encoding"), layer=raw.get("layer"), sheet=raw.get("sheet"),
         fields={k: str(v) for k, v in fields.items()},
+        header_row=header_row if isinstance(header_row, int) else None, sep=sep if isinstance(sep, str) else None,
     )
+
+
+def _check_mapped_once(name: str, raw: Mapping[str, Any], fields: Mapping[str, Any], problems: list[str]) -> None:
+    """A source column given for two fields (x, y and ``fields``) is refused: one of them is a slip."""
+    uses: dict[str, list[str]] = {}
+    for key, column in [*((k, raw.get(k)) for k in ("x", "y")), *fields.items()]:
+        if isinstance(column, str):
+            uses.setdefault(column.strip(), []).append(key)
+    for column, keys in uses.items():
+        if len(keys) > 1:
+            problems.append(f"[{name}] column {column!r} is mapped to {len(keys)} fields ({', '.join(keys)}); "
+                            "map each column to one field")
 
 
 def _network(raw: Any, base: Path, problems: list[str]) -> NetworkSpec | None:
     if not isinstance(raw, dict):
         problems.append("[network] must be a table with path = \"...\"")
         return None
-    for key in sorted(set(raw) - {"path", "max_snap_m"}):
-        problems.append(f"[network] unknown key {key!r} (allowed: max_snap_m, path)")
+    for key in sorted(set(raw) - set(NETWORK_KEYS)):
+        problems.append(unknown_key("[network]", key, NETWORK_KEYS))
     if not isinstance(raw.get("path"), str) or not raw["path"].strip():
         problems.append("[network] needs path = \"...\" (a file path in quotes)")
         return None
     path = (base / raw["path"]).resolve()
     if not path.exists():
         problems.append(f"[network] path {raw['path']!r} not found (looked at {path})")
+    if "layer" in raw and not isinstance(raw["layer"], str):
+        problems.append(f"[network] layer must be a layer name in quotes, got {raw['layer']!r}")
+    _check_crs("[network] crs", raw.get("crs"), problems)
+    layer = raw.get("layer") if isinstance(raw.get("layer"), str) else None
+    crs = None if raw.get("crs") is None else str(raw["crs"])
     snap: Any = raw.get("max_snap_m")
     if snap is None:
-        return NetworkSpec(path)
+        return NetworkSpec(path, layer=layer, crs=crs)
     _check_value("[network] max_snap_m", snap, "positive", problems)
-    return NetworkSpec(path, float(snap) if _is_number(snap) else None)
+    return NetworkSpec(path, float(snap) if _is_number(snap) else None, layer=layer, crs=crs)
 
 
 def read_toml(path: Path, what: str = "project file") -> dict[str, Any]:
-    """Read a TOML file geoplan is given (project, batch); every failure is a :class:`ProjectError` naming it."""
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        msg = f"{what} not found: {path}"
-        raise ProjectError(msg) from exc
-    except UnicodeDecodeError as exc:
-        msg = f"{path}: not UTF-8 (byte {exc.start}); save the {what} as UTF-8"
-        raise ProjectError(msg) from exc
-    except OSError as exc:
-        msg = f"{path}: cannot read the {what} ({exc.strerror or exc})"
-        raise ProjectError(msg) from exc
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{path}: not valid TOML: {exc}"
-        raise ProjectError(msg) from exc
+    """Read a TOML file geoplan is given (project, batch); every failure is a :class:`ProjectError` naming it.
+
+    See :func:`geoplan._config.load_toml` (BOM, UTF-16, GBK, syntax errors with the line and what to do).
+    """
+    return load_toml(path, what)
 
 
 def load_project(path: str | Path) -> Project:
@@ -232,13 +290,14 @@ def load_project(path: str | Path) -> Project:
     base = path.parent.resolve()
     problems: list[str] = []
     for key in sorted(set(raw) - _TOP_KEYS):
-        problems.append(f"unknown section [{key}] (allowed: {', '.join(sorted(_TOP_KEYS))})")
+        problems.append(f"unknown section [{key}]{did_you_mean(key, _TOP_KEYS)} "
+                        f"(allowed: {', '.join(sorted(_TOP_KEYS))})")
     meta = raw.get("project", {})
     if not isinstance(meta, dict):
         problems.append("[project] must be a table")
         meta = {}
     for key in sorted(set(meta) - _PROJECT_KEYS):
-        problems.append(f"[project] unknown key {key!r} (allowed: {', '.join(sorted(_PROJECT_KEYS))})")
+        problems.append(unknown_key("[project]", key, _PROJECT_KEYS))
     _check_crs("[project] crs", meta.get("crs"), problems, metric=True)
     communities = None
     if "communities" in raw:
@@ -261,7 +320,7 @@ def load_project(path: str | Path) -> Project:
         if key in AUDIT_KEYS:
             _check_value(f"[audit] {key}", value, AUDIT_KEYS[key], problems)
         else:
-            problems.append(f"[audit] unknown key {key!r} (allowed: {', '.join(sorted(AUDIT_KEYS))})")
+            problems.append(unknown_key("[audit]", key, AUDIT_KEYS))
     if not isinstance(meta.get("preset"), str):
         problems.append("[project] needs preset = \"<name or path>\" (see `geoplan presets list`)")
     if problems or ("communities" in raw and communities is None) or facilities is None:

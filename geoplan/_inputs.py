@@ -1,0 +1,419 @@
+"""The one way geoplan opens an input file: communities, facilities, admin units, census and street layers.
+
+:func:`read_layer` looks at what a file *is* (:mod:`geoplan._sniff`), not what its name says, and reads it:
+
+* tables — CSV/TXT/TSV in UTF-8, GBK, UTF-16 or a mix (:mod:`geoplan._encoding`), separator sniffed or
+  ``sep =``; XLSX and old XLS workbooks, HTML pages saved as ``.xls``; the sheet by ``sheet =`` (its name, or
+  its number counted from 1) — a wrong or missing sheet lists the workbook's sheets; the header row found
+  by the mapped column names or given as ``header_row =`` (:mod:`geoplan._grid`);
+* GIS layers — through GDAL (pyogrio): a Shapefile's ``.shx`` / ``.dbf`` siblings are checked first, a
+  GeoPackage's layers are listed and the one named by ``layer =`` taken (a street network takes its only line
+  layer), a ZIP of a Shapefile is read in place, a ``.geojson`` that is not JSON is named as what it is.
+
+A file whose content does not match its suffix is read by its content when that is unambiguous (a ``.csv``
+that is an XLSX workbook, an ``.xls`` that is an HTML page or tab-separated text) and said in the layer notes;
+otherwise the error says what the file really holds. :func:`read_vector` is the GIS half, used by the network.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyogrio
+
+from geoplan import _grid, _sheets
+from geoplan import _sniff as sn
+from geoplan._encoding import read_text_grid, sniff_dbf_encoding, utf16_encoding
+from geoplan._errors import InputError
+from geoplan.project import LayerSpec
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = frozenset((".csv", ".txt", ".tsv"))
+BOOK_SUFFIXES = frozenset((".xlsx", ".xlsm", ".xls"))
+GIS_SUFFIXES = frozenset((".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml", ".gml", ".tab", ".mif", ".sqlite",
+                          ".zip", ".parquet", ".geojsonl", ".geojsons", ".gdb", ".dxf"))
+#: Attribute ``DataFrame.attrs`` keys the readers fill (read by :mod:`geoplan.layers`).
+LAYER_NOTES, ROW_NOTES = "geoplan_notes", "geoplan_row_notes"
+_LINES = ("LineString", "MultiLineString", "LineString Z", "MultiLineString Z", "LineString M",
+          "MultiLineString M", "LineString ZM", "MultiLineString ZM", "Unknown", "Geometry")
+_TODO = {
+    sn.SQLITE: "give it a .gpkg name", sn.ZIP: "unzip it and give the file inside",
+    sn.PDF: "export the table as XLSX or CSV instead", sn.HTML: "download or export the data again",
+    sn.BINARY: "export the layer again as CSV, XLSX, GeoJSON, GeoPackage or Shapefile",
+}
+
+
+def check_path(path: Path, section: str) -> None:
+    """The path exists, is a file (or a FileGDB folder) and is not empty; else an error saying what to give."""
+    if not path.exists():
+        msg = f"{path}: file not found; check path = \"...\" in [{section}] of the project file (relative to it)"
+        raise InputError(msg)
+    if path.is_dir() and path.suffix.lower() != ".gdb":
+        inside = sorted(p.name for p in path.iterdir() if p.suffix.lower() in
+                        TEXT_SUFFIXES | BOOK_SUFFIXES | GIS_SUFFIXES | {".pbf", ".osm", ".bz2", ".gz"})
+        found = f"files there: {', '.join(inside[:10])}" if inside else "no layer file in it"
+        msg = f"{path}: is a folder, not a file ({found}); give the file itself in [{section}] path = \"...\""
+        raise InputError(msg)
+    if path.is_file() and sn.sniff(path) == sn.EMPTY:
+        size = path.stat().st_size
+        what = "0 bytes" if size == 0 else f"{size} bytes, all blank"
+        msg = f"{path}: the file is empty ({what}); export the layer again"
+        raise InputError(msg)
+
+
+def read_layer(spec: LayerSpec, section: str, wanted: Collection[str] | None = None) -> pd.DataFrame:
+    """Read one input layer as it is: a DataFrame for tables, a GeoDataFrame for GIS layers.
+
+    Parameters
+    ----------
+    spec : LayerSpec
+        The project's section for the layer.
+    section : str
+        Its name in the project file (``"communities"``), for messages.
+    wanted : collection of str, optional
+        Column names the caller needs; default the spec's x, y and field columns. They locate the header
+        row and the sheet.
+
+    Raises
+    ------
+    InputError
+        Missing, empty, a folder, a format that cannot be read, a sheet or layer not found, a Shapefile
+        without its ``.shx`` or ``.dbf``, two columns with the same name, formulas without saved values.
+    """
+    path = spec.path
+    check_path(path, section)
+    wanted = list(wanted if wanted is not None else [*(c for c in (spec.x, spec.y) if c), *spec.fields.values()])
+    suffix = path.suffix.lower()
+    kind = sn.sniff(path) if path.is_file() else "folder"
+    if suffix in TEXT_SUFFIXES | BOOK_SUFFIXES:
+        return _read_sheet(spec, section, kind, wanted)
+    if suffix not in GIS_SUFFIXES:
+        msg = (f"{path}: unsupported file type {suffix or '(no suffix)'!r} (the file holds {sn.describe(kind)}); "
+               "give a CSV or XLSX table with x/y columns, or a GeoJSON, GeoPackage or Shapefile layer")
+        raise InputError(msg)
+    frame, notes = read_vector(path, section=section, layer=spec.layer, encoding=spec.encoding,
+                               need_attributes=bool(spec.fields))
+    frame.attrs[LAYER_NOTES] = notes
+    return frame
+
+
+# ------------------------------------------------------------------------------------------------ tables
+
+
+def _read_sheet(spec: LayerSpec, section: str, kind: str, wanted: list[str]) -> pd.DataFrame:
+    path = spec.path
+    suffix = path.suffix.lower()
+    notes: list[str] = []
+    if kind not in sn.TABLE_KINDS | {sn.JSON, sn.XML}:
+        damaged = " (a damaged or truncated file?)" if kind == sn.BINARY else ""
+        msg = (f"{path}: cannot read this file: the name says {suffix} but the file is {sn.describe(kind)}{damaged}; "
+               f"{_TODO.get(kind, 'export the table again as XLSX or CSV')}")
+        raise InputError(msg)
+    expected = sn.TEXT if suffix in TEXT_SUFFIXES else (sn.OLE2 if suffix == ".xls" else sn.XLSX)
+    if (kind != expected and kind in (sn.XLSX, sn.OLE2, sn.HTML)) or (kind == sn.TEXT and expected != sn.TEXT):
+        notes.append(f"{path.name}: the name says {suffix} but the file is {sn.describe(kind)}: read as such; "
+                     "give it the right suffix (or save it as .xlsx) to silence this")
+        log.warning("%s", notes[-1])
+    try:
+        if kind in (sn.XLSX, sn.OLE2, sn.HTML):
+            table = _read_book(spec, section, kind, wanted)
+        else:
+            table = _read_text(spec, wanted)
+    except (InputError, LookupError, UnicodeDecodeError):
+        raise
+    except Exception as exc:  # openpyxl, xlrd and zipfile raise many types for a damaged file
+        msg = f"{path}: cannot read this file: {exc} — the file is damaged or truncated? open it in Excel or WPS " \
+              "and save it again"
+        raise InputError(msg) from exc
+    frame = table.frame
+    frame.attrs[LAYER_NOTES] = notes + table.layer_notes
+    frame.attrs[ROW_NOTES] = table.row_notes
+    for note in table.layer_notes:
+        log.info("%s", note)
+    return frame
+
+
+def _read_text(spec: LayerSpec, wanted: list[str]) -> _grid.Table:
+    path, encoding = spec.path, spec.encoding
+    sep = spec.sep or ("\t" if path.suffix.lower() == ".tsv" else None)
+    try:
+        grid = read_text_grid(path, encoding, sep)
+    except LookupError as exc:
+        msg = f"{path}: unknown encoding {encoding!r}; use e.g. encoding = \"GBK\" or \"UTF-8\""
+        raise InputError(msg) from exc
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        msg = (f"{path}: line {line} is not valid {encoding}; remove encoding = {encoding!r} from the project file "
+               "to let geoplan detect it, or re-save the file")
+        raise InputError(msg) from exc
+    table = _grid.to_frame(grid.rows, source=path.name, wanted=wanted, header_row=spec.header_row,
+                           row_notes=grid.row_notes)
+    table.layer_notes[:0] = grid.layer_notes
+    return table
+
+
+def _read_book(spec: LayerSpec, section: str, kind: str, wanted: list[str]) -> _grid.Table:
+    path = spec.path
+    if kind == sn.XLSX:
+        sheets = _sheets.read_xlsx(path)
+    elif kind == sn.OLE2:
+        sheets = _sheets.read_xls(path)
+    else:
+        raw = path.read_bytes()
+        enc = utf16_encoding(raw) or "utf-8"
+        sheets = _sheets.read_html(path, raw.decode(enc, errors="replace").removeprefix("\ufeff"))
+    name, rows = _pick_sheet(spec, section, sheets, wanted)
+    source = f"{path.name}, sheet {name!r}" if len(sheets) > 1 or spec.sheet is not None else path.name
+    table = _grid.to_frame(rows, source=source, wanted=wanted, header_row=spec.header_row)
+    if kind == sn.XLSX:
+        _check_formulas(path, name, rows, table, wanted, source)
+    if len(sheets) > 1 and spec.sheet is None:
+        others = ", ".join(repr(n) for n, _ in sheets[1:6]) + (" …" if len(sheets) > 6 else "")
+        table.layer_notes.append(f"{path.name} has {len(sheets)} sheets: read the first, {name!r} (others: "
+                                 f"{others}); set sheet = \"...\" in [{section}] to choose")
+    return table
+
+
+def _has_columns(rows: list[list[Any]], wanted: list[str]) -> bool:
+    names = {_grid.label(w) for w in wanted}
+    return any(names <= {_grid.label(v) for v in row} for row in rows[:_grid.HEADER_SEARCH])
+
+
+def _pick_sheet(spec: LayerSpec, section: str, sheets: list[_sheets.Sheet], wanted: list[str]) -> _sheets.Sheet:
+    path, sheet = spec.path, spec.sheet
+    names = [n for n, _ in sheets]
+    listed = ", ".join(repr(n) for n in names)
+    if isinstance(sheet, int):
+        if 1 <= sheet <= len(sheets):
+            return sheets[sheet - 1]
+        msg = (f"{path}: no sheet number {sheet} (sheets are counted from 1; the workbook has {len(names)}: "
+               f"{listed}); set sheet = \"<name>\" in [{section}]")
+        raise InputError(msg)
+    if isinstance(sheet, str):
+        for n, rows in sheets:
+            if n == sheet or n.strip().lower() == sheet.strip().lower():
+                return n, rows
+        msg = (f"{path}: no sheet {sheet!r}; sheets in the workbook: {listed}; set sheet = \"<one of them>\" "
+               f"in [{section}]")
+        raise InputError(msg)
+    first = sheets[0]
+    if wanted and not _has_columns(first[1], wanted):
+        holding = [n for n, rows in sheets[1:] if _has_columns(rows, wanted)]
+        if holding:
+            msg = (f"{path}: the columns of [{section}] are not on the first sheet {first[0]!r} but on sheet "
+                   f"{holding[0]!r}; set sheet = \"{holding[0]}\" in [{section}] (sheets in the workbook: {listed})")
+            raise InputError(msg)
+        if not any(first[1]) and len(sheets) > 1:
+            msg = (f"{path}: the first sheet {first[0]!r} is empty; set sheet = \"<name>\" in [{section}] "
+                   f"(sheets in the workbook: {listed})")
+            raise InputError(msg)
+    return first
+
+
+def _check_formulas(path: Path, sheet: str, rows: list[list[Any]], table: _grid.Table, wanted: list[str],
+                    source: str) -> None:
+    """Formula cells of the wanted columns with no saved value are an error naming the cells."""
+    frame, header_at = table.frame, table.header_at
+    columns = [c for c in wanted if c in frame.columns]
+    if not columns or frame.empty:
+        return
+    header = [_grid.label(v) for v in rows[header_at]]
+    empty = []
+    for column in columns:
+        if column not in header:
+            continue
+        j = header.index(column)
+        empty += [(header_at + 1 + i, j) for i, v in enumerate(frame[column]) if v is None]
+    cells = _sheets.formula_cells(path, sheet, empty)
+    if cells:
+        shown = ", ".join(cells[:8]) + (f" … ({len(cells)} in all)" if len(cells) > 8 else "")
+        msg = (f"{source}: cell(s) {shown} hold formulas with no saved value (the workbook was written by a program "
+               "and never saved in Excel), so geoplan cannot read them; open the file in Excel or WPS and save it, "
+               "or paste the values")
+        raise InputError(msg)
+
+
+# --------------------------------------------------------------------------------------------------- GIS
+
+
+def _sibling(shp: Path, ext: str) -> Path | None:
+    for candidate in (shp.with_suffix(ext), shp.with_suffix(ext.upper())):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _check_shapefile(path: Path, section: str, need_attributes: bool) -> None:
+    missing = [ext for ext in (".shx", ".dbf") if _sibling(path, ext) is None and (ext == ".shx" or need_attributes)]
+    if missing:
+        what = {".shx": "its index (.shx)", ".dbf": "its attribute table (.dbf), which holds the fields"}
+        msg = (f"{path}: the Shapefile is missing {' and '.join(what[m] for m in missing)}; a Shapefile is several "
+               f"files of the same name (.shp .shx .dbf .prj .cpg): copy them all next to {path.name} "
+               f"(or export the layer as GeoPackage) [{section}]")
+        raise InputError(msg)
+
+
+def _check_zip(path: Path, section: str) -> None:
+    members = sn.zip_members(path)
+    shps = [m for m in members if m.lower().endswith(".shp")]
+    for shp in shps:
+        stem = shp[:-4].lower()
+        missing = [ext for ext in (".shx", ".dbf") if f"{stem}{ext}" not in {m.lower() for m in members}]
+        if missing:
+            msg = (f"{path}: the archive holds {shp} without {' and '.join(missing)}; put every file of the "
+                   f"Shapefile (.shp .shx .dbf .prj .cpg) in the archive [{section}]")
+            raise InputError(msg)
+    if not shps and not any(m.lower().endswith(tuple(GIS_SUFFIXES | {".csv"})) for m in members):
+        listed = ", ".join(members[:8]) or "nothing"
+        msg = f"{path}: the archive holds no GIS layer ({listed}); unzip it and give the layer file in [{section}]"
+        raise InputError(msg)
+
+
+def _check_content(path: Path, kind: str, section: str) -> None:
+    """A GIS suffix over content that is not that format: say what the file really holds."""
+    suffix = path.suffix.lower()
+    expected = {".geojson": sn.JSON, ".json": sn.JSON, ".gpkg": sn.SQLITE, ".sqlite": sn.SQLITE, ".shp": sn.SHP,
+                ".zip": sn.ZIP, ".fgb": sn.FGB, ".parquet": sn.PARQUET, ".kml": sn.XML, ".gml": sn.XML}.get(suffix)
+    if expected is None or kind == expected:
+        return
+    todo = _TODO.get(kind, "export the layer again")
+    if kind in (sn.XLSX, sn.OLE2, sn.TEXT):
+        todo = "if it is a table, give it its own suffix (.xlsx, .csv) and x = / y = columns"
+    msg = f"{path}: the name says {suffix} but the file is {sn.describe(kind)}, not {sn.describe(expected)}; {todo} " \
+          f"[{section}]"
+    raise InputError(msg)
+
+
+def list_layers(path: Path) -> list[tuple[str, str]]:
+    """``(name, geometry type)`` of every layer of a GIS file."""
+    return [(str(n), str(g)) for n, g in pyogrio.list_layers(path)]
+
+
+def _pick_layer(path: Path, layer: str | None, section: str, lines: bool) -> tuple[str | None, list[str]]:
+    """The layer to read (None: the only one) and notes; an error lists the layers and says ``layer =``."""
+    layers = list_layers(path)
+    listed = ", ".join(f"{n} ({g})" for n, g in layers)
+    if layer is not None:
+        if layer not in [n for n, _ in layers]:
+            msg = (f"{path}: no layer {layer!r}; layers in the file: {listed}; set layer = \"<one of them>\" "
+                   f"in [{section}]")
+            raise InputError(msg)
+        return layer, []
+    if len(layers) <= 1 and not lines:
+        return None, []
+    if lines:
+        line_layers = [n for n, g in layers if g in _LINES]
+        if len(layers) == 1 and line_layers:
+            return None, []
+        if len(line_layers) == 1:
+            note = f"{path.name}: street lines read from layer {line_layers[0]!r}, the only line layer ({listed})"
+            log.info("%s", note)
+            return line_layers[0], [note]
+        what = "no line layer" if not line_layers else f"{len(line_layers)} line layers"
+        msg = (f"{path}: {what} for the streets; layers in the file: {listed}; set layer = \"<name>\" in [{section}] "
+               "(a street network needs LineString geometries)")
+        raise InputError(msg)
+    note = (f"{path.name} has {len(layers)} layers ({listed}): read the first, {layers[0][0]!r}; set layer = \"...\" "
+            f"in [{section}] to choose")
+    log.warning("%s", note)
+    return layers[0][0], [note]
+
+
+def read_vector(path: Path, *, section: str, layer: str | None = None, encoding: str | None = None,
+                need_attributes: bool = True, lines: bool = False,
+                columns: list[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Read a GIS layer through GDAL after checking what the file is; returns the frame and layer notes.
+
+    Parameters
+    ----------
+    path : Path
+        The file (or FileGDB folder).
+    section : str
+        Its section in the project file, for messages.
+    layer : str, optional
+        From ``layer =``; default the only layer, or for ``lines`` the only line layer.
+    encoding : str, optional
+        Text encoding; for a Shapefile without ``.cpg`` it is detected (and noted).
+    need_attributes : bool
+        A Shapefile's ``.dbf`` is required.
+    lines : bool
+        The layer is a street network: the line layer is picked among several.
+    columns : list of str, optional
+        Read only these attribute columns (``[]``: geometry only).
+
+    Raises
+    ------
+    InputError
+        Missing siblings, wrong content, no such layer, a file GDAL cannot read.
+    """
+    check_path(path, section)
+    kind = sn.sniff(path) if path.is_file() else "folder"
+    if kind != "folder":
+        _check_content(path, kind, section)
+    suffix = path.suffix.lower()
+    if suffix == ".shp":
+        _check_shapefile(path, section, need_attributes)
+    elif kind == sn.ZIP:
+        _check_zip(path, section)
+    notes: list[str] = []
+    try:
+        chosen, layer_notes = _pick_layer(path, layer, section, lines)
+        notes += layer_notes
+        kwargs: dict[str, Any] = {} if chosen is None else {"layer": chosen}
+        if columns is not None:
+            kwargs["columns"] = columns
+        if encoding is None and suffix == ".shp":
+            encoding = sniff_dbf_encoding(path)
+            if encoding is not None:
+                notes.append(f"{path.name}: no .cpg file; text read as {encoding} (detected); add a .cpg holding "
+                             f"{encoding} or set encoding = \"{encoding}\"")
+                log.warning("%s", notes[-1])
+        if encoding:
+            kwargs["encoding"] = encoding
+        try:
+            frame = pyogrio.read_dataframe(path, **kwargs)
+        except UnicodeDecodeError:
+            frame = _read_undecodable(path, kwargs, notes)
+    except InputError:
+        raise
+    except Exception as exc:  # GDAL, sqlite and zipfile raise many types for a bad file
+        msg = f"{path}: cannot read this file: {_why(exc)}"
+        raise InputError(msg) from exc
+    return frame, notes
+
+
+def _why(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    low = text.lower()
+    if any(s in low for s in ("malformed", "not a database", "truncated", "badzipfile", "not a zip file",
+                              "not recognized as", "failed to read", "corrupt")):
+        return f"{text} — the file is damaged or truncated (an interrupted copy or download?); copy or export it again"
+    if isinstance(exc, pyogrio.errors.DataLayerError):
+        return f"{text} — check layer = in the project file"
+    return f"{text} — check that it opens in QGIS"
+
+
+def _read_undecodable(path: Path, kwargs: dict[str, Any], notes: list[str]) -> pd.DataFrame:
+    """Read a layer GDAL cannot decode: typically Chinese field names cut mid-character at the DBF's 10 bytes."""
+    encoding = kwargs.get("encoding") or sniff_dbf_encoding(path) or "UTF-8"
+    # ISO-8859-1 maps bytes one to one, so every name and value is read; each is then decoded on its own.
+    frame = pyogrio.read_dataframe(path, **{**kwargs, "encoding": "ISO-8859-1"})
+
+    def decode(text: object) -> object:
+        return text.encode("latin-1").decode(encoding, errors="replace") if isinstance(text, str) else text
+
+    names = {c: decode(c) for c in frame.columns if c != "geometry"}
+    frame = frame.rename(columns=names)
+    for column in names.values():
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(decode)
+    cut = [str(n) for n in names.values() if "\ufffd" in str(n)]
+    notes.append(f"{path.name}: text not valid {encoding}; undecodable bytes shown as �"
+                 + (f" (field names cut by the Shapefile's 10-byte limit: {', '.join(cut)})" if cut else ""))
+    log.warning("%s", notes[-1])
+    return frame

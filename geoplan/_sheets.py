@@ -1,0 +1,152 @@
+"""Workbooks as rows of cells: XLSX (openpyxl), old XLS (xlrd) and HTML tables saved as ``.xls``.
+
+Each reader returns the workbook's sheets in order as ``(name, rows)``; :mod:`geoplan._grid` then finds the
+header. Merged cells are filled with their top-left value (a header cell merged over two rows names its
+column in both). Formula cells are read as the value Excel saved; a formula with no saved value (a workbook
+written by a program and never opened in Excel) cannot be read and is named by cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from geoplan._errors import InputError, MissingDependencyError
+
+Sheet = tuple[str, list[list[Any]]]
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)  # 1597.0 from a number cell is the count 1597, an id 1234.0 is "1234"
+    return value
+
+
+def read_xlsx(path: Path) -> list[Sheet]:
+    """Every sheet of an XLSX workbook, merged cells filled, cached formula values."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, data_only=True)
+    sheets = []
+    for ws in book.worksheets:
+        rows = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        for merged in ws.merged_cells.ranges:
+            top = rows[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(rows) else None
+            for r in range(merged.min_row - 1, min(merged.max_row, len(rows))):
+                for c in range(merged.min_col - 1, min(merged.max_col, len(rows[r]))):
+                    rows[r][c] = top
+        sheets.append((ws.title, rows))
+    return sheets
+
+
+def formula_cells(path: Path, sheet: str, cells: Collection[tuple[int, int]]) -> list[str]:
+    """Which of ``cells`` (0-based row, col) of an XLSX sheet hold a formula: their names (``"E5"``)."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    if not cells:
+        return []
+    ws = openpyxl.load_workbook(path, data_only=False)[sheet]
+    out = []
+    for r, c in sorted(cells):
+        value = ws.cell(row=r + 1, column=c + 1).value
+        if isinstance(value, str) and value.startswith("="):
+            out.append(f"{get_column_letter(c + 1)}{r + 1}")
+    return out
+
+
+def read_xls(path: Path) -> list[Sheet]:
+    """Every sheet of an old-style ``.xls`` workbook (xlrd); date cells become dates."""
+    try:
+        import xlrd
+    except ImportError as exc:
+        msg = f"{path}: reading old-style .xls workbooks needs xlrd: pip install xlrd (or save the file as .xlsx)"
+        raise MissingDependencyError(msg) from exc
+    try:
+        book = xlrd.open_workbook(str(path))
+    except xlrd.XLRDError as exc:
+        why = str(exc)
+        if "workbook" in why.lower():
+            why += " — a password-protected workbook? remove the password and save it as .xlsx"
+        msg = f"{path}: cannot read this .xls workbook: {why}"
+        raise InputError(msg) from exc
+    sheets = []
+    for sh in book.sheets():
+        rows = []
+        for r in range(sh.nrows):
+            row = []
+            for c in range(sh.ncols):
+                cell = sh.cell(r, c)
+                if cell.ctype == xlrd.XL_CELL_DATE:
+                    row.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
+                elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                    row.append(None)
+                elif cell.ctype == xlrd.XL_CELL_ERROR:
+                    row.append(xlrd.error_text_from_code.get(cell.value, "#ERROR"))
+                else:
+                    row.append(_cell(cell.value))
+            rows.append(row)
+        sheets.append((sh.name, rows))
+    return sheets
+
+
+class _Tables(HTMLParser):
+    """Collect the ``<table>`` elements of a page as rows of cell texts (colspan repeated)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[Any]]] = []
+        self._depth = 0
+        self._row: list[Any] | None = None
+        self._cell: list[str] | None = None
+        self._span = 1
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._depth += 1
+            if self._depth == 1:
+                self.tables.append([])
+        elif self._depth == 1 and tag == "tr":
+            self._row = []
+        elif self._depth == 1 and tag in ("td", "th") and self._row is not None:
+            self._cell = []
+            span = dict(attrs).get("colspan") or "1"
+            self._span = int(span) if span.isdigit() and 0 < int(span) < 1000 else 1
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._depth = max(0, self._depth - 1)
+        elif self._depth == 1 and tag in ("td", "th") and self._row is not None and self._cell is not None:
+            text = "".join(self._cell).strip()
+            self._row += [text or None] * self._span
+            self._cell = None
+        elif self._depth == 1 and tag == "tr" and self._row is not None:
+            self.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def read_html(path: Path, text: str) -> list[Sheet]:
+    """The tables of an HTML page (what web systems export as ".xls"), as sheets ``table 1``, ``table 2`` ..."""
+    parser = _Tables()
+    parser.feed(text)
+    parser.close()
+    tables = [t for t in parser.tables if t]
+    if not tables:
+        msg = (f"{path}: the file is an HTML page with no table (a login or error page saved instead of the "
+               "data?); download or export the table again")
+        raise InputError(msg)
+    return [(f"table {i}", rows) for i, rows in enumerate(tables, 1)]
+
+
+def is_date(value: Any) -> bool:
+    """A date or datetime cell."""
+    return isinstance(value, dt.date)
