@@ -154,7 +154,8 @@ def _load_network(proj: Project, crs: pyproj.CRS, use_network: bool, assumptions
     """The walking network in ``crs`` (stage: network), or None with the fallback stated."""
     if proj.network and use_network:
         # Cached on disk by the file's hash (geoplan.network.cache): a city's PBF is parsed once, not per audit.
-        return load_network(proj.network.path, crs=crs, cache=True)
+        return load_network(proj.network.path, crs=crs, cache=True, layer=proj.network.layer,
+                            source_crs=proj.network.crs)
     assumptions.append(
         f"no walking network: distances are straight lines × {settings.euclidean_detour_factor:g} (labelled)"
     )
