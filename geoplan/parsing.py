@@ -14,6 +14,7 @@ years after the current one are flagged and kept missing (a typo, or a compound 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 import unicodedata
@@ -92,7 +93,7 @@ def _figure(text: str) -> tuple[float, bool]:
         return tokens[0][0] * tokens[0][1], False
     mults = [m for _, m in tokens]
     # "1万2千" / "1万2000": descending multipliers, the last figure smaller than the multiplier before it.
-    descending = all(a > b for a, b in zip(mults, mults[1:], strict=False)) and all(m > 1 for m in mults[:-1])
+    descending = all(a > b for a, b in itertools.pairwise(mults)) and all(m > 1 for m in mults[:-1])
     if descending and all(n >= 0 for n, _ in tokens) and tokens[-1][0] * mults[-1] < mults[-2]:
         return sum(n * m for n, m in tokens), False
     return math.nan, True
@@ -143,8 +144,9 @@ def parse_year(series: pd.Series, *, earliest: int = 1900, latest: int | None = 
     notes = pd.Series([n for _, n in parsed], index=series.index, dtype=object)
     past = (values < earliest).to_numpy()
     future = (values > latest).to_numpy()
-    notes[past] = [f"year before {earliest} dropped: {y:g}" for y in values[past]]
-    notes[future] = [f"year in the future (after {latest}) dropped: {y:g}" for y in values[future]]
+    notes[past] = np.array([f"year before {earliest} dropped: {y:g}" for y in values[past]], dtype=object)
+    notes[future] = np.array([f"year in the future (after {latest}) dropped: {y:g}" for y in values[future]],
+                             dtype=object)
     return values.mask(pd.Series(past | future, index=values.index)), notes
 
 
