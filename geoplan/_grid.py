@@ -54,8 +54,9 @@ def find_header(rows: Sequence[Sequence[Any]], wanted: Collection[str]) -> int:
             best = max(hits)
             if best == len(names) or best >= max(2, len(names) // 2):
                 return hits.index(best)
-    # A title row is a row of at most one filled cell above rows of several: skip such rows.
-    filled = [sum(not _blank(v) for v in row) for row in head]
+    # A title row holds at most one distinct text (a merged title fills every cell it spans with the same one)
+    # above rows of several: skip such rows.
+    filled = [len({label(v) for v in row} - {""}) for row in head]
     widest = max(filled, default=0)
     if widest < 2:
         return 0

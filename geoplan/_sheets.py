@@ -8,7 +8,6 @@ written by a program and never opened in Excel) cannot be read and is named by c
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,7 +28,8 @@ def read_xlsx(path: Path) -> list[Sheet]:
     """Every sheet of an XLSX workbook, merged cells filled, cached formula values."""
     import openpyxl
 
-    book = openpyxl.load_workbook(path, data_only=True)
+    with path.open("rb") as fh:  # a file object: openpyxl refuses a workbook whose name is not .xlsx
+        book = openpyxl.load_workbook(fh, data_only=True)
     sheets = []
     for ws in book.worksheets:
         rows = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
@@ -49,7 +49,8 @@ def formula_cells(path: Path, sheet: str, cells: Collection[tuple[int, int]]) ->
 
     if not cells:
         return []
-    ws = openpyxl.load_workbook(path, data_only=False)[sheet]
+    with path.open("rb") as fh:
+        ws = openpyxl.load_workbook(fh, data_only=False)[sheet]
     out = []
     for r, c in sorted(cells):
         value = ws.cell(row=r + 1, column=c + 1).value
@@ -66,7 +67,7 @@ def read_xls(path: Path) -> list[Sheet]:
         msg = f"{path}: reading old-style .xls workbooks needs xlrd: pip install xlrd (or save the file as .xlsx)"
         raise MissingDependencyError(msg) from exc
     try:
-        book = xlrd.open_workbook(str(path))
+        book = xlrd.open_workbook(file_contents=path.read_bytes())
     except xlrd.XLRDError as exc:
         why = str(exc)
         if "workbook" in why.lower():
@@ -146,7 +147,3 @@ def read_html(path: Path, text: str) -> list[Sheet]:
         raise InputError(msg)
     return [(f"table {i}", rows) for i, rows in enumerate(tables, 1)]
 
-
-def is_date(value: Any) -> bool:
-    """A date or datetime cell."""
-    return isinstance(value, dt.date)

@@ -10,6 +10,7 @@ import pyproj
 
 from geoplan import admin
 from geoplan._errors import ProjectError
+from geoplan.layers import read_table
 from geoplan.project import Project
 
 
@@ -21,10 +22,12 @@ def admin_units(proj: Project, crs: pyproj.CRS, codes: Sequence[str] | None) -> 
             msg = f"{proj.source}: admin codes {list(codes)} given but the project has no [admin_units] layer"
             raise ProjectError(msg)
         return None
+    raw = read_table(spec, "admin_units")
+    if not isinstance(raw, gpd.GeoDataFrame):  # a table of codes and names, without polygons
+        raw = gpd.GeoDataFrame(raw, geometry=[None] * len(raw), crs=4326)
     if not spec.fields:
-        units = admin.read_districts(spec.path)
+        units = admin.read_districts(spec.path, raw)
     else:
-        raw = gpd.read_file(spec.path, **({"layer": spec.layer} if spec.layer else {}))
         units = raw.rename(columns={src: canon for canon, src in spec.fields.items()})
         if "level" not in units.columns:
             units["level"] = "county"

@@ -144,7 +144,8 @@ def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, 
         communities = communities[keep].reset_index(drop=True)
         polygons = polygons[keep].reset_index(drop=True) if polygons is not None else None
         facilities = facilities[_units.inside(facilities, units, "facilities", assumptions)].reset_index(drop=True)
-    census = admin.read_census(proj.census.path) if proj.census else None
+    census = admin.read_census(proj.census.path, read_table(proj.census, "census", admin.CENSUS_COLUMNS)) \
+        if proj.census else None
     _fill_population(communities, proj, assumptions)
     return _Layers(communities, facilities, polygons.to_crs(crs) if polygons is not None else None, units, census,
                    crs, declared)

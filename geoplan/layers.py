@@ -57,7 +57,7 @@ def source_crs(gdf: pd.DataFrame) -> str | pyproj.CRS | None:
 # ------------------------------------------------------------------------------------------------ reading
 
 
-def read_table(spec: LayerSpec, section: str = "layer") -> pd.DataFrame:
+def read_table(spec: LayerSpec, section: str = "layer", wanted: Collection[str] | None = None) -> pd.DataFrame:
     """Read a layer file as it is (DataFrame, or GeoDataFrame for GIS formats): see :func:`geoplan._inputs.read_layer`.
 
     Raises
@@ -66,7 +66,7 @@ def read_table(spec: LayerSpec, section: str = "layer") -> pd.DataFrame:
         The file is missing, empty, a folder, damaged or truncated, not what its name says and not readable
         as what it is, or not in a format geoplan reads; the message names the file and says what to do.
     """
-    return read_layer(spec, section)
+    return read_layer(spec, section, wanted)
 
 
 # ------------------------------------------------------------------------------------------- coordinates
