@@ -84,6 +84,40 @@ def _hint(reason: str, line: str) -> str:
     return "see https://toml.io for the syntax"
 
 
+_KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
+_TABLE = re.compile(r"^\s*\[\[?([^\]]+)\]\]?")
+
+
+def _locate(reason: str, lines: list[str]) -> int:
+    """The line of an error tomllib places "at end of document": a repeated key or table, an unclosed string."""
+    low = reason.lower()
+    if "overwrite" in low or "twice" in low:
+        seen: set[tuple[str, str]] = set()
+        table = ""
+        for n, line in enumerate(lines, 1):
+            header = _TABLE.match(line)
+            if header:
+                table = header.group(1).strip()
+                if line.lstrip().startswith("[["):
+                    table = f"{table}#{n}"  # each [[array]] element is a table of its own
+                if table.count("#") or ("", table) not in seen:
+                    seen.add(("", table))
+                    continue
+                return n
+            key = _KEY.match(line)
+            if key:
+                item = (table, key.group(1).strip("\"'"))
+                if item in seen:
+                    return n
+                seen.add(item)
+    if "unterminated" in low or "unclosed" in low:
+        for n in range(len(lines), 0, -1):
+            code = lines[n - 1].split("#", 1)[0]
+            if code.count('"') % 2 or code.count("'") % 2:
+                return n
+    return 0
+
+
 def parse(text: str, source: Path | str, what: str, error: type[GeoplanError] = ProjectError) -> dict[str, Any]:
     """Parse TOML text; a syntax error becomes one ``error`` naming the file, line, its text and what to do."""
     try:
@@ -101,7 +135,9 @@ def parse(text: str, source: Path | str, what: str, error: type[GeoplanError] = 
             msg = (f"{source}: TOML syntax error in the {what} at line {n}, column {col}: {short}: `{shown}` — "
                    f"{_hint(short, line)}")
         else:
-            msg = f"{source}: TOML syntax error in the {what}: {reason} — {_hint(reason, '')}"
+            n = _locate(reason, lines)
+            shown = f" at line {n}: `{lines[n - 1].strip()[:80]}`" if n else ""
+            msg = f"{source}: TOML syntax error in the {what}{shown}: {reason} — {_hint(reason, '')}"
         raise error(msg) from exc
 
 

@@ -74,12 +74,13 @@ def utf16_encoding(raw: bytes) -> str | None:
     if raw[:2] in _UTF16_BOMS:
         return "utf-16"
     head = raw[:2000]
-    if len(head) >= 8:
-        even, odd = head[0::2], head[1::2]
-        if odd.count(0) > 0.6 * len(odd) and even.count(0) < 0.1 * len(even):
-            return "utf-16-le"
-        if even.count(0) > 0.6 * len(even) and odd.count(0) < 0.1 * len(odd):
-            return "utf-16-be"
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    # UTF-8 and GBK text never hold NUL bytes; UTF-16 puts one beside every ASCII character (",", "\n", digits),
+    # on the odd bytes (little-endian) or the even ones (big-endian).
+    if odd >= max(2, 0.1 * len(head) / 2) and even <= 0.02 * len(head) / 2:
+        return "utf-16-le"
+    if even >= max(2, 0.1 * len(head) / 2) and odd <= 0.02 * len(head) / 2:
+        return "utf-16-be"
     return None
 
 
