@@ -68,7 +68,8 @@ def test_the_separator_is_found_whatever_the_cells(sep: str, width: int, height:
 
 
 def test_header_found_below_title_rows_without_names_to_look_for() -> None:
-    rows = [["某区小区名单", "某区小区名单", "某区小区名单"], [None, None, None], ["名称", "户数", "年份"], ["甲", 1, 2000]]
+    title = ["某区小区名单"] * 3  # a merged title fills every cell it spans
+    rows = [title, [None, None, None], ["名称", "户数", "年份"], ["甲", 1, 2000]]
     table = _grid.to_frame(rows, source="t.xlsx")
     assert list(table.frame.columns) == ["名称", "户数", "年份"] and len(table.frame) == 1
     assert "header found on row 3" in table.layer_notes[0]
@@ -195,8 +196,8 @@ def test_preset_and_batch_files_with_a_bom(tmp_path: Path) -> None:
     assert load_preset(preset).id == "badinputs"
     write_project(tmp_path)
     batch = tmp_path / "batch.toml"
-    batch.write_bytes(b"\xef\xbb\xbf" + '[batch]\nout = "out"\n\n[[areas]]\nid = "a"\nproject_file = "geoplan.toml"\n'
-                      .encode())
+    batch.write_bytes(b"\xef\xbb\xbf" + b'[batch]\nout = "out"\n\n[[areas]]\nid = "a"\nproject_file = "geoplan.toml"\n'
+)
     assert [a.id for a in load_batch(batch).areas] == ["a"]
 
 
