@@ -93,9 +93,15 @@ def read_layer(spec: LayerSpec, section: str, wanted: Collection[str] | None = N
     if suffix in TEXT_SUFFIXES | BOOK_SUFFIXES:
         return _read_sheet(spec, section, kind, wanted)
     if suffix not in GIS_SUFFIXES:
-        msg = (f"{path}: unsupported file type {suffix or '(no suffix)'!r} (the file holds {sn.describe(kind)}); "
-               "give a CSV or XLSX table with x/y columns, or a GeoJSON, GeoPackage or Shapefile layer")
+        save = " (WPS, LibreOffice: save it as .xlsx)" if suffix in (".et", ".ods", ".numbers", ".wps") else ""
+        msg = (f"{path}: unsupported file type {suffix or '(no suffix)'!r}{save} (the file holds "
+               f"{sn.describe(kind)}); give a CSV or XLSX table with x/y columns, or a GeoJSON, GeoPackage or "
+               "Shapefile layer")
         raise InputError(msg)
+    if kind == sn.JSON and suffix in (".json", ".geojson"):
+        records = _json_records(path, section)
+        if records is not None:
+            return records
     frame, notes = read_vector(path, section=section, layer=spec.layer, encoding=spec.encoding,
                                need_attributes=bool(spec.fields))
     frame.attrs[LAYER_NOTES] = notes
@@ -103,6 +109,41 @@ def read_layer(spec: LayerSpec, section: str, wanted: Collection[str] | None = N
 
 
 # ------------------------------------------------------------------------------------------------ tables
+
+
+_JSON_CHECK_BYTES = 50_000_000  # larger files go to GDAL unchecked (parsing them twice would be slow)
+_GEOJSON_TYPES = ("FeatureCollection", "Feature", "Topology", "GeometryCollection", "Point", "MultiPoint",
+                  "LineString", "MultiLineString", "Polygon", "MultiPolygon")
+
+
+def _json_records(path: Path, section: str) -> pd.DataFrame | None:
+    """A JSON list of flat records (an API export) as a table; None for GeoJSON; an error for other JSON."""
+    import json
+
+    if path.stat().st_size > _JSON_CHECK_BYTES:
+        return None
+    raw = path.read_bytes()
+    enc = utf16_encoding(raw) or "utf-8-sig"
+    try:
+        data = json.loads(raw.decode(enc, errors="replace"))
+    except json.JSONDecodeError as exc:
+        msg = (f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}) — a truncated download "
+               f"or a hand edit? export the layer again [{section}]")
+        raise InputError(msg) from exc
+    if isinstance(data, dict) and (data.get("type") in _GEOJSON_TYPES or "features" in data):
+        return None
+    if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
+        rows = [[k for k in data[0]], *([r.get(k) for k in data[0]] for r in data)]
+        table = _grid.to_frame(rows, source=path.name)
+        frame = table.frame
+        frame.attrs[LAYER_NOTES] = [f"{path.name}: a JSON list of {len(data)} records, read as a table (x = / y = "
+                                    f"name its coordinate fields)"]
+        frame.attrs[ROW_NOTES] = {}
+        return frame
+    keys = ", ".join(list(data)[:8]) if isinstance(data, dict) else type(data).__name__
+    msg = (f"{path}: JSON but not GeoJSON (no \"type\": \"FeatureCollection\"; top level: {keys}); export the "
+           f"layer as GeoJSON, or as a table with x/y columns [{section}]")
+    raise InputError(msg)
 
 
 def _read_sheet(spec: LayerSpec, section: str, kind: str, wanted: list[str]) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import numpy as np
 import pyproj
 
 from geoplan import admin
-from geoplan._errors import ProjectError
+from geoplan._errors import InputError, ProjectError
 from geoplan.layers import read_table
 from geoplan.project import Project
 
@@ -28,6 +28,11 @@ def admin_units(proj: Project, crs: pyproj.CRS, codes: Sequence[str] | None) -> 
     if not spec.fields:
         units = admin.read_districts(spec.path, raw)
     else:
+        missing = [f"{k} = {v!r}" for k, v in spec.fields.items() if v not in raw.columns]
+        if missing:
+            msg = (f"{spec.path} (admin_units): no such column: {', '.join(missing)}; fix [admin_units.fields]. "
+                   f"Columns in the file: {', '.join(str(c) for c in raw.columns if c != 'geometry')}")
+            raise InputError(msg)
         units = raw.rename(columns={src: canon for canon, src in spec.fields.items()})
         if "level" not in units.columns:
             units["level"] = "county"

@@ -50,6 +50,7 @@ mapped to one field only (``x``, ``y`` and ``fields`` together).
 from __future__ import annotations
 
 import codecs
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,9 +198,9 @@ def _layer(name: str, raw: Any, base: Path, allowed: tuple[str, ...], problems: 
     if not isinstance(raw.get("path"), str) or not raw["path"].strip():
         problems.append(f"[{name}] needs path = \"...\" (a file path in quotes)")
         return None
-    path = (base / raw["path"]).resolve()
+    path = (base / Path(raw["path"]).expanduser()).resolve()
     if not path.exists():
-        problems.append(f"[{name}] path {raw['path']!r} not found (looked at {path})")
+        problems.append(f"[{name}] path {raw['path']!r} not found (looked at {path}){_near(path, raw['path'])}")
     for key in ("x", "y", "layer"):
         if key in raw and not isinstance(raw[key], str):
             problems.append(f"[{name}] {key} must be a column or layer name in quotes, got {raw[key]!r}")
@@ -258,9 +259,9 @@ def _network(raw: Any, base: Path, problems: list[str]) -> NetworkSpec | None:
     if not isinstance(raw.get("path"), str) or not raw["path"].strip():
         problems.append("[network] needs path = \"...\" (a file path in quotes)")
         return None
-    path = (base / raw["path"]).resolve()
+    path = (base / Path(raw["path"]).expanduser()).resolve()
     if not path.exists():
-        problems.append(f"[network] path {raw['path']!r} not found (looked at {path})")
+        problems.append(f"[network] path {raw['path']!r} not found (looked at {path}){_near(path, raw['path'])}")
     if "layer" in raw and not isinstance(raw["layer"], str):
         problems.append(f"[network] layer must be a layer name in quotes, got {raw['layer']!r}")
     _check_crs("[network] crs", raw.get("crs"), problems)
@@ -271,6 +272,20 @@ def _network(raw: Any, base: Path, problems: list[str]) -> NetworkSpec | None:
         return NetworkSpec(path, layer=layer, crs=crs)
     _check_value("[network] max_snap_m", snap, "positive", problems)
     return NetworkSpec(path, float(snap) if _is_number(snap) else None, layer=layer, crs=crs)
+
+
+def _near(path: Path, given: str) -> str:
+    """What may have been meant by a path not found: backslashes, or files of a similar name in its folder."""
+    if "\\" in given:
+        return "; write the path with / (a backslash is not a folder separator here)"
+    folder = path.parent
+    if not folder.is_dir():
+        return f"; the folder {folder} does not exist either"
+    names = [p.name for p in folder.iterdir()]
+    close = difflib.get_close_matches(path.name, names, n=3, cutoff=0.6)
+    close += [n for n in names if n.lower() == path.name.lower() or Path(n).stem == path.stem]
+    close = list(dict.fromkeys(close))[:3]
+    return f"; files there with a similar name: {', '.join(close)}" if close else ""
 
 
 def read_toml(path: Path, what: str = "project file") -> dict[str, Any]:

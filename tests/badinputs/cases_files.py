@@ -134,6 +134,51 @@ def build_geojson_is_html(root: Path) -> Path:
     return project
 
 
+def _geojson_text(root: Path) -> str:
+    return _mc._polygon_layer(root, {}).read_text(encoding="utf-8")
+
+
+@case(group="file not what its name says", input="communities.geojson cut off mid-way (a truncated download)",
+      answer="error", expect=r"communities\.geojson: not valid JSON \(line \d+, column \d+: .*\) — a truncated download",
+      does="error naming the file and where the JSON breaks off")
+def build_geojson_truncated(root: Path) -> Path:
+    project = write_project(root, communities=_GIS)
+    text = _geojson_text(root)
+    (root / "communities.geojson").write_text(text[: len(text) // 2], encoding="utf-8")
+    return project
+
+
+@case(group="file not what its name says", input="communities.json holding a map API's answer "
+                                                 "({\"status\": \"1\", \"pois\": [...]})", answer="error",
+      expect=r"communities\.json: JSON but not GeoJSON \(no \"type\": \"FeatureCollection\"; top level: status, "
+             r"count, pois\)", does="error saying what the JSON holds and what to export instead")
+def build_json_not_geojson(root: Path) -> Path:
+    import json
+
+    project = write_project(root, communities={**_GIS, "path": "communities.json"})
+    pois = [{"name": n, "location": "120.15,30.26"} for n in NAMES]
+    (root / "communities.json").write_text(json.dumps({"status": "1", "count": "40", "pois": pois},
+                                                      ensure_ascii=False), encoding="utf-8")
+    return project
+
+
+@case(group="file not what its name says", input="communities.json: a JSON list of records with 经度/纬度 fields",
+      answer="warning", expect=r"communities\.json: a JSON list of 40 records, read as a table",
+      does="read as the table it is (x = / y = name the coordinate fields); said in the assumptions",
+      check=_households_base)
+def build_json_records(root: Path) -> Path:
+    project = write_project(root, communities={"path": "communities.json"})
+    communities().to_json(root / "communities.json", orient="records", force_ascii=False)
+    return project
+
+
+@case(group="missing file", input="[communities] path = \"Communities.CSV\" (the file is communities.csv)",
+      answer="error", expect=r"path 'Communities\.CSV' not found \(looked at .*\); files there with a similar name: "
+                             r"communities\.csv", does="error naming the files of a similar name in the folder")
+def build_path_case_differs(root: Path) -> Path:
+    return write_project(root, communities={"path": "Communities.CSV"})
+
+
 @case(group="path is a folder", input="[communities] path names a folder", answer="error",
       expect=r"data: is a folder, not a file \(files there: communities\.csv\)",
       does="error listing the layer files in the folder")
