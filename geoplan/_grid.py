@@ -36,8 +36,12 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
 def label(value: Any) -> str:
-    return "" if _blank(value) else " ".join(str(value).split())  # "户数\n(户)" → "户数 (户)"
+    """A header cell as a column name: blanks collapsed ("户数\\n(户)" → "户数 (户)"), invisible characters gone."""
+    return "" if _blank(value) else " ".join(str(value).translate(_INVISIBLE).split())
 
 
 def find_header(rows: Sequence[Sequence[Any]], wanted: Collection[str]) -> int:

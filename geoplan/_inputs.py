@@ -38,7 +38,7 @@ BOOK_SUFFIXES = frozenset((".xlsx", ".xlsm", ".xls"))
 GIS_SUFFIXES = frozenset((".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml", ".gml", ".tab", ".mif", ".sqlite",
                           ".zip", ".parquet", ".geojsonl", ".geojsons", ".gdb", ".dxf"))
 #: Attribute ``DataFrame.attrs`` keys the readers fill (read by :mod:`geoplan.layers`).
-LAYER_NOTES, ROW_NOTES = "geoplan_notes", "geoplan_row_notes"
+LAYER_NOTES, ROW_NOTES, SHEETS = "geoplan_notes", "geoplan_row_notes", "geoplan_sheets"
 _LINES = ("LineString", "MultiLineString", "LineString Z", "MultiLineString Z", "LineString M",
           "MultiLineString M", "LineString ZM", "MultiLineString ZM", "Unknown", "Geometry")
 _TODO = {
@@ -213,6 +213,7 @@ def _read_book(spec: LayerSpec, section: str, kind: str, wanted: list[str]) -> _
     table = _grid.to_frame(rows, source=source, wanted=wanted, header_row=spec.header_row)
     if kind == sn.XLSX:
         _check_formulas(path, name, rows, table, wanted, source)
+    table.frame.attrs[SHEETS] = [n for n, _ in sheets]
     if len(sheets) > 1 and spec.sheet is None:
         others = ", ".join(repr(n) for n, _ in sheets[1:6]) + (" …" if len(sheets) > 6 else "")
         table.layer_notes.append(f"{path.name} has {len(sheets)} sheets: read the first, {name!r} (others: "

@@ -25,7 +25,7 @@ import shapely
 
 from geoplan import _validate as val
 from geoplan._errors import InputError
-from geoplan._inputs import LAYER_NOTES, ROW_NOTES, read_layer
+from geoplan._inputs import LAYER_NOTES, ROW_NOTES, SHEETS, read_layer
 from geoplan.crs import BD09, GCJ02, normalise_crs_name, to_wgs84
 from geoplan.parsing import parse_count, parse_number, parse_year
 from geoplan.project import LayerSpec
@@ -210,6 +210,7 @@ def _named(notes: pd.Series, field: str) -> pd.Series:
 def _prepare(frame: pd.DataFrame, spec: LayerSpec, layer: str) -> tuple[pd.DataFrame, _Placed, pd.Series, list[str]]:
     """Check the layer as a whole (one error listing every problem), then place its rows."""
     row_notes: dict[int, str] = dict(frame.attrs.get(_ROW_NOTES, {}))
+    sheets: list[str] = list(frame.attrs.get(SHEETS, []))
     notes_: list[str] = layer_notes(frame)
     frame = frame.reset_index(drop=True)
     problems = val.Problems(val.layer_source(spec.path, layer))
@@ -223,6 +224,9 @@ def _prepare(frame: pd.DataFrame, spec: LayerSpec, layer: str) -> tuple[pd.DataF
     if spec.y:
         wanted["y"] = spec.y
     columns_ok = val.check_columns(frame, wanted, problems, layer)
+    if not columns_ok and len(sheets) > 1:
+        problems.add(f"the workbook has {len(sheets)} sheets: {', '.join(map(repr, sheets))}",
+                     f"if the columns are on another one, set sheet = \"...\" in [{layer}]")
     if not spec.x and not isinstance(frame, gpd.GeoDataFrame):
         problems.add("a table needs coordinate columns",
                      f"give x = \"经度 column\" and y = \"纬度 column\" in [{layer}]")

@@ -35,7 +35,7 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _TOKEN = re.compile(r"([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(万|千|百|[kK](?![A-Za-z]))?")
 _MULTIPLIER = {"万": 1e4, "千": 1e3, "百": 1e2, "k": 1e3, "K": 1e3}
 # Area units whose digit must not count as a second number: NFKC turns "㎡" and "m²" into "m2".
-_AREA_UNIT = r"(?i)(?<=\d)m[23](?!\d)"
+_AREA_UNIT = r"(?i)(?<=[\d万千百])m[23](?!\d)"
 
 
 def _normalise(series: pd.Series) -> pd.Series:

@@ -124,8 +124,9 @@ def _check_osm_content(path: Path, reader: str) -> None:
         raise NetworkError(msg)
     expected = _OSM_CONTENT.get(path.suffix.lower()) if reader == "osm" else None
     if expected is not None and kind not in expected:
-        msg = (f"{path}: the name says {path.suffix} but the file is {sn.describe(kind)}, not an OpenStreetMap "
-               "extract (a failed download?); download the extract again")
+        todo = "rename it .osm.pbf" if kind == sn.PBF else "(a failed download?) download the extract again"
+        what = "" if kind == sn.PBF else ", not an OpenStreetMap extract"
+        msg = f"{path}: the name says {path.suffix} but the file is {sn.describe(kind)}{what}; {todo}"
         raise NetworkError(msg)
 
 

@@ -139,7 +139,8 @@ def _geojson_text(root: Path) -> str:
 
 
 @case(group="file not what its name says", input="communities.geojson cut off mid-way (a truncated download)",
-      answer="error", expect=r"communities\.geojson: not valid JSON \(line \d+, column \d+: .*\) — a truncated download",
+      answer="error",
+      expect=r"communities\.geojson: not valid JSON \(line \d+, column \d+: .*\) — a truncated download",
       does="error naming the file and where the JSON breaks off")
 def build_geojson_truncated(root: Path) -> Path:
     project = write_project(root, communities=_GIS)
