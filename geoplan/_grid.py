@@ -68,7 +68,7 @@ def find_header(rows: Sequence[Sequence[Any]], wanted: Collection[str]) -> int:
 
 
 def to_frame(rows: Sequence[Sequence[Any]], *, source: str, wanted: Collection[str] = (),
-             header_row: int | None = None, row_notes: dict[int, str] | None = None) -> Table:
+             header_row: int | None = None, row_notes: dict[int, str] | None = None, where: str | None = None) -> Table:
     """Build the table of a sheet.
 
     Parameters
@@ -76,13 +76,15 @@ def to_frame(rows: Sequence[Sequence[Any]], *, source: str, wanted: Collection[s
     rows : sequence of sequences
         Every row of the sheet (ragged allowed), cells as read (text, numbers, dates, None).
     source : str
-        How messages name the sheet (``"小区.xlsx, sheet 'Sheet1'"``).
+        How notes name the sheet (``"小区.xlsx, sheet 'Sheet1'"``).
     wanted : collection of str
         Column names the project maps: the header is the row holding them.
     header_row : int, optional
         1-based row of the header, from the project file; default: found.
     row_notes : dict, optional
         Notes by 0-based row of ``rows`` (decoding), moved to the data rows.
+    where : str, optional
+        How errors name the sheet (with the file's full path); default ``source``.
 
     Raises
     ------
@@ -90,9 +92,10 @@ def to_frame(rows: Sequence[Sequence[Any]], *, source: str, wanted: Collection[s
         ``header_row`` beyond the sheet, or two columns with the same name.
     """
     notes: list[str] = []
+    where = where or source
     if header_row is not None:
         if header_row > len(rows):
-            msg = f"{source}: header_row = {header_row}, but the sheet has {len(rows)} rows; fix header_row"
+            msg = f"{where}: header_row = {header_row}, but the sheet has {len(rows)} rows; fix header_row"
             raise InputError(msg)
         start = header_row - 1
     else:
@@ -109,7 +112,7 @@ def to_frame(rows: Sequence[Sequence[Any]], *, source: str, wanted: Collection[s
         body.pop()
     keep = [j for j, name in enumerate(header) if name or any(not _blank(r[j]) for r in body)]
     header = [header[j] or f"column {j + 1}" for j in keep]
-    _refuse_duplicates(header, source)
+    _refuse_duplicates(header, where)
     data = [[r[j] for j in keep] for r in body]
     moved = {i - start - 1: n for i, n in (row_notes or {}).items() if i > start and i - start - 1 < len(data)}
     _repeated_headers(data, header, moved)

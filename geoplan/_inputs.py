@@ -134,7 +134,7 @@ def _json_records(path: Path, section: str) -> pd.DataFrame | None:
         return None
     if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
         rows = [[k for k in data[0]], *([r.get(k) for k in data[0]] for r in data)]
-        table = _grid.to_frame(rows, source=path.name)
+        table = _grid.to_frame(rows, source=path.name, where=str(path))
         frame = table.frame
         frame.attrs[LAYER_NOTES] = [f"{path.name}: a JSON list of {len(data)} records, read as a table (x = / y = "
                                     f"name its coordinate fields)"]
@@ -193,7 +193,7 @@ def _read_text(spec: LayerSpec, wanted: list[str]) -> _grid.Table:
                "to let geoplan detect it, or re-save the file")
         raise InputError(msg) from exc
     table = _grid.to_frame(grid.rows, source=path.name, wanted=wanted, header_row=spec.header_row,
-                           row_notes=grid.row_notes)
+                           row_notes=grid.row_notes, where=str(path))
     table.layer_notes[:0] = grid.layer_notes
     return table
 
@@ -209,10 +209,11 @@ def _read_book(spec: LayerSpec, section: str, kind: str, wanted: list[str]) -> _
         enc = utf16_encoding(raw) or "utf-8"
         sheets = _sheets.read_html(path, raw.decode(enc, errors="replace").removeprefix("\ufeff"))
     name, rows = _pick_sheet(spec, section, sheets, wanted)
-    source = f"{path.name}, sheet {name!r}" if len(sheets) > 1 or spec.sheet is not None else path.name
-    table = _grid.to_frame(rows, source=source, wanted=wanted, header_row=spec.header_row)
+    sheet = f", sheet {name!r}" if len(sheets) > 1 or spec.sheet is not None else ""
+    table = _grid.to_frame(rows, source=path.name + sheet, wanted=wanted, header_row=spec.header_row,
+                           where=f"{path}{sheet}")
     if kind == sn.XLSX:
-        _check_formulas(path, name, rows, table, wanted, source)
+        _check_formulas(path, name, rows, table, wanted, f"{path}{sheet}")
     table.frame.attrs[SHEETS] = [n for n, _ in sheets]
     if len(sheets) > 1 and spec.sheet is None:
         others = ", ".join(repr(n) for n, _ in sheets[1:6]) + (" …" if len(sheets) > 6 else "")
@@ -295,8 +296,8 @@ def _check_shapefile(path: Path, section: str, need_attributes: bool) -> None:
     if missing:
         what = {".shx": "its index (.shx)", ".dbf": "its attribute table (.dbf), which holds the fields"}
         msg = (f"{path}: the Shapefile is missing {' and '.join(what[m] for m in missing)}; a Shapefile is several "
-               f"files of the same name (.shp .shx .dbf .prj .cpg): copy them all next to {path.name} "
-               f"(or export the layer as GeoPackage) [{section}]")
+               f"files of the same name (.shp .shx .dbf .prj .cpg): copy them all next to {path.name}, or export "
+               f"the layer as GeoPackage and give that in [{section}] path")
         raise InputError(msg)
 
 
