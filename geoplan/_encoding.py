@@ -7,9 +7,11 @@ other than as UTF-8 is returned as a note, per layer and per row, for the output
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
+import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +69,7 @@ class Grid:
 #: Separators tried when a table's separator is not given, in order of preference on a tie.
 SEPARATORS = (",", "\t", ";", "|")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_EXCEL_SEP = re.compile(r"\A\ufeff?\"?sep=(.)\"?[^\n]*\r?\n")
 
 
 def utf16_encoding(raw: bytes) -> str | None:
@@ -125,8 +128,17 @@ def read_text_grid(path: Path, encoding: str | None, sep: str | None) -> Grid:
     raw = path.read_bytes()
     notes: list[str] = []
     cells_mixed = False
+    bom = "utf-8" if raw.startswith(_BOM) else ("utf-16" if raw[:2] in _UTF16_BOMS else None)
+    if encoding and bom and codecs.lookup(encoding).name != codecs.lookup(bom).name \
+            and not codecs.lookup(encoding).name.startswith(bom):
+        # A byte-order mark is unambiguous: it wins over a declared encoding that contradicts it.
+        notes.append(f"{path.name}: encoding = {encoding!r} declared, but the file starts with a {bom.upper()} "
+                     f"byte-order mark: read as {bom.upper()}")
+        encoding = bom
     if encoding:
-        text = raw.decode(encoding).removeprefix("\ufeff")
+        family = codecs.lookup(encoding).name
+        # GB2312 and GBK files hold characters of GB18030 now and then (生僻字 in names): read with the superset.
+        text = raw.decode(GBK if family in ("gb2312", "gbk") else encoding).removeprefix("\ufeff")
     elif (utf16 := utf16_encoding(raw)) is not None:
         text = raw.decode(utf16, errors="replace").removeprefix("\ufeff")
         notes.append(f"{path.name}: UTF-16 text (Excel's \"Unicode text\"), read as such")
@@ -149,6 +161,10 @@ def read_text_grid(path: Path, encoding: str | None, sep: str | None) -> Grid:
                 # the file exactly as parsing the properly decoded text would; each cell is decoded on its own.
                 text = body.decode("latin-1")
                 cells_mixed = True
+    hint = _EXCEL_SEP.match(text)
+    if hint:  # Excel's "sep=;" first line names the separator
+        text = text[hint.end():]
+        sep = sep or hint.group(1)
     if sep is None:
         sep = sniff_separator(text)
         if sep != ",":

@@ -132,14 +132,25 @@ def _refuse_duplicates(header: list[str], source: str) -> None:
         raise InputError(msg)
 
 
+#: A cell holding only one of these marks a total row (合计 at the foot of a table), not a community.
+TOTAL_LABELS = frozenset(("合计", "总计", "小计", "总和", "共计", "合计：", "总计：", "total", "sum", "grand total"))
+
+
 def _repeated_headers(data: list[list[Any]], header: list[str], notes: dict[int, str]) -> None:
-    """Flag rows repeating the header (a sheet printed with the header on every page): kept, no values."""
+    """Flag rows repeating the header (a sheet printed with the header on every page) and total rows (合计).
+
+    Both are kept in their place (every input row is in every output) with their values read as missing, so
+    that a total never counts as one more, very large, community.
+    """
     named = [(j, n) for j, n in enumerate(header) if not n.startswith("column ")]
-    if len(named) < 2:
-        return
     for i, row in enumerate(data):
         same = sum(label(row[j]) == n for j, n in named)
-        if same >= max(2, len(named) // 2 + 1):
+        total = next((label(v) for v in row if label(v).replace(" ", "").lower() in TOTAL_LABELS), None)
+        if len(named) >= 2 and same >= max(2, len(named) // 2 + 1):
             text = "a repeat of the header row (no data): its values are read as missing"
-            notes[i] = f"{notes[i]}; {text}" if i in notes else text
-            data[i] = [None] * len(row)
+        elif total is not None:
+            text = f"a total row ({total!r}), not a community: its values are read as missing"
+        else:
+            continue
+        notes[i] = f"{notes[i]}; {text}" if i in notes else text
+        data[i] = [None] * len(row)

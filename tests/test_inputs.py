@@ -254,3 +254,17 @@ def test_cli_errors_name_the_file_and_what_to_do(name: str, tmp_path: Path,
     lines = [line for line in err.splitlines() if line.startswith("geoplan: error: ")]
     assert len(lines) == 1 and "Traceback" not in err, err
     assert "no such column" not in lines[0] and "does not exist" not in lines[0]
+
+
+@pytest.mark.slow
+def test_the_demo_audit_is_byte_identical_across_two_runs(tmp_path: Path) -> None:
+    """Reading inputs by content changes nothing in the demo's outputs: two runs, the same bytes."""
+    runs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        run = subprocess.run([sys.executable, "-m", "geoplan.cli", "audit", "--out", str(out), "--date", DATE],
+                             capture_output=True, text=True, check=False)
+        assert run.returncode == 0, run.stderr
+        runs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert runs[0].keys() == runs[1].keys() and len(runs[0]) > 5
+    assert runs[0] == runs[1]

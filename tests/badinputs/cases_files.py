@@ -529,6 +529,34 @@ def build_header_repeated(root: Path) -> Path:
     return write_project(root, com=pd.concat([com.iloc[:10], header, com.iloc[10:]], ignore_index=True))
 
 
+@case(group="CSV as exported", input="a 合计 (total) row at the foot of the table, 户数 = the sum", answer="flag",
+      row=41, n_communities=41, expect=r"a total row \('合计'\), not a community: its values are read as missing",
+      does="the row is kept in its place and flagged; its values are missing, so the sum never counts as a community",
+      check=lambda r, _: np.testing.assert_equal(np.isnan(r.communities["households"].iloc[40]), True))
+def build_total_row(root: Path) -> Path:
+    com = communities()
+    total = pd.DataFrame([{"小区编号": "", "小区名称": "合计", "户数": f"{sum(300 + 37 * i for i in range(40))}户"}])
+    return write_project(root, com=pd.concat([com, total], ignore_index=True))
+
+
+@case(group="CSV separators", input="a first line sep=; (Excel's separator hint), then ;-separated rows",
+      answer="handled", expect="", does="the hint line names the separator and is not data", check=_households_base)
+def build_csv_excel_sep_line(root: Path) -> Path:
+    project = write_project(root)
+    (root / "communities.csv").write_text("sep=;\n" + communities().to_csv(index=False, sep=";"), encoding="utf-8")
+    return project
+
+
+@case(group="mixed encodings", input="encoding = \"GBK\" declared, the file is UTF-8 with a BOM", answer="warning",
+      expect=r"communities\.csv: encoding = 'GBK' declared, but the file starts with a UTF-8 byte-order mark: read "
+             r"as UTF-8", does="the byte-order mark wins (it is unambiguous); said in the assumptions",
+      check=_households_base)
+def build_declared_gbk_but_utf8_bom(root: Path) -> Path:
+    project = write_project(root, communities={"encoding": "GBK"})
+    communities().to_csv(root / "communities.csv", index=False, encoding="utf-8-sig")
+    return project
+
+
 # -------------------------------------------------------------------------------------------- values
 
 
