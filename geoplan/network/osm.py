@@ -117,7 +117,8 @@ def read_osm(path: str | os.PathLike[str], crs: pyproj.CRS | None = None) -> Net
     """
     path = Path(path)
     if not path.is_file():
-        msg = f"street network file {path} does not exist"
+        what = "is a folder: give the .osm.pbf file in it" if path.is_dir() else "does not exist"
+        msg = f"street network file {path} {what}"
         raise NetworkError(msg)
     refs, lons, lats, counts = _collect_ways(path)
     if not counts:
