@@ -399,11 +399,13 @@ def read_vector(path: Path, *, section: str, layer: str | None = None, encoding:
     if kind != "folder":
         _check_content(path, kind, section)
     suffix = path.suffix.lower()
+    notes: list[str] = []
     if suffix == ".shp":
         _check_shapefile(path, section, need_attributes)
+        if _sibling(path, ".dbf") is None and not lines:
+            notes.append(f"{path.name}: no .dbf next to it: geometry only, no attributes read")
     elif kind == sn.ZIP:
         _check_zip(path, section)
-    notes: list[str] = []
     try:
         chosen, layer_notes = _pick_layer(path, layer, section, lines)
         notes += layer_notes

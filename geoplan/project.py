@@ -213,6 +213,7 @@ def _layer(name: str, raw: Any, base: Path, allowed: tuple[str, ...], problems: 
                                        and header_row >= 1):
         problems.append(f"[{name}] header_row must be a row number counted from 1, got {header_row!r}")
     sep = raw.get("sep")
+    sep = {"\\t": "\t", "tab": "\t", "TAB": "\t", "Tab": "\t"}.get(sep, sep) if isinstance(sep, str) else sep
     if sep is not None and not (isinstance(sep, str) and len(sep) == 1 and sep not in "\"\r\n"):
         problems.append(f"[{name}] sep must be one character such as \",\" \";\" \"\\t\" \"|\", got {sep!r}")
     _check_crs(f"[{name}] crs", raw.get("crs"), problems)

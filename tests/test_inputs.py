@@ -268,3 +268,10 @@ def test_the_demo_audit_is_byte_identical_across_two_runs(tmp_path: Path) -> Non
         runs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert runs[0].keys() == runs[1].keys() and len(runs[0]) > 5
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("given", ["\t", "\\t", "tab"])
+def test_sep_tab_spelled_three_ways(tmp_path: Path, given: str) -> None:
+    project = write_project(tmp_path, communities={"sep": given})
+    spec = load_project(project).communities
+    assert spec is not None and spec.sep == "\t"

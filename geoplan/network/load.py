@@ -102,6 +102,9 @@ def load_network(
         if hit is not None:
             log.info("%s: network from cache %s", path, target)
             return dataclasses.replace(hit, source=str(path))
+    if reader != "lines" and (layer or source_crs):
+        log.warning("%s: [network] layer / crs apply to road-centreline layers, not to %s files: ignored", path,
+                    reader.upper())
     if reader == "osm":
         net = read_osm(path, crs)
     elif reader == "lines":
