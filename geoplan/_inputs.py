@@ -17,7 +17,9 @@ otherwise the error says what the file really holds. :func:`read_vector` is the 
 
 from __future__ import annotations
 
+import codecs
 import logging
+import re
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -205,9 +207,7 @@ def _read_book(spec: LayerSpec, section: str, kind: str, wanted: list[str]) -> _
     elif kind == sn.OLE2:
         sheets = _sheets.read_xls(path)
     else:
-        raw = path.read_bytes()
-        enc = utf16_encoding(raw) or "utf-8"
-        sheets = _sheets.read_html(path, raw.decode(enc, errors="replace").removeprefix("\ufeff"))
+        sheets = _sheets.read_html(path, _html_text(path.read_bytes()))
     name, rows = _pick_sheet(spec, section, sheets, wanted)
     sheet = f", sheet {name!r}" if len(sheets) > 1 or spec.sheet is not None else ""
     table = _grid.to_frame(rows, source=path.name + sheet, wanted=wanted, header_row=spec.header_row,
@@ -220,6 +220,29 @@ def _read_book(spec: LayerSpec, section: str, kind: str, wanted: list[str]) -> _
         table.layer_notes.append(f"{path.name} has {len(sheets)} sheets: read the first, {name!r} (others: "
                                  f"{others}); set sheet = \"...\" in [{section}] to choose")
     return table
+
+
+_CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
+
+
+def _html_text(raw: bytes) -> str:
+    """An HTML page's text: UTF-16 by its bytes, UTF-8 when it decodes, else its declared charset, else GB18030."""
+    utf16 = utf16_encoding(raw)
+    if utf16 is not None:
+        return raw.decode(utf16, errors="replace").removeprefix("\ufeff")
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        pass
+    declared = _CHARSET.search(raw[:4096])
+    encoding = declared.group(1).decode("ascii") if declared else "gb18030"
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        encoding = "gb18030"
+    if codecs.lookup(encoding).name in ("gb2312", "gbk"):
+        encoding = "gb18030"
+    return raw.decode(encoding, errors="replace")
 
 
 def _has_columns(rows: list[list[Any]], wanted: list[str]) -> bool:

@@ -275,3 +275,13 @@ def test_sep_tab_spelled_three_ways(tmp_path: Path, given: str) -> None:
     project = write_project(tmp_path, communities={"sep": given})
     spec = load_project(project).communities
     assert spec is not None and spec.sep == "\t"
+
+
+def test_an_html_xls_in_gbk_as_web_systems_send_it(tmp_path: Path) -> None:
+    page = ("<html><head><meta http-equiv='Content-Type' content='text/html; charset=gb2312'></head><body>"
+            + communities().head(3).to_html(index=False) + "</body></html>")
+    path = tmp_path / "c.xls"
+    path.write_bytes(page.encode("gbk"))
+    frame = read_layer(_spec(path), "communities")
+    assert list(frame["小区名称"]) == list(communities()["小区名称"][:3])
+    assert "the name says .xls but the file is an HTML page" in frame.attrs["geoplan_notes"][0]
