@@ -87,10 +87,6 @@ def utf16_encoding(raw: bytes) -> str | None:
     return None
 
 
-def _read(text: str, sep: str) -> pd.DataFrame:
-    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
-
-
 def read_csv_text(path: Path, encoding: str | None, sep: str) -> Decoded:
     """Read a CSV whose first line is its header (see :func:`read_text_grid` for the decoding).
 

@@ -94,6 +94,9 @@ NETWORK_KEYS: dict[str, str] = {
     "layer": "line layer of a multi-layer file (GeoPackage); default its only line layer",
     "crs": "coordinate system of a road layer without one (.shp without .prj), or overriding its own",
 }
+#: Suffixes of data files: given where a project file is expected, they are named as what they are.
+_DATA_SUFFIXES = frozenset((".csv", ".txt", ".tsv", ".xlsx", ".xls", ".xlsm", ".shp", ".geojson", ".json", ".gpkg",
+                            ".pbf", ".osm", ".zip", ".kml"))
 _TOP_KEYS = {"project", "communities", "facilities", "network", "facility_types", "audit", "admin_units", "census"}
 
 
@@ -302,6 +305,10 @@ def load_project(path: str | Path) -> Project:
     path = Path(path)
     if path.is_dir():
         path = path / "geoplan.toml"
+    if path.suffix.lower() in _DATA_SUFFIXES:
+        msg = (f"{path}: a data file ({path.suffix}), not a project file; write a geoplan.toml that names it, "
+               "e.g. [communities] path = \"" + path.name + "\" (see README.md, \"Your own project\")")
+        raise ProjectError(msg)
     raw = read_toml(path)
     base = path.parent.resolve()
     problems: list[str] = []
