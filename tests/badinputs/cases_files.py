@@ -373,7 +373,8 @@ def build_toml_unquoted_key(root: Path) -> Path:
     return _rewrite(write_project(root), lambda t: t.replace('"托育机构" = "childcare"', '托育机构 = "childcare"'))
 
 
-@case(group="project file as editors save it", input="`geoplan audit communities.csv`: a data file given as the project",
+@case(group="project file as editors save it",
+      input="`geoplan audit communities.csv`: a data file given as the project",
       answer="error", expect=r"communities\.csv: a data file \(\.csv\), not a project file; write a geoplan\.toml that "
                              r"names it", does="error saying what a project file is for")
 def build_data_file_as_project(root: Path) -> Path:
