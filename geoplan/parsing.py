@@ -25,7 +25,7 @@ import pandas as pd
 _MISSING = {"", "-", "--", "—", "/", "暂无", "无", "未知", "不详", "nan", "none", "null", "n/a", "na"}
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _APPROX = re.compile(r"约|大约|左右|余|多|≈|~|以上|以下")
-_YEAR = re.compile(r"(?<!\d)(1[89]\d{2}|20\d{2}|21\d{2})(?!\d)")
+_YEAR = re.compile(r"(?<!\d)([12]\d{3})(?!\d)")
 _DECADE = re.compile(r"(?<!\d)(\d{4}|\d{2})\s*年代")
 _CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
 _CN_YEAR = re.compile(r"[〇○零一二三四五六七八九]{4}")
