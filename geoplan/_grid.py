@@ -68,7 +68,8 @@ def find_header(rows: Sequence[Sequence[Any]], wanted: Collection[str]) -> int:
 
 
 def to_frame(rows: Sequence[Sequence[Any]], *, source: str, wanted: Collection[str] = (),
-             header_row: int | None = None, row_notes: dict[int, str] | None = None, where: str | None = None) -> Table:
+             header_row: int | None = None, row_notes: dict[int, str] | None = None, where: str | None = None,
+             delimited: bool = False) -> Table:
     """Build the table of a sheet.
 
     Parameters
@@ -85,6 +86,9 @@ def to_frame(rows: Sequence[Sequence[Any]], *, source: str, wanted: Collection[s
         Notes by 0-based row of ``rows`` (decoding), moved to the data rows.
     where : str, optional
         How errors name the sheet (with the file's full path); default ``source``.
+    delimited : bool
+        The rows come from delimited text: a row with more values than the header has names (a separator
+        inside an unquoted value) has its values shifted, so they are read as missing and the row flagged.
 
     Raises
     ------
@@ -115,6 +119,9 @@ def to_frame(rows: Sequence[Sequence[Any]], *, source: str, wanted: Collection[s
     _refuse_duplicates(header, where)
     data = [[r[j] for j in keep] for r in body]
     moved = {i - start - 1: n for i, n in (row_notes or {}).items() if i > start and i - start - 1 < len(data)}
+    if delimited:
+        width_named = max((j + 1 for j, h in enumerate(grid[start]) if not _blank(h)), default=0)
+        _overlong_rows(rows[start + 1: start + 1 + len(data)], data, width_named, moved)
     _repeated_headers(data, header, moved)
     frame = pd.DataFrame(data, columns=header, dtype=object) if header else pd.DataFrame()
     return Table(frame, notes, moved, start)
@@ -130,6 +137,19 @@ def _refuse_duplicates(header: list[str], source: str) -> None:
         msg = (f"{source}: two columns have the same name: {listed}; which one a field means would be a guess: "
                "rename one of them in the file")
         raise InputError(msg)
+
+
+def _overlong_rows(raw: Sequence[Sequence[Any]], data: list[list[Any]], named: int, notes: dict[int, str]) -> None:
+    """Flag rows of delimited text with values beyond the header's last name: their values are shifted."""
+    for i, row in enumerate(raw):
+        used = len(row)
+        while used and _blank(row[used - 1]):
+            used -= 1
+        if named and used > named:
+            text = (f"{used} values but the header has {named} columns (a separator inside an unquoted value?): "
+                    "the values are shifted, so they are read as missing; quote the value or fix the row")
+            notes[i] = f"{notes[i]}; {text}" if i in notes else text
+            data[i] = [None] * len(data[i])
 
 
 #: A cell holding only one of these marks a total row (合计 at the foot of a table), not a community.

@@ -195,7 +195,7 @@ def _read_text(spec: LayerSpec, wanted: list[str]) -> _grid.Table:
                "to let geoplan detect it, or re-save the file")
         raise InputError(msg) from exc
     table = _grid.to_frame(grid.rows, source=path.name, wanted=wanted, header_row=spec.header_row,
-                           row_notes=grid.row_notes, where=str(path))
+                           row_notes=grid.row_notes, where=str(path), delimited=True)
     table.layer_notes[:0] = grid.layer_notes
     return table
 

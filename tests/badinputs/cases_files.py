@@ -566,6 +566,18 @@ def build_declared_gbk_but_utf8_bom(root: Path) -> Path:
     return project
 
 
+@case(group="CSV as exported", input="row 3's name holds an unquoted comma (测试,小区3): 7 values under 6 names",
+      answer="flag", row=3, expect=r"7 values but the header has 6 columns \(a separator inside an unquoted value\?\)",
+      does="the row is kept and flagged; its shifted values are read as missing, never as the wrong field",
+      check=lambda r, _: np.testing.assert_equal(np.isnan(r.communities["households"].iloc[2]), True))
+def build_csv_unquoted_separator(root: Path) -> Path:
+    project = write_project(root)
+    lines = communities().to_csv(index=False).splitlines()
+    lines[3] = lines[3].replace("测试小区3", "测试,小区3")
+    (root / "communities.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return project
+
+
 # -------------------------------------------------------------------------------------------- values
 
 
