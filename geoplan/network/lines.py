@@ -207,7 +207,7 @@ def read_lines(
     NetworkError
         If the file is missing or cannot be read, or has no coordinate system and none is given.
     """
-    from geoplan._inputs import read_vector
+    from geoplan._vector import read_vector
 
     path = Path(path)
     if not path.exists():

@@ -14,7 +14,7 @@ import shapely
 
 from geoplan import _sniff as sn
 from geoplan._errors import InputError, MissingDependencyError, NetworkError
-from geoplan._inputs import check_path
+from geoplan._vector import check_path
 from geoplan.crs import auto_metric_crs
 from geoplan.network import cache as _cache
 from geoplan.network.graph import Network, check_metric
