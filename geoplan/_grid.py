@@ -40,8 +40,18 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 
 def label(value: Any) -> str:
-    """A header cell as a column name: blanks collapsed ("户数\\n(户)" → "户数 (户)"), invisible characters gone."""
-    return "" if _blank(value) else " ".join(str(value).translate(_INVISIBLE).split())
+    """A header cell as a column name: blanks collapsed, invisible characters gone.
+
+    A line break typed in a Chinese header (Alt+Enter in Excel) is joined without a space ("户数\\n（户）" →
+    "户数（户）"), one between ASCII words with a space ("area\\nm2" → "area m2").
+    """
+    if _blank(value):
+        return ""
+    parts = [" ".join(line.split()) for line in str(value).translate(_INVISIBLE).splitlines()]
+    out = ""
+    for part in filter(None, parts):
+        out += part if not out or not (out[-1].isascii() and part[0].isascii()) else " " + part
+    return out
 
 
 def find_header(rows: Sequence[Sequence[Any]], wanted: Collection[str]) -> int:

@@ -68,7 +68,9 @@ def read_layer(spec: LayerSpec, section: str, wanted: Collection[str] | None = N
     if suffix in TEXT_SUFFIXES | BOOK_SUFFIXES:
         return _read_sheet(spec, section, kind, wanted)
     if suffix not in GIS_SUFFIXES:
-        save = " (WPS, LibreOffice: save it as .xlsx)" if suffix in (".et", ".ods", ".numbers", ".wps") else ""
+        save = " (WPS, LibreOffice: save it as .xlsx)" if suffix in (".et", ".ods", ".numbers", ".xlsb") else ""
+        if suffix in (".dbf", ".shx", ".prj", ".cpg", ".qpj", ".sbn"):
+            save = f" (part of a Shapefile: give its .shp, path = \"{path.with_suffix('.shp').name}\")"
         msg = (f"{path}: unsupported file type {suffix or '(no suffix)'!r}{save} (the file holds "
                f"{sn.describe(kind)}); give a CSV or XLSX table with x/y columns, or a GeoJSON, GeoPackage or "
                "Shapefile layer")
@@ -79,8 +81,19 @@ def read_layer(spec: LayerSpec, section: str, wanted: Collection[str] | None = N
             return records
     frame, notes = read_vector(path, section=section, layer=spec.layer, encoding=spec.encoding,
                                need_attributes=bool(spec.fields))
-    frame.attrs[LAYER_NOTES] = notes
+    frame.attrs[LAYER_NOTES] = notes + _ignored(spec, section, gis=True)
     return frame
+
+
+def _ignored(spec: LayerSpec, section: str, *, gis: bool = False, book: bool = False) -> list[str]:
+    """Notes for keys given in the project that do not apply to this kind of file (said, not silently ignored)."""
+    keys = {"sheet": spec.sheet is not None and not book, "header_row": spec.header_row is not None and gis,
+            "sep": spec.sep is not None and (gis or book), "layer": spec.layer is not None and not gis}
+    what = "a GIS layer" if gis else ("a workbook" if book else "a text table")
+    notes = [f"{spec.path.name}: [{section}] {k} = does not apply to {what}: ignored" for k, on in keys.items() if on]
+    for note in notes:
+        log.warning("%s", note)
+    return notes
 
 
 # ------------------------------------------------------------------------------------------------ tables
@@ -147,6 +160,7 @@ def _read_sheet(spec: LayerSpec, section: str, kind: str, wanted: list[str]) -> 
               "and save it again"
         raise InputError(msg) from exc
     frame = table.frame
+    notes += _ignored(spec, section, book=kind in (sn.XLSX, sn.OLE2, sn.HTML))
     frame.attrs[LAYER_NOTES] = notes + table.layer_notes
     frame.attrs[ROW_NOTES] = table.row_notes
     for note in table.layer_notes:

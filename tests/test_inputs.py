@@ -285,3 +285,20 @@ def test_an_html_xls_in_gbk_as_web_systems_send_it(tmp_path: Path) -> None:
     frame = read_layer(_spec(path), "communities")
     assert list(frame["小区名称"]) == list(communities()["小区名称"][:3])
     assert "the name says .xls but the file is an HTML page" in frame.attrs["geoplan_notes"][0]
+
+
+def test_keys_that_do_not_apply_are_said(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    communities().to_csv(path, index=False)
+    frame = read_layer(_spec(path, sheet="小区", layer="x"), "communities")
+    notes = frame.attrs["geoplan_notes"]
+    assert "c.csv: [communities] sheet = does not apply to a text table: ignored" in notes
+    assert "c.csv: [communities] layer = does not apply to a text table: ignored" in notes
+
+
+def test_a_header_broken_over_two_lines_in_excel(tmp_path: Path) -> None:
+    path = tmp_path / "c.xlsx"
+    frame = communities().head(2).rename(columns={"户数": "户数\n（户）"})
+    frame.to_excel(path, index=False)
+    spec = LayerSpec(path=path, crs="WGS84", x="经度", y="纬度", fields={"households": "户数（户）"})
+    assert list(read_layer(spec, "communities")["户数（户）"]) == ["300户", "337户"]
