@@ -130,9 +130,12 @@ def _pick_layer(path: Path, layer: str | None, section: str, lines: bool) -> tup
             note = f"{path.name}: street lines read from layer {line_layers[0]!r}, the only line layer ({listed})"
             log.info("%s", note)
             return line_layers[0], [note]
-        what = "no line layer" if not line_layers else f"{len(line_layers)} line layers"
-        msg = (f"{path}: {what} for the streets; layers in the file: {listed}; set layer = \"<name>\" in [{section}] "
-               "(a street network needs LineString geometries)")
+        if not line_layers:
+            msg = (f"{path}: no line layer for the streets (layers in the file: {listed}); a street network needs "
+                   f"LineString geometries: give the road-centreline layer or an OSM extract in [{section}] path")
+        else:
+            msg = (f"{path}: {len(line_layers)} line layers; layers in the file: {listed}; set layer = \"<name>\" "
+                   f"in [{section}] to say which holds the streets")
         raise InputError(msg)
     note = (f"{path.name} has {len(layers)} layers ({listed}): read the first, {layers[0][0]!r}; set layer = \"...\" "
             f"in [{section}] to choose")
