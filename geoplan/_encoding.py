@@ -2,8 +2,9 @@
 
 Chinese tables come as UTF-8 (with or without BOM), as GBK from Excel and old ArcGIS, as UTF-16 from Excel's
 "Unicode text", and — after someone has pasted rows from one file into another — as UTF-8 and GBK at once.
-:func:`read_text_grid` decodes a delimited text file into rows of cells (separator detected or given). Nothing here guesses silently: whatever was decoded
-other than as UTF-8 is returned as a note, per layer and per row, for the output's ``flags``.
+:func:`read_text_grid` decodes a delimited text file into rows of cells (separator detected or given).
+Nothing here guesses silently: whatever was decoded other than as UTF-8 is returned as a note, per layer and
+per row, for the output's ``flags``.
 """
 
 from __future__ import annotations
