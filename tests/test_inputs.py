@@ -302,3 +302,49 @@ def test_a_header_broken_over_two_lines_in_excel(tmp_path: Path) -> None:
     frame.to_excel(path, index=False)
     spec = LayerSpec(path=path, crs="WGS84", x="经度", y="纬度", fields={"households": "户数（户）"})
     assert list(read_layer(spec, "communities")["户数（户）"]) == ["300户", "337户"]
+
+
+def _points_shapefile(folder: Path) -> Path:
+    import geopandas as gpd
+    import shapely
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "c.shp"
+    gpd.GeoDataFrame({"n": ["a", "b"]}, geometry=[shapely.Point(120, 30)] * 2, crs=4326).to_file(path)
+    return path
+
+
+def test_shapefile_parts_in_capitals_are_found(tmp_path: Path) -> None:
+    shp = _points_shapefile(tmp_path)
+    for part in list(tmp_path.iterdir()):
+        part.rename(part.with_suffix(part.suffix.upper()))
+    frame = read_layer(LayerSpec(path=shp.with_suffix(".SHP"), fields={"name": "n"}), "communities")
+    assert list(frame["n"]) == ["a", "b"]
+
+
+def test_a_zip_whose_shapefile_lacks_its_dbf(tmp_path: Path) -> None:
+    import zipfile
+
+    shp = _points_shapefile(tmp_path / "s")
+    path = tmp_path / "c.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for part in shp.parent.iterdir():
+            if part.suffix != ".dbf":
+                zf.write(part, part.name)
+    with pytest.raises(InputError, match=r"the archive holds c\.shp without \.dbf"):
+        read_layer(LayerSpec(path=path), "communities")
+
+
+def test_a_dbf_given_as_the_path_points_to_its_shp(tmp_path: Path) -> None:
+    shp = _points_shapefile(tmp_path)
+    with pytest.raises(InputError, match=r"part of a Shapefile: give its \.shp, path = \"c\.shp\""):
+        read_layer(LayerSpec(path=shp.with_suffix(".dbf")), "communities")
+
+
+def test_a_street_file_with_points_only(tmp_path: Path) -> None:
+    from geoplan._errors import NetworkError
+    from geoplan.network import load_network
+
+    shp = _points_shapefile(tmp_path)
+    with pytest.raises(NetworkError, match=r"no line layer for the streets \(layers in the file: c \(Point\)\)"):
+        load_network(shp)
