@@ -110,8 +110,15 @@ def _raw_xy(frame: pd.DataFrame, spec: LayerSpec) -> tuple[np.ndarray, np.ndarra
     """Source coordinates (representative points), notes, and the (repaired) shapes of a GIS layer."""
     notes = pd.Series("", index=frame.index, dtype=object)
     if spec.x and spec.y:
-        x, _ = parse_number(frame[spec.x], allow_negative=True)
-        y, _ = parse_number(frame[spec.y], allow_negative=True)
+        if spec.x == spec.y:  # one column of "lon,lat" pairs, as map APIs (高德 location) give them
+            pair = frame[spec.x].astype("string").fillna("").str.split(r"\s*[,，;；]\s*|\s+", n=1, expand=True,
+                                                                          regex=True)
+            pair = pair.reindex(columns=[0, 1]).fillna("")
+            x, _ = parse_number(pair[0], allow_negative=True)
+            y, _ = parse_number(pair[1], allow_negative=True)
+        else:
+            x, _ = parse_number(frame[spec.x], allow_negative=True)
+            y, _ = parse_number(frame[spec.y], allow_negative=True)
         bad = (x.isna() | y.isna()).to_numpy()
         raw = [f"{spec.x} = {_short(a)!r}, {spec.y} = {_short(b)!r}"
                for a, b in zip(frame[spec.x][bad], frame[spec.y][bad], strict=True)]

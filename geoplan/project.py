@@ -77,7 +77,7 @@ FACILITY_FIELDS = ("facility_id", "name", "facility_type", "floor_area_m2", "out
 LAYER_KEYS: dict[str, str] = {
     "path": "the layer file: CSV/TXT/TSV, XLSX/XLS, GeoJSON, GeoPackage, Shapefile, ... (relative to the project file)",
     "crs": "coordinate system of x/y or of a layer without one: WGS84, CGCS2000, GCJ02, BD09, EPSG:xxxx",
-    "x": "column of the x (longitude / easting) coordinate in a table",
+    "x": "column of the x (longitude / easting) coordinate in a table; x = y: one column of \"lon,lat\" pairs",
     "y": "column of the y (latitude / northing) coordinate in a table",
     "encoding": "text encoding (default: detected): UTF-8, GBK, UTF-16 ...",
     "layer": "layer of a multi-layer GIS file (GeoPackage); default its only layer",
@@ -245,7 +245,9 @@ def _layer(name: str, raw: Any, base: Path, allowed: tuple[str, ...], problems: 
 def _check_mapped_once(name: str, raw: Mapping[str, Any], fields: Mapping[str, Any], problems: list[str]) -> None:
     """A source column given for two fields (x, y and ``fields``) is refused: one of them is a slip."""
     uses: dict[str, list[str]] = {}
-    for key, column in [*((k, raw.get(k)) for k in ("x", "y")), *fields.items()]:
+    # x = y = "location" is one column of "lon,lat" pairs (geoplan.layers reads it so): one use, not two.
+    xy = [("x", raw.get("x"))] if raw.get("x") == raw.get("y") else [(k, raw.get(k)) for k in ("x", "y")]
+    for key, column in [*xy, *fields.items()]:
         if isinstance(column, str):
             uses.setdefault(column.strip(), []).append(key)
     for column, keys in uses.items():

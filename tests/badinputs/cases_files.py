@@ -578,6 +578,16 @@ def build_csv_unquoted_separator(root: Path) -> Path:
     return project
 
 
+@case(group="coordinates in one column", input="location = \"120.15,30.26\" (a map API's lon,lat pair), "
+                                               "x = y = \"location\"", answer="handled", expect="",
+      does="the pair is split at its comma: distances as on the base",
+      check=lambda r, root: _mc._same_values_as_base(r, root))
+def build_lonlat_in_one_column(root: Path) -> Path:
+    com = communities()
+    com["location"] = [f"{a},{b}" for a, b in zip(com.pop("经度"), com.pop("纬度"), strict=True)]
+    return write_project(root, com=com, communities={"x": "location", "y": "location"})
+
+
 # -------------------------------------------------------------------------------------------- values
 
 
