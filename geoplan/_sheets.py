@@ -47,7 +47,7 @@ def formula_cells(path: Path, sheet: str, cells: Collection[tuple[int, int]]) ->
     import openpyxl
     from openpyxl.utils import get_column_letter
 
-    if not cells:
+    if not cells or not _has_formulas(path):
         return []
     with path.open("rb") as fh:
         ws = openpyxl.load_workbook(fh, data_only=False)[sheet]
@@ -57,6 +57,23 @@ def formula_cells(path: Path, sheet: str, cells: Collection[tuple[int, int]]) ->
         if isinstance(value, str) and value.startswith("="):
             out.append(f"{get_column_letter(c + 1)}{r + 1}")
     return out
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of an XLSX holds a formula (an ``<f>`` element): a cheap scan before a second load."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with zf.open(name) as fh:
+                    tail = b""
+                    while block := fh.read(1 << 20):
+                        chunk = tail + block
+                        if b"<f>" in chunk or b"<f " in chunk or b"<x:f" in chunk:
+                            return True
+                        tail = chunk[-8:]
+    return False
 
 
 def read_xls(path: Path) -> list[Sheet]:
