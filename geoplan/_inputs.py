@@ -121,15 +121,16 @@ def _json_records(path: Path, section: str) -> pd.DataFrame | None:
     if isinstance(data, dict) and (data.get("type") in _GEOJSON_TYPES or "features" in data):
         return None
     if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
-        rows = [[k for k in data[0]], *([r.get(k) for k in data[0]] for r in data)]
+        keys = list(dict.fromkeys(k for r in data for k in r))  # every record's keys, in order of appearance
+        rows = [keys, *([r.get(k) for k in keys] for r in data)]
         table = _grid.to_frame(rows, source=path.name, where=str(path))
         frame = table.frame
         frame.attrs[LAYER_NOTES] = [f"{path.name}: a JSON list of {len(data)} records, read as a table (x = / y = "
                                     f"name its coordinate fields)"]
         frame.attrs[ROW_NOTES] = {}
         return frame
-    keys = ", ".join(list(data)[:8]) if isinstance(data, dict) else type(data).__name__
-    msg = (f"{path}: JSON but not GeoJSON (no \"type\": \"FeatureCollection\"; top level: {keys}); export the "
+    top = ", ".join(list(data)[:8]) if isinstance(data, dict) else type(data).__name__
+    msg = (f"{path}: JSON but not GeoJSON (no \"type\": \"FeatureCollection\"; top level: {top}); export the "
            f"layer as GeoJSON, or as a table with x/y columns [{section}]")
     raise InputError(msg)
 
