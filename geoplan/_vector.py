@@ -110,10 +110,12 @@ def list_layers(path: Path) -> list[tuple[str, str]]:
     return [(str(n), str(g)) for n, g in pyogrio.list_layers(path)]
 
 
-def _pick_layer(path: Path, layer: str | None, section: str, lines: bool) -> tuple[str | None, list[str]]:
+def _pick_layer(path: Path, layer: str | int | None, section: str, lines: bool) -> tuple[str | None, list[str]]:
     """The layer to read (None: the only one) and notes; an error lists the layers and says ``layer =``."""
     layers = list_layers(path)
     listed = ", ".join(f"{n} ({g})" for n, g in layers)
+    if isinstance(layer, int) and not isinstance(layer, bool) and 0 <= layer < len(layers):
+        return layers[layer][0], []  # an index, as GDAL takes it (0-based)
     if layer is not None:
         if layer not in [n for n, _ in layers]:
             msg = (f"{path}: no layer {layer!r}; layers in the file: {listed}; set layer = \"<one of them>\" "
@@ -143,7 +145,7 @@ def _pick_layer(path: Path, layer: str | None, section: str, lines: bool) -> tup
     return layers[0][0], [note]
 
 
-def read_vector(path: Path, *, section: str, layer: str | None = None, encoding: str | None = None,
+def read_vector(path: Path, *, section: str, layer: str | int | None = None, encoding: str | None = None,
                 need_attributes: bool = True, lines: bool = False,
                 columns: list[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Read a GIS layer through GDAL after checking what the file is; returns the frame and layer notes.

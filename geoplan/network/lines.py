@@ -178,7 +178,7 @@ def read_lines(
     path: str | os.PathLike[str],
     crs: pyproj.CRS | None = None,
     *,
-    layer: str | None = None,
+    layer: str | int | None = None,
     snap_tolerance_m: float = 0.01,
     planarize: bool = False,
     source_crs: str | None = None,
@@ -194,8 +194,8 @@ def read_lines(
         Any vector format GDAL reads (``.shp``, ``.gpkg``, ``.geojson`` ...).
     crs : pyproj.CRS, optional
         See :func:`network_from_lines`.
-    layer : str, optional
-        Layer of a multi-layer file (GeoPackage); default the only line layer.
+    layer : str or int, optional
+        Layer of a multi-layer file (GeoPackage), by name or 0-based index; default the only line layer.
     snap_tolerance_m, planarize
         See :func:`network_from_lines`.
     source_crs : str, optional
