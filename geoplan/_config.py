@@ -23,7 +23,7 @@ from geoplan._errors import GeoplanError, ProjectError
 log = logging.getLogger(__name__)
 
 _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
-_FULL_WIDTH = "“”‘’＂＇＝［］｛｝，"  # quotes, equals, brackets and comma typed with a Chinese input method
+_FULL_WIDTH = "“”‘’＂＇＝［］｛｝，：＃"  # quotes, equals, brackets and comma typed with a Chinese input method
 
 
 def did_you_mean(key: str, allowed: Iterable[str]) -> str:
@@ -68,6 +68,12 @@ def _hint(reason: str, line: str) -> str:
         return "full-width quotes or signs (“ ” ＝ ，) typed with a Chinese input method: use ASCII \" = ,"
     low = reason.lower()
     stripped = line.strip()
+    if stripped.startswith(("//", ";", "--")):
+        return "comments start with # in TOML"
+    if re.search(r"=\s*(True|False|TRUE|FALSE|yes|no)\s*(#.*)?$", stripped):
+        return "true and false are lower-case in TOML (or quote the text)"
+    if "expected ']'" in low or (stripped.startswith("[") and "]" not in stripped):
+        return "a [section] header needs its closing ]"
     if "\\" in line and ("escape" in low or "unescaped" in low or "hex" in low or "unicode" in low):
         return "a backslash in \"...\" starts an escape: write paths with / or in single quotes ('C:\\data\\x.csv')"
     if stripped and not stripped.isascii() and "=" in stripped and not stripped.startswith(("\"", "'", "[")) \

@@ -113,6 +113,9 @@ def list_layers(path: Path) -> list[tuple[str, str]]:
 def _pick_layer(path: Path, layer: str | int | None, section: str, lines: bool) -> tuple[str | None, list[str]]:
     """The layer to read (None: the only one) and notes; an error lists the layers and says ``layer =``."""
     layers = list_layers(path)
+    if not layers:
+        msg = f"{path}: the file holds no layer; export the layer again [{section}]"
+        raise InputError(msg)
     listed = ", ".join(f"{n} ({g})" for n, g in layers)
     if isinstance(layer, int) and not isinstance(layer, bool) and 0 <= layer < len(layers):
         return layers[layer][0], []  # an index, as GDAL takes it (0-based)

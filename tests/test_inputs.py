@@ -176,6 +176,10 @@ def test_toml_in_gbk_names_the_line(tmp_path: Path) -> None:
     ("a = 甲", "text values need quotes"),
     ("a = 1\na = 2", "given twice"),
     ('a = "x', "not closed"),
+    ("a： 1", "full-width"),
+    ("// note\na = 1", "comments start with #"),
+    ("a = True", "lower-case"),
+    ("[communities\na = 1", "closing ]"),
 ])
 def test_toml_syntax_errors_say_what_to_do(text: str, hint: str) -> None:
     with pytest.raises(PresetError) as info:
