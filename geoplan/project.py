@@ -44,7 +44,7 @@ Example::
 Relative paths are resolved against the project file's folder. Every problem found is reported at once;
 an unknown key names the closest allowed one. The keys each section accepts, with what they mean, are the
 tables :data:`LAYER_KEYS`, :data:`NETWORK_KEYS`, :data:`PROJECT_KEYS` and :data:`AUDIT_KEYS`. A column may be
-mapped to one field only (``x``, ``y`` and ``fields`` together).
+mapped to one field only (``x``, ``y`` and ``fields`` together), except ``x = y``: one column of "lon,lat" pairs.
 """
 
 from __future__ import annotations
