@@ -79,8 +79,9 @@ def read_layer(spec: LayerSpec, section: str, wanted: Collection[str] | None = N
         records = _json_records(path, section)
         if records is not None:
             return records
+    # Admin units and census always need their attribute table (codes, names, figures), other layers when mapped.
     frame, notes = read_vector(path, section=section, layer=spec.layer, encoding=spec.encoding,
-                               need_attributes=bool(spec.fields))
+                               need_attributes=bool(wanted) or section in ("admin_units", "census"))
     frame.attrs[LAYER_NOTES] = notes + _ignored(spec, section, gis=True)
     return frame
 
