@@ -352,3 +352,35 @@ def test_a_street_file_with_points_only(tmp_path: Path) -> None:
     shp = _points_shapefile(tmp_path)
     with pytest.raises(NetworkError, match=r"no line layer for the streets \(layers in the file: c \(Point\)\)"):
         load_network(shp)
+
+
+@pytest.mark.parametrize("name", ["hangzhou-central/compounds-bd09.csv", "hangzhou-central/facilities-osm-2024.csv",
+                                  "cn-admin/census2020-counties-5cities.csv", "cn-admin/townships-5cities-2023.csv"])
+def test_real_tables_read_cell_for_cell_as_pandas_reads_them(shared_data: Path, name: str) -> None:
+    """The real files are clean: the reader finds their header on line 1, adds no note and changes no cell."""
+    path = shared_data / name
+    frame = read_layer(LayerSpec(path=path), "communities")
+    expected = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert frame.attrs["geoplan_notes"] == [] and frame.attrs["geoplan_row_notes"] == {}
+    pd.testing.assert_frame_equal(frame.fillna("").astype(str), expected, check_dtype=False)
+
+
+def test_real_xlsx_of_the_compounds_with_a_title_row(shared_data: Path, tmp_path: Path) -> None:
+    """The real compounds as a planner's workbook: a merged title above the header, found by the mapped names."""
+    import openpyxl
+
+    raw = pd.read_csv(shared_data / "hangzhou-central" / "compounds-bd09.csv", dtype=str, keep_default_na=False)
+    book = openpyxl.Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.append(["杭州中心城区小区名单"])
+    ws.append(list(raw.columns))
+    for row in raw.itertuples(index=False):
+        ws.append(list(row))
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(raw.columns))
+    path = tmp_path / "compounds.xlsx"
+    book.save(path)
+    spec = LayerSpec(path=path, crs="BD09", x="lon_bd09", y="lat_bd09", fields={"name": "name"})
+    frame = read_layer(spec, "communities")
+    assert len(frame) == len(raw) == 804 and list(frame["name"]) == list(raw["name"])
+    assert "header found on row 2" in frame.attrs["geoplan_notes"][0]
