@@ -32,7 +32,7 @@ def read_xlsx(path: Path) -> list[Sheet]:
         book = openpyxl.load_workbook(fh, data_only=True)
     sheets = []
     for ws in book.worksheets:
-        rows = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        rows = _filled_rows(ws)
         for merged in ws.merged_cells.ranges:
             top = rows[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(rows) else None
             for r in range(merged.min_row - 1, min(merged.max_row, len(rows))):
@@ -40,6 +40,27 @@ def read_xlsx(path: Path) -> list[Sheet]:
                     rows[r][c] = top
         sheets.append((ws.title, rows))
     return sheets
+
+
+def _filled_rows(ws: Any) -> list[list[Any]]:
+    """The sheet's cells up to its last row and column holding a value.
+
+    A sheet whose whole rows or columns were formatted declares a range of up to 16,384 columns; walking it
+    cell by cell would take minutes, so only the cells stored in the file are visited.
+    """
+    stored = getattr(ws, "_cells", None)
+    if not isinstance(stored, dict):  # not openpyxl's usual worksheet: walk it
+        return [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    filled = {(r, c): cell.value for (r, c), cell in stored.items() if cell.value is not None}
+    merged_tops = {(m.min_row, m.min_col) for m in ws.merged_cells.ranges}
+    if not filled:
+        return []
+    n_rows = max(r for r, _ in filled)
+    n_cols = max(max(c for _, c in filled), max((c for _, c in merged_tops), default=0))
+    rows: list[list[Any]] = [[None] * n_cols for _ in range(n_rows)]
+    for (r, c), value in filled.items():
+        rows[r - 1][c - 1] = _cell(value)
+    return rows
 
 
 def formula_cells(path: Path, sheet: str, cells: Collection[tuple[int, int]]) -> list[str]:

@@ -384,3 +384,24 @@ def test_real_xlsx_of_the_compounds_with_a_title_row(shared_data: Path, tmp_path
     frame = read_layer(spec, "communities")
     assert len(frame) == len(raw) == 804 and list(frame["name"]) == list(raw["name"])
     assert "header found on row 2" in frame.attrs["geoplan_notes"][0]
+
+
+def test_a_sheet_formatted_to_its_last_column_reads_only_its_values(tmp_path: Path) -> None:
+    import time
+
+    import openpyxl
+    from openpyxl.styles import Font
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    assert ws is not None
+    for row in [list(communities().columns), *communities().astype(object).to_numpy().tolist()]:
+        ws.append(row)
+    for r in range(1, 2000):
+        ws.cell(row=r, column=16_000).font = Font(bold=True)  # formatted, empty: the sheet spans A1:WQK1999
+    path = tmp_path / "c.xlsx"
+    book.save(path)
+    start = time.perf_counter()
+    frame = read_layer(_spec(path), "communities")
+    assert time.perf_counter() - start < 20
+    assert frame.shape == (40, 6)
