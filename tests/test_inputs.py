@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from badinputs.base import communities, write_project
+from badinputs.make_corpus import CASES, Case
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -233,8 +234,6 @@ def test_a_multiplier_multiplies_the_number_it_follows(n: int, unit: tuple[str, 
 
 
 def test_cli_reads_an_xls_that_is_html_and_says_so(tmp_path: Path) -> None:
-    from badinputs.make_corpus import CASES
-
     case = next(c for c in CASES if c.name == "xls_is_html")
     project = case.build(tmp_path / "p")
     out = tmp_path / "out"
@@ -249,8 +248,6 @@ def test_cli_reads_an_xls_that_is_html_and_says_so(tmp_path: Path) -> None:
                                   "shapefile_without_dbf"])
 def test_cli_errors_name_the_file_and_what_to_do(name: str, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    from badinputs.make_corpus import CASES
-
     case = next(c for c in CASES if c.name == name)
     project = case.build(tmp_path / name)
     assert main(["audit", str(project), "--out", str(tmp_path / "o"), "--date", DATE]) == 2
@@ -405,3 +402,25 @@ def test_a_sheet_formatted_to_its_last_column_reads_only_its_values(tmp_path: Pa
     frame = read_layer(_spec(path), "communities")
     assert time.perf_counter() - start < 20
     assert frame.shape == (40, 6)
+
+
+_MINE = [c for c in CASES if c.build.__module__.endswith("cases_files") and c.answer in ("flag", "warning")]
+
+
+@pytest.mark.parametrize("case", _MINE, ids=[c.name for c in _MINE])
+def test_cli_flags_and_warnings_reach_the_outputs(case: Case, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """What a planner meets: `geoplan audit` runs (exit 0), and the flag is in the row's ``flags`` of
+    communities.csv, the warning in report.md's assumptions."""
+    import re
+
+    project = case.build(tmp_path / case.name)
+    out = tmp_path / "out"
+    assert main(["audit", str(project), "--out", str(out), "--date", DATE]) == 0, capsys.readouterr().err
+    if case.answer == "flag":
+        assert case.row is not None
+        flags = pd.read_csv(out / "communities.csv", dtype=str, keep_default_na=False)["flags"]
+        assert re.search(case.expect, flags.iloc[case.row - 1]), flags.iloc[case.row - 1]
+    else:
+        report = (out / "report.md").read_text(encoding="utf-8")
+        assert re.search(case.expect, report), report[-2000:]
