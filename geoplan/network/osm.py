@@ -161,7 +161,7 @@ def _collect_ways(path: Path) -> tuple[list[int], list[float], list[float], list
                 count += 1
             counts.append(count)
     except (RuntimeError, ValueError, OSError) as exc:
-        msg = f"cannot read OSM file {path}: {exc}"
+        msg = f"cannot read OSM file {path}: {exc} — the extract is damaged or truncated? download or copy it again"
         raise NetworkError(msg) from exc
     log.info("%s: %d highway ways, %d kept by the walk filter", path, n_highway, len(counts))
     return refs, lons, lats, counts
