@@ -324,6 +324,16 @@ def build_network_pbf_is_html(root: Path) -> Path:
     return project
 
 
+@case(group="truncated file", input="streets.osm.pbf cut to its first 20 kB (an interrupted download)",
+      answer="error", expect=r"cannot read OSM file .*streets\.osm\.pbf: .* — the extract is damaged or truncated\?",
+      does="error naming the file and saying to download it again")
+def build_network_pbf_truncated(root: Path) -> Path:
+    project = write_project(root, network={"path": "streets.osm.pbf"})
+    demo = Path(__file__).resolve().parents[2] / "layers" / "hangzhou-central" / "streets-2015.osm.pbf"
+    (root / "streets.osm.pbf").write_bytes(demo.read_bytes()[:20_000])
+    return project
+
+
 # ------------------------------------------------------------------------------------------- TOML files
 
 
