@@ -150,8 +150,13 @@ def _read_sheet(spec: LayerSpec, section: str, kind: str, wanted: list[str]) -> 
         notes.append(f"{path.name}: the name says {suffix} but the file is {sn.describe(kind)}: read as such; "
                      "give it the right suffix (or save it as .xlsx) to silence this")
         log.warning("%s", notes[-1])
+    if kind == sn.XML and _sheets.is_spreadsheet_xml(path.read_bytes()[:4096]):
+        kind = "spreadsheet-xml"
+        notes.append(f"{path.name}: an Excel 2003 XML workbook (\"XML Spreadsheet\"): read as such; save it as "
+                     ".xlsx to silence this")
+        log.warning("%s", notes[-1])
     try:
-        if kind in (sn.XLSX, sn.OLE2, sn.HTML):
+        if kind in (sn.XLSX, sn.OLE2, sn.HTML, "spreadsheet-xml"):
             table = _read_book(spec, section, kind, wanted)
         else:
             table = _read_text(spec, wanted)
@@ -162,7 +167,7 @@ def _read_sheet(spec: LayerSpec, section: str, kind: str, wanted: list[str]) -> 
               "and save it again"
         raise InputError(msg) from exc
     frame = table.frame
-    notes += _ignored(spec, section, book=kind in (sn.XLSX, sn.OLE2, sn.HTML))
+    notes += _ignored(spec, section, book=kind in (sn.XLSX, sn.OLE2, sn.HTML, "spreadsheet-xml"))
     frame.attrs[LAYER_NOTES] = notes + table.layer_notes
     frame.attrs[ROW_NOTES] = table.row_notes
     for note in table.layer_notes:
@@ -195,6 +200,8 @@ def _read_book(spec: LayerSpec, section: str, kind: str, wanted: list[str]) -> _
         sheets = _sheets.read_xlsx(path)
     elif kind == sn.OLE2:
         sheets = _sheets.read_xls(path)
+    elif kind == "spreadsheet-xml":
+        sheets = _sheets.read_spreadsheet_xml(path)
     else:
         sheets = _sheets.read_html(path, _html_text(path.read_bytes()))
     name, rows = _pick_sheet(spec, section, sheets, wanted)

@@ -132,6 +132,47 @@ def read_xls(path: Path) -> list[Sheet]:
     return sheets
 
 
+_SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
+
+
+def is_spreadsheet_xml(head: bytes) -> bool:
+    """Whether XML text is an "XML Spreadsheet 2003" workbook (what some systems export as ``.xls``)."""
+    return b"urn:schemas-microsoft-com:office:spreadsheet" in head
+
+
+def read_spreadsheet_xml(path: Path) -> list[Sheet]:
+    """Every sheet of an Excel 2003 XML workbook (``<Workbook><Worksheet><Table><Row><Cell><Data>``)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.parse(path).getroot()  # expat (>= 2.4) refuses entity-expansion bombs
+    except ET.ParseError as exc:
+        msg = f"{path}: cannot read this XML workbook: {exc}; open it in Excel or WPS and save it as .xlsx"
+        raise InputError(msg) from exc
+    sheets: list[Sheet] = []
+    for ws in root.iter(f"{_SS}Worksheet"):
+        rows: list[list[Any]] = []
+        for row in ws.iter(f"{_SS}Row"):
+            at = int(row.get(f"{_SS}Index", len(rows) + 1))
+            rows += [[] for _ in range(at - 1 - len(rows))]  # rows skipped by ss:Index are blank
+            cells: list[Any] = []
+            for cell in row.iter(f"{_SS}Cell"):
+                col = int(cell.get(f"{_SS}Index", len(cells) + 1))
+                cells += [None] * (col - 1 - len(cells))
+                data = cell.find(f"{_SS}Data")
+                text = "".join(data.itertext()) if data is not None else None
+                value: Any = text
+                if data is not None and data.get(f"{_SS}Type") == "Number" and text:
+                    value = _cell(float(text))
+                cells += [value] * (1 + int(cell.get(f"{_SS}MergeAcross", "0")))
+            rows.append(cells)
+        sheets.append((ws.get(f"{_SS}Name", f"sheet {len(sheets) + 1}"), rows))
+    if not sheets:
+        msg = f"{path}: an XML workbook with no worksheet; export the table again"
+        raise InputError(msg)
+    return sheets
+
+
 class _Tables(HTMLParser):
     """Collect the ``<table>`` elements of a page as rows of cell texts (colspan repeated)."""
 

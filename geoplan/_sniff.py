@@ -89,6 +89,8 @@ def _text_kind(head: bytes) -> str:
         if control > 0.05 * len(head):
             return BINARY
     start = text.lstrip("\ufeff \t\r\n").lower()
+    if start.startswith("<?xml") and "urn:schemas-microsoft-com:office:spreadsheet" in start:
+        return XML  # Excel 2003 "XML Spreadsheet": its <Table> is not HTML's
     if start.startswith(("<!doctype html", "<html", "<table", "<meta", "<head", "<body")) \
             or (start.startswith("<") and "<table" in start[:2000]):
         return HTML
