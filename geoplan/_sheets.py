@@ -1,4 +1,4 @@
-"""Workbooks as rows of cells: XLSX (openpyxl), old XLS (xlrd) and HTML tables saved as ``.xls``.
+"""Workbooks as rows of cells: XLSX (openpyxl), old XLS (xlrd), Excel 2003 XML and HTML tables saved as ``.xls``.
 
 Each reader returns the workbook's sheets in order as ``(name, rows)``; :mod:`geoplan._grid` then finds the
 header. Merged cells are filled with their top-left value (a header cell merged over two rows names its
