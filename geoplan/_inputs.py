@@ -3,9 +3,9 @@
 :func:`read_layer` looks at what a file *is* (:mod:`geoplan._sniff`), not what its name says, and reads it:
 
 * tables — CSV/TXT/TSV in UTF-8, GBK, UTF-16 or a mix (:mod:`geoplan._encoding`), separator sniffed or
-  ``sep =``; XLSX and old XLS workbooks, HTML pages and Excel 2003 XML saved as ``.xls``; the sheet by ``sheet =`` (its name, or
-  its number counted from 1) — a wrong or missing sheet lists the workbook's sheets; the header row found
-  by the mapped column names or given as ``header_row =`` (:mod:`geoplan._grid`);
+  ``sep =``; XLSX and old XLS workbooks, HTML pages and Excel 2003 XML saved as ``.xls``; the sheet by
+  ``sheet =`` (its name, or its number counted from 1) — a wrong or missing sheet lists the workbook's sheets;
+  the header row found by the mapped column names or given as ``header_row =`` (:mod:`geoplan._grid`);
 * GIS layers — through GDAL (pyogrio): a Shapefile's ``.shx`` / ``.dbf`` siblings are checked first, a
   GeoPackage's layers are listed and the one named by ``layer =`` taken (a street network takes its only line
   layer), a ZIP of a Shapefile is read in place, a ``.geojson`` that is not JSON is named as what it is.
