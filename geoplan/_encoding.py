@@ -1,14 +1,19 @@
-"""Text encodings of Chinese input files: UTF-8, GBK/GB18030, or a mix of both.
+"""Text encodings of Chinese input files: UTF-8, GBK/GB18030, UTF-16, or a mix of UTF-8 and GBK.
 
-Chinese tables come as UTF-8 (with or without BOM), as GBK from Excel and old ArcGIS, and — after someone has
-pasted rows from one file into another — as both at once. Nothing here guesses silently: whatever was decoded
-other than as UTF-8 is returned as a note, per layer and per row, for the output's ``flags``.
+Chinese tables come as UTF-8 (with or without BOM), as GBK from Excel and old ArcGIS, as UTF-16 from Excel's
+"Unicode text", and — after someone has pasted rows from one file into another — as UTF-8 and GBK at once.
+:func:`read_text_grid` decodes a delimited text file into rows of cells (separator detected or given).
+Nothing here guesses silently: whatever was decoded other than as UTF-8 is returned as a note, per layer and
+per row, for the output's ``flags``.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 import logging
+import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,12 +46,67 @@ class Decoded:
     row_notes: dict[int, str] = field(default_factory=dict)
 
 
-def _read(text: str, sep: str) -> pd.DataFrame:
-    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
+@dataclass
+class Grid:
+    """A delimited text file as rows of cells, and what had to be done to read it.
+
+    Attributes
+    ----------
+    rows : list of list of str
+        Every line of the file as cells (ragged rows kept as they are).
+    sep : str
+        The field separator used.
+    layer_notes : list of str
+        Notes about the whole file (encoding guessed, separator detected ...).
+    row_notes : dict
+        Line position (0-based, counting the header) → note, for lines decoded differently from the rest.
+    """
+
+    rows: list[list[str]]
+    sep: str
+    layer_notes: list[str] = field(default_factory=list)
+    row_notes: dict[int, str] = field(default_factory=dict)
+
+
+#: Separators tried when a table's separator is not given, in order of preference on a tie.
+SEPARATORS = (",", "\t", ";", "|")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_EXCEL_SEP = re.compile(r"\A\ufeff?\"?sep=(.)\"?[^\n]*\r?\n")
+
+
+def utf16_encoding(raw: bytes) -> str | None:
+    """``"utf-16"`` when ``raw`` is UTF-16 text (with a BOM, or ASCII-range text with every other byte NUL)."""
+    if raw[:2] in _UTF16_BOMS:
+        return "utf-16"
+    head = raw[:2000]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    # UTF-8 and GBK text never hold NUL bytes; UTF-16 puts one beside every ASCII character (",", "\n", digits),
+    # on the odd bytes (little-endian) or the even ones (big-endian).
+    if odd >= max(2, 0.1 * len(head) / 2) and even <= 0.02 * len(head) / 2:
+        return "utf-16-le"
+    if even >= max(2, 0.1 * len(head) / 2) and odd <= 0.02 * len(head) / 2:
+        return "utf-16-be"
+    return None
 
 
 def read_csv_text(path: Path, encoding: str | None, sep: str) -> Decoded:
-    """Read a CSV: in ``encoding`` when given, else UTF-8, else GBK, else cell by cell.
+    """Read a CSV whose first line is its header (see :func:`read_text_grid` for the decoding).
+
+    Raises
+    ------
+    UnicodeDecodeError
+        Only when ``encoding`` is given and does not fit the file (the caller names the line).
+    """
+    grid = read_text_grid(path, encoding, sep)
+    width = max((len(r) for r in grid.rows), default=0)
+    rows = [r + [""] * (width - len(r)) for r in grid.rows]
+    frame = pd.DataFrame(rows[1:], columns=rows[0] if rows else [], dtype=object) if rows else pd.DataFrame()
+    notes = {i - 1: n for i, n in grid.row_notes.items() if i > 0}
+    return Decoded(frame, grid.layer_notes, notes)
+
+
+def read_text_grid(path: Path, encoding: str | None, sep: str | None) -> Grid:
+    """Read a delimited text file: in ``encoding`` when given, else UTF-8 / UTF-16 (by BOM), GBK, or cell by cell.
 
     Parameters
     ----------
@@ -55,8 +115,8 @@ def read_csv_text(path: Path, encoding: str | None, sep: str) -> Decoded:
     encoding : str or None
         From the project file; when given it is used as is, and a byte it cannot decode is an error naming
         the line.
-    sep : str
-        Field separator.
+    sep : str or None
+        Field separator; None detects it from the first lines (``,`` tab ``;`` ``|``).
 
     Raises
     ------
@@ -64,22 +124,76 @@ def read_csv_text(path: Path, encoding: str | None, sep: str) -> Decoded:
         Only when ``encoding`` is given and does not fit the file (the caller names the line).
     """
     raw = path.read_bytes()
+    notes: list[str] = []
+    cells_mixed = False
+    bom = "utf-8" if raw.startswith(_BOM) else ("utf-16" if raw[:2] in _UTF16_BOMS else None)
+    if encoding and bom and codecs.lookup(encoding).name != codecs.lookup(bom).name \
+            and not codecs.lookup(encoding).name.startswith(bom):
+        # A byte-order mark is unambiguous: it wins over a declared encoding that contradicts it.
+        notes.append(f"{path.name}: encoding = {encoding!r} declared, but the file starts with a {bom.upper()} "
+                     f"byte-order mark: read as {bom.upper()}")
+        encoding = bom
     if encoding:
-        return Decoded(_read(raw.decode(encoding), sep))
-    body = raw.removeprefix(_BOM)
-    try:
-        return Decoded(_read(body.decode("utf-8"), sep))
-    except UnicodeDecodeError:
-        pass
-    try:
-        frame = _read(body.decode(GBK), sep)
-        gbk_ok = True
-    except UnicodeDecodeError:
-        gbk_ok = False
-    if gbk_ok and not _has_utf8_text(body):
-        log.info("%s: not UTF-8, read as GBK/GB18030", path)
-        return Decoded(frame, [f"{path.name}: not UTF-8, read as GBK (GB18030)"])
-    return _decode_cells(path, body, sep)
+        family = codecs.lookup(encoding).name
+        # GB2312 and GBK files hold characters of GB18030 now and then (生僻字 in names): read with the superset.
+        text = raw.decode(GBK if family in ("gb2312", "gbk") else encoding).removeprefix("\ufeff")
+    elif (utf16 := utf16_encoding(raw)) is not None:
+        text = raw.decode(utf16, errors="replace").removeprefix("\ufeff")
+        notes.append(f"{path.name}: UTF-16 text (Excel's \"Unicode text\"), read as such")
+    else:
+        body = raw.removeprefix(_BOM)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                text = body.decode(GBK)
+                gbk_ok = True
+            except UnicodeDecodeError:
+                gbk_ok = False
+            if gbk_ok and not _has_utf8_text(body):
+                log.info("%s: not UTF-8, read as GBK/GB18030", path)
+                notes.append(f"{path.name}: not UTF-8, read as GBK (GB18030)")
+            else:
+                # Latin-1 maps bytes one to one, and the structural characters (, ; | " \n \t) are ASCII bytes
+                # that never occur inside a GBK or UTF-8 multi-byte character, so parsing the latin-1 text splits
+                # the file exactly as parsing the properly decoded text would; each cell is decoded on its own.
+                text = body.decode("latin-1")
+                cells_mixed = True
+    hint = _EXCEL_SEP.match(text)
+    if hint:  # Excel's "sep=;" first line names the separator
+        text = text[hint.end():]
+        sep = sep or hint.group(1)
+    if sep is None:
+        sep = sniff_separator(text)
+        if sep != ",":
+            notes.append(f"{path.name}: fields separated by {_sep_name(sep)} (detected); set sep = to override")
+    rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep)]
+    rows = [r for r in rows if r]  # csv gives [] for a blank line
+    if not cells_mixed:
+        return Grid(rows, sep, notes)
+    return _decode_cells(path, rows, sep, notes)
+
+
+def _sep_name(sep: str) -> str:
+    return {"\t": "tabs", ";": "semicolons", "|": "vertical bars", ",": "commas"}.get(sep, repr(sep))
+
+
+def sniff_separator(text: str, lines: int = 50) -> str:
+    """The separator that splits the first non-blank lines into the same number (> 1) of fields most often."""
+    head = [line for line in text.splitlines()[: lines * 2] if line.strip()][:lines]
+    if not head:
+        return ","
+    best, best_score = ",", (0.0, 0)
+    for sep in SEPARATORS:
+        counts = [len(r) for r in csv.reader(io.StringIO("\n".join(head)), delimiter=sep)]
+        wide = [c for c in counts if c > 1]
+        if not wide:
+            continue
+        mode = max(set(wide), key=wide.count)
+        score = (wide.count(mode) / len(counts), mode)
+        if score[0] > best_score[0] + 1e-9:
+            best, best_score = sep, score
+    return best
 
 
 def _has_utf8_text(body: bytes) -> bool:
@@ -95,11 +209,7 @@ def _has_utf8_text(body: bytes) -> bool:
     return False
 
 
-def _decode_cells(path: Path, body: bytes, sep: str) -> Decoded:
-    # Latin-1 maps bytes one to one, and the CSV's structural characters (, " \n \t) are ASCII bytes that never
-    # occur inside a GBK or UTF-8 multi-byte character, so parsing the latin-1 text splits the file exactly as
-    # parsing the properly decoded text would; each cell is then decoded on its own.
-    frame = _read(body.decode("latin-1"), sep)
+def _decode_cells(path: Path, rows: list[list[str]], sep: str, notes_: list[str]) -> Grid:
     row_enc: dict[int, set[str]] = {}
 
     def cell(text: str, row: int) -> str:
@@ -116,24 +226,19 @@ def _decode_cells(path: Path, body: bytes, sep: str) -> Decoded:
         row_enc.setdefault(row, set()).add("undecodable")
         return data.decode(GBK, errors="replace")
 
-    header = [cell(str(c), -1) for c in frame.columns]
-    values = frame.to_numpy(dtype=object)
-    for (i, j), text in np.ndenumerate(values):
-        values[i, j] = cell(str(text), i)
-    out = pd.DataFrame(values, columns=header, index=frame.index)
+    out = [[cell(text, i) for text in row] for i, row in enumerate(rows)]
     used = set().union(*row_enc.values()) if row_enc else set()
     notes: dict[int, str] = {}
     for row, encs in row_enc.items():
-        if row < 0:
-            continue
         if "undecodable" in encs:
             notes[row] = "text neither UTF-8 nor GBK: undecodable bytes shown as �; fix the file's encoding"
         elif GBK in encs and "utf-8" in used:
             notes[row] = "text read as GBK (the file mixes UTF-8 and GBK rows)"
-    layer = [f"{path.name}: mixes encodings ({', '.join(sorted(used))}); each cell decoded on its own, "
-             f"{len(notes)} row(s) flagged; re-save the file as UTF-8"]
-    log.warning("%s", layer[0])
-    return Decoded(out, layer, notes)
+    flagged = sum(1 for r in notes if r > 0)
+    layer = f"{path.name}: mixes encodings ({', '.join(sorted(used))}); each cell decoded on its own, " \
+            f"{flagged} row(s) flagged; re-save the file as UTF-8"
+    log.warning("%s", layer)
+    return Grid(out, sep, [*notes_, layer], notes)
 
 
 def sniff_dbf_encoding(shp: Path) -> str | None:

@@ -20,7 +20,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geoplan import admin
-from geoplan._errors import ProjectError
+from geoplan._errors import InputError, ProjectError
 from geoplan.layers import read_table
 from geoplan.project import Project
 from geoplan.rules import _common as cm
@@ -35,10 +35,17 @@ def admin_units(proj: Project, crs: pyproj.CRS, codes: Sequence[str] | None) -> 
             msg = f"{proj.source}: admin codes {list(codes)} given but the project has no [admin_units] layer"
             raise ProjectError(msg)
         return None
+    raw = read_table(spec, "admin_units")
+    if not isinstance(raw, gpd.GeoDataFrame):  # a table of codes and names, without polygons
+        raw = gpd.GeoDataFrame(raw, geometry=[None] * len(raw), crs=4326)
     if not spec.fields:
-        units = admin.read_districts(spec.path)
+        units = admin.read_districts(spec.path, raw)
     else:
-        raw = gpd.read_file(spec.path, **({"layer": spec.layer} if spec.layer else {}))
+        missing = [f"{k} = {v!r}" for k, v in spec.fields.items() if v not in raw.columns]
+        if missing:
+            msg = (f"{spec.path} (admin_units): no such column: {', '.join(missing)}; fix [admin_units.fields]. "
+                   f"Columns in the file: {', '.join(str(c) for c in raw.columns if c != 'geometry')}")
+            raise InputError(msg)
         units = raw.rename(columns={src: canon for canon, src in spec.fields.items()})
         if "level" not in units.columns:
             units["level"] = "county"

@@ -47,6 +47,8 @@ INFANT_SHARE_OF_1_4: Final = 0.75
 EXACT, SPLIT, MISSING = "exact", "split", "missing"
 
 _CENSUS_NEEDED: Final = ("CODE", "NAME", "POPU", "AGES_0", "AGES_1-4", "AGES_60-64", "AGES_65P", "HHLD_S")
+#: Columns a census file must have (they also locate its header row).
+CENSUS_COLUMNS: Final = _CENSUS_NEEDED
 
 
 def _require(frame: pd.DataFrame, columns: Iterable[str], path: Path | str) -> None:
@@ -56,20 +58,22 @@ def _require(frame: pd.DataFrame, columns: Iterable[str], path: Path | str) -> N
         raise InputError(msg)
 
 
-def read_districts(path: Path | str) -> gpd.GeoDataFrame:
+def read_districts(path: Path | str, frame: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """County/district polygons with canonical admin-unit columns.
 
     Parameters
     ----------
     path : path
         A GIS file with ``adcode`` (6 digits), ``name`` and optionally ``city`` (districts-5cities.geojson).
+    frame : GeoDataFrame, optional
+        The file already read (by :func:`geoplan.layers.read_table`); ``path`` then only names it.
 
     Returns
     -------
     GeoDataFrame
         ``unit_code``, ``unit_name``, ``level`` (``"county"``), ``city``; geometry in the file's CRS.
     """
-    frame = gpd.read_file(path)
+    frame = gpd.read_file(path) if frame is None else frame
     _require(frame, ("adcode", "name"), path)
     code = frame["adcode"].astype(str).str.strip()
     if not code.str.fullmatch(r"\d{6}").all():
@@ -107,8 +111,10 @@ def read_townships(path: Path | str, frame: pd.DataFrame | None = None) -> pd.Da
     })
 
 
-def read_census(path: Path | str) -> pd.DataFrame:
+def read_census(path: Path | str, frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """County rows of the 2020 census with the denominators the rules use.
+
+    ``frame`` is the file already read (by :func:`geoplan.layers.read_table`); ``path`` then only names it.
 
     Returns
     -------
@@ -117,8 +123,9 @@ def read_census(path: Path | str) -> pd.DataFrame:
         ``infants_0_3`` = POPU × (AGES_0 + 0.75 × AGES_1-4) (approximation), ``elderly_60`` =
         POPU × (AGES_60-64 + AGES_65P), ``household_size`` (HHLD_S), then the raw columns.
     """
-    raw = pd.read_csv(path, dtype={"CODE": str})
+    raw = pd.read_csv(path, dtype={"CODE": str}) if frame is None else frame
     _require(raw, _CENSUS_NEEDED, path)
+    raw = raw.assign(CODE=raw["CODE"].astype("string").fillna("").astype(str))
     pop = pd.to_numeric(raw["POPU"], errors="coerce")
     share = {c: pd.to_numeric(raw[c], errors="coerce") for c in _CENSUS_NEEDED[3:]}
     out = pd.DataFrame({

@@ -141,14 +141,14 @@ class _Layers:
 def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, assumptions: list[str]) -> _Layers:
     """Read, parse and project the layers (stage: layers → CRS)."""
     com_spec = proj.communities or LayerSpec(path=Path("(no communities layer)"), crs="WGS84", x="x", y="y")
-    com_raw = read_table(proj.communities) if proj.communities else pd.DataFrame({"x": [], "y": []})
+    com_raw = read_table(proj.communities, "communities") if proj.communities else pd.DataFrame({"x": [], "y": []})
     communities, polygons = canonical_communities(com_raw, com_spec)
     grid = popgrid.read_grid(proj.population_grid.path) if proj.population_grid else None
     if grid is not None and proj.audit.get("population_grid_use", "spread") == "points":
         communities = popgrid.grid_points(grid)
-    fac_raw = read_table(proj.facilities)
+    fac_raw = read_table(proj.facilities, "facilities")
     facilities = canonical_facilities(fac_raw, proj.facilities, proj.facility_types, set(pre.types))
-    townships = (admin.read_townships(proj.townships.path, read_table(proj.townships)) if proj.townships
+    townships = (admin.read_townships(proj.townships.path, read_table(proj.townships, "townships")) if proj.townships
                  else None)
     urban_field = _units.raw_text(com_raw, com_spec.fields.get("urban"), len(communities))
     for layer, raw, spec in ((communities, com_raw, com_spec), (facilities, fac_raw, proj.facilities)):
@@ -163,7 +163,8 @@ def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, 
         communities = communities[keep].reset_index(drop=True)
         polygons = polygons[keep].reset_index(drop=True) if polygons is not None else None
         facilities = facilities[_units.inside(facilities, units, "facilities", assumptions)].reset_index(drop=True)
-    census = admin.read_census(proj.census.path) if proj.census else None
+    census = admin.read_census(proj.census.path, read_table(proj.census, "census", admin.CENSUS_COLUMNS)) \
+        if proj.census else None
     if grid is not None and proj.audit.get("population_grid_use", "spread") == "spread":
         _spread_grid(grid, communities, assumptions)
     _fill_population(communities, proj, assumptions)
@@ -197,7 +198,8 @@ def _load_network(proj: Project, crs: pyproj.CRS, use_network: bool, assumptions
 
             path, note = clip_for_project(proj)
             assumptions.append(note)
-        return load_network(path, crs=crs, cache=True)
+            return load_network(path, crs=crs, cache=True)
+        return load_network(path, crs=crs, cache=True, layer=proj.network.layer, source_crs=proj.network.crs)
     assumptions.append(
         f"no walking network: distances are straight lines × {settings.euclidean_detour_factor:g} (labelled)"
     )

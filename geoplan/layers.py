@@ -16,19 +16,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import pyproj
 import shapely
 
 from geoplan import _validate as val
-from geoplan._encoding import read_csv_text, sniff_dbf_encoding
 from geoplan._errors import InputError
+from geoplan._inputs import LAYER_NOTES, ROW_NOTES, SHEETS, read_layer
 from geoplan.crs import BD09, GCJ02, normalise_crs_name, to_wgs84
 from geoplan.parsing import parse_count, parse_number, parse_year
 from geoplan.project import LayerSpec
@@ -40,11 +37,8 @@ _MAX_HOUSEHOLDS = 50_000
 _MAX_POPULATION = 200_000
 _MAX_FACILITY = {"floor_area_m2": 1e6, "outdoor_area_m2": 1e6, "land_area_m2": 1e7, "slots": 1e4, "beds": 2e4,
                  "nursing_beds": 2e4, "dementia_beds": 2e4}
-_TABLES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
-_GIS = {".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml", ".gml", ".tab", ".mif", ".sqlite", ".zip",
-        ".parquet", ".geojsonl", ".geojsons"}
-_ROW_NOTES = "geoplan_row_notes"
-_LAYER_NOTES = "geoplan_notes"
+_ROW_NOTES = ROW_NOTES
+_LAYER_NOTES = LAYER_NOTES
 _SOURCE_CRS = "geoplan_source_crs"
 _NO_XY = "no usable coordinates"
 
@@ -63,116 +57,16 @@ def source_crs(gdf: pd.DataFrame) -> str | pyproj.CRS | None:
 # ------------------------------------------------------------------------------------------------ reading
 
 
-def read_table(spec: LayerSpec) -> pd.DataFrame:
-    """Read a layer file as it is (DataFrame, or GeoDataFrame for GIS formats).
+def read_table(spec: LayerSpec, section: str = "layer", wanted: Collection[str] | None = None) -> pd.DataFrame:
+    """Read a layer file as it is (DataFrame, or GeoDataFrame for GIS formats): see :func:`geoplan._inputs.read_layer`.
 
     Raises
     ------
     InputError
-        The file is missing, empty, damaged or truncated, or not in a format geoplan reads; the message
-        names the file and says what to do.
+        The file is missing, empty, a folder, damaged or truncated, not what its name says and not readable
+        as what it is, or not in a format geoplan reads; the message names the file and says what to do.
     """
-    path = spec.path
-    if not path.exists():
-        msg = f"{path}: file not found; check path = \"...\" in the project file (relative to the project file)"
-        raise InputError(msg)
-    if path.is_file() and path.stat().st_size == 0:
-        msg = f"{path}: the file is empty (0 bytes); export the layer again"
-        raise InputError(msg)
-    suffix = path.suffix.lower()
-    if suffix not in _TABLES | _GIS and not path.is_dir():
-        msg = (f"{path}: unsupported file type {suffix or '(no suffix)'!r}; give a CSV or XLSX table with x/y "
-               "columns, or a GeoJSON, GeoPackage or Shapefile layer")
-        raise InputError(msg)
-    try:
-        if suffix in {".csv", ".txt", ".tsv"}:
-            return _read_csv(path, spec.encoding, sep="\t" if suffix == ".tsv" else ",")
-        if suffix in {".xlsx", ".xlsm", ".xls"}:
-            return pd.read_excel(path, sheet_name=spec.sheet if spec.sheet is not None else 0, dtype=object)
-        return _read_gis(spec)
-    except InputError:
-        raise
-    except Exception as exc:  # GDAL, openpyxl, zipfile and sqlite raise many types for a bad file
-        msg = f"{path}: cannot read this file: {_why(path, exc)}"
-        raise InputError(msg) from exc
-
-
-def _why(path: Path, exc: Exception) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    low = text.lower()
-    if "malformed" in low or "not a database" in low or "truncated" in low or "badzipfile" in low \
-            or "not a zip file" in low or "not recognized as" in low:
-        return f"{text} — the file is damaged or truncated (an interrupted copy or download?); copy or export it again"
-    if "no columns to parse" in low:
-        return "the file has no header row; the first row must hold the column names"
-    if "worksheet" in low or isinstance(exc, pyogrio.errors.DataLayerError):
-        return f"{text} — check sheet = / layer = in the project file"
-    return f"{text} — check that it opens in QGIS or Excel"
-
-
-def _read_csv(path: Path, encoding: str | None, sep: str) -> pd.DataFrame:
-    # Chinese CSVs from Excel are often GBK, and edited ones sometimes mix GBK and UTF-8 rows (_encoding).
-    try:
-        decoded = read_csv_text(path, encoding, sep)
-    except LookupError as exc:
-        msg = f"{path}: unknown encoding {encoding!r}; use e.g. encoding = \"GBK\" or \"UTF-8\""
-        raise InputError(msg) from exc
-    except UnicodeDecodeError as exc:
-        line = exc.object[: exc.start].count(b"\n") + 1
-        msg = (f"{path}: line {line} is not valid {encoding}; remove encoding = {encoding!r} from the project file "
-               "to let geoplan detect it, or re-save the file")
-        raise InputError(msg) from exc
-    frame = decoded.frame
-    frame.attrs[_LAYER_NOTES] = decoded.layer_notes
-    frame.attrs[_ROW_NOTES] = decoded.row_notes
-    return frame
-
-
-def _read_gis(spec: LayerSpec) -> pd.DataFrame:
-    path = spec.path
-    kwargs: dict[str, Any] = {"layer": spec.layer} if spec.layer else {}
-    notes: list[str] = []
-    encoding = spec.encoding
-    if encoding is None and path.suffix.lower() == ".shp":
-        encoding = sniff_dbf_encoding(path)
-        if encoding is not None:
-            notes.append(f"{path.name}: no .cpg file; text read as {encoding} (detected); add a .cpg holding "
-                         f"{encoding} or set encoding = \"{encoding}\"")
-            log.warning("%s", notes[-1])
-    if encoding:
-        kwargs["encoding"] = encoding
-    if spec.layer:
-        layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
-        if spec.layer not in layers:
-            msg = f"{path}: no layer {spec.layer!r}; layers in the file: {', '.join(layers)}"
-            raise InputError(msg)
-    try:
-        frame = pyogrio.read_dataframe(path, **kwargs)
-    except UnicodeDecodeError:
-        frame = _read_undecodable(path, kwargs, notes)
-    frame.attrs[_LAYER_NOTES] = notes
-    return frame
-
-
-def _read_undecodable(path: Path, kwargs: dict[str, Any], notes: list[str]) -> pd.DataFrame:
-    """Read a layer GDAL cannot decode: typically Chinese field names cut mid-character at the DBF's 10 bytes."""
-    encoding = kwargs.get("encoding") or sniff_dbf_encoding(path) or "UTF-8"
-    # ISO-8859-1 maps bytes one to one, so every name and value is read; each is then decoded on its own.
-    frame = pyogrio.read_dataframe(path, **{**kwargs, "encoding": "ISO-8859-1"})
-
-    def decode(text: object) -> object:
-        return text.encode("latin-1").decode(encoding, errors="replace") if isinstance(text, str) else text
-
-    names = {c: decode(c) for c in frame.columns if c != "geometry"}
-    frame = frame.rename(columns=names)
-    for column in names.values():
-        if frame[column].dtype == object:
-            frame[column] = frame[column].map(decode)
-    cut = [str(n) for n in names.values() if "\ufffd" in str(n)]
-    notes.append(f"{path.name}: text not valid {encoding}; undecodable bytes shown as �"
-                 + (f" (field names cut by the Shapefile's 10-byte limit: {', '.join(cut)})" if cut else ""))
-    log.warning("%s", notes[-1])
-    return frame
+    return read_layer(spec, section, wanted)
 
 
 # ------------------------------------------------------------------------------------------- coordinates
@@ -216,8 +110,15 @@ def _raw_xy(frame: pd.DataFrame, spec: LayerSpec) -> tuple[np.ndarray, np.ndarra
     """Source coordinates (representative points), notes, and the (repaired) shapes of a GIS layer."""
     notes = pd.Series("", index=frame.index, dtype=object)
     if spec.x and spec.y:
-        x, _ = parse_number(frame[spec.x], allow_negative=True)
-        y, _ = parse_number(frame[spec.y], allow_negative=True)
+        if spec.x == spec.y:  # one column of "lon,lat" pairs, as map APIs (高德 location) give them
+            pair = frame[spec.x].astype("string").fillna("").str.split(r"\s*[,，;；]\s*|\s+", n=1, expand=True,
+                                                                          regex=True)
+            pair = pair.reindex(columns=[0, 1]).fillna("")
+            x, _ = parse_number(pair[0], allow_negative=True)
+            y, _ = parse_number(pair[1], allow_negative=True)
+        else:
+            x, _ = parse_number(frame[spec.x], allow_negative=True)
+            y, _ = parse_number(frame[spec.y], allow_negative=True)
         bad = (x.isna() | y.isna()).to_numpy()
         raw = [f"{spec.x} = {_short(a)!r}, {spec.y} = {_short(b)!r}"
                for a, b in zip(frame[spec.x][bad], frame[spec.y][bad], strict=True)]
@@ -316,6 +217,7 @@ def _named(notes: pd.Series, field: str) -> pd.Series:
 def _prepare(frame: pd.DataFrame, spec: LayerSpec, layer: str) -> tuple[pd.DataFrame, _Placed, pd.Series, list[str]]:
     """Check the layer as a whole (one error listing every problem), then place its rows."""
     row_notes: dict[int, str] = dict(frame.attrs.get(_ROW_NOTES, {}))
+    sheets: list[str] = list(frame.attrs.get(SHEETS, []))
     notes_: list[str] = layer_notes(frame)
     frame = frame.reset_index(drop=True)
     problems = val.Problems(val.layer_source(spec.path, layer))
@@ -329,6 +231,9 @@ def _prepare(frame: pd.DataFrame, spec: LayerSpec, layer: str) -> tuple[pd.DataF
     if spec.y:
         wanted["y"] = spec.y
     columns_ok = val.check_columns(frame, wanted, problems, layer)
+    if not columns_ok and len(sheets) > 1:
+        problems.add(f"the workbook has {len(sheets)} sheets: {', '.join(map(repr, sheets))}",
+                     f"if the columns are on another one, set sheet = \"...\" in [{layer}]")
     if not spec.x and not isinstance(frame, gpd.GeoDataFrame):
         problems.add("a table needs coordinate columns",
                      f"give x = \"经度 column\" and y = \"纬度 column\" in [{layer}]")

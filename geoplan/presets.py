@@ -18,7 +18,6 @@ import importlib.resources
 import logging
 import os
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,8 @@ from typing import Any
 
 import pandas as pd
 
+from geoplan._config import parse as toml_parse
+from geoplan._config import read_text as toml_text
 from geoplan._errors import PresetError
 from geoplan._numeric import is_number
 from geoplan.rules._scope import UNIT_TYPES
@@ -243,11 +244,7 @@ def load_preset(name_or_path: str | os.PathLike[str]) -> Preset:
         and column), or every schema problem found, each with its line number.
     """
     text, source = _read(name_or_path)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{source}: TOML syntax error: {exc}"
-        raise PresetError(msg) from exc
+    raw = toml_parse(text, source, "preset", PresetError)
     problems = _validate(raw)
     if problems:
         where = _Locator(text)
@@ -316,7 +313,7 @@ def _read(name_or_path: str | os.PathLike[str]) -> tuple[str, Path]:
         if not path.is_file():
             msg = f"preset file not found: {path}"
             raise PresetError(msg)
-        return path.read_text(encoding="utf-8"), path
+        return toml_text(path, "preset", PresetError), path
     names = list_presets()
     if text_arg not in names:
         msg = (f"unknown preset {text_arg!r}; available presets: {', '.join(names)} "

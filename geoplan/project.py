@@ -8,10 +8,15 @@ Example::
     crs = "auto"                      # the metric CRS measurements are made in ("auto" or e.g. "EPSG:4549")
 
     [communities]
-    path = "compounds.csv"            # CSV/XLSX with x/y columns, or GeoJSON/GPKG/SHP
+    path = "compounds.csv"            # CSV/XLSX/XLS with x/y columns, or GeoJSON/GPKG/SHP (read by content)
     crs = "BD09"                      # WGS84, CGCS2000, GCJ02 (Amap), BD09 (Baidu), EPSG:xxxx
     x = "lon_bd09"
     y = "lat_bd09"
+    sheet = "小区"                    # a workbook's sheet: its name, or its number counted from 1
+    header_row = 3                    # the header's row (default: found by the column names below)
+    sep = ";"                         # a text table's separator (default: detected among , tab ; |)
+    encoding = "GBK"                  # default: detected (UTF-8, GBK, UTF-16, mixed rows)
+    layer = "compounds"               # a GeoPackage's layer (default: its only layer)
     [communities.fields]              # canonical name = source column (Chinese names allowed)
     name = "name"
     households = "households_raw"
@@ -29,8 +34,10 @@ Example::
     [population_grid]                 # optional: residents GeoTIFF as demand (geoplan.popgrid; needs rasterio)
     path = "pop.tif"
     [network]
-    path = "streets.osm.pbf"
+    path = "streets.osm.pbf"          # OSM .pbf/.osm, or a road-centreline layer (SHP/GPKG/GeoJSON)
     max_snap_m = 300
+    layer = "roads"                   # a GeoPackage's line layer (default: its only line layer)
+    crs = "EPSG:4549"                 # the road layer's CRS when it has none (.shp without .prj), or to override
     [facility_types]                  # data value = plan term ("candidate" marks siting candidates)
     childcare_kindergarten = "childcare"
     [audit]
@@ -42,13 +49,16 @@ Example::
 
 ``[communities]`` may be left out for audits of admin units only (presence, ratio with census denominators).
 
-Relative paths are resolved against the project file's folder. Every problem found is reported at once.
+Relative paths are resolved against the project file's folder. Every problem found is reported at once;
+an unknown key names the closest allowed one. The keys each section accepts, with what they mean, are the
+tables :data:`LAYER_KEYS`, :data:`NETWORK_KEYS`, :data:`PROJECT_KEYS` and :data:`AUDIT_KEYS`. A column may be
+mapped to one field only (``x``, ``y`` and ``fields`` together), except ``x = y``: one column of "lon,lat" pairs.
 """
 
 from __future__ import annotations
 
 import codecs
-import tomllib
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +67,7 @@ from typing import Any
 import pyproj
 
 from geoplan import project_schema as schema
+from geoplan._config import did_you_mean, load_toml, unknown_key
 from geoplan._errors import Hint, InputError, ProjectError
 from geoplan._numeric import is_number
 from geoplan.crs import normalise_crs_name
@@ -72,12 +83,18 @@ COMMUNITY_FIELDS = schema.names("communities.fields")
 FACILITY_FIELDS = schema.names("facilities.fields")
 ADMIN_FIELDS = schema.names("admin_units.fields")
 
-_LAYER_KEYS = set(schema.names(schema.LAYER))
+#: Keys of a layer section ([communities], [facilities] ...), of [network] and of [project], with what they mean.
+LAYER_KEYS: dict[str, str] = {k.name: k.en for k in schema.section(schema.LAYER)}
+NETWORK_KEYS: dict[str, str] = {k.name: k.en for k in schema.section("network")}
+PROJECT_KEYS: dict[str, str] = {k.name: k.en for k in schema.section("project")}
+_LAYER_KEYS = set(LAYER_KEYS)
 PROJECT_HINT = Hint(zh="请逐项修改项目文件；每个键的含义、默认值与示例见 docs/project-file.md",
                     en="fix each item in the project file; every key's meaning, default and example are in "
                        "docs/project-file.md")
 _TOP_KEYS = set(schema.TOP_SECTIONS)
-_NETWORK_KEYS = set(schema.names("network"))
+#: Suffixes of data files: given where a project file is expected, they are named as what they are.
+_DATA_SUFFIXES = frozenset((".csv", ".txt", ".tsv", ".xlsx", ".xls", ".xlsm", ".shp", ".geojson", ".json", ".gpkg",
+                            ".pbf", ".osm", ".zip", ".kml"))
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,8 @@ class LayerSpec:
     layer: str | None = None
     sheet: str | int | None = None
     fields: Mapping[str, str] = field(default_factory=dict)
+    header_row: int | None = None
+    sep: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +122,8 @@ class NetworkSpec:
     clip: bool = False
     clip_area: Path | None = None
     clip_margin_m: float | None = None
+    layer: str | None = None
+    crs: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,18 +191,28 @@ def _layer(name: str, raw: Any, base: Path, allowed: tuple[str, ...], problems: 
         problems.append(f"[{name}] is missing or not a table")
         return None
     for key in sorted(set(raw) - _LAYER_KEYS):
-        problems.append(f"[{name}] unknown key {key!r} (allowed: {', '.join(sorted(_LAYER_KEYS))})")
+        problems.append(unknown_key(f"[{name}]", key, _LAYER_KEYS))
     if not isinstance(raw.get("path"), str) or not raw["path"].strip():
         problems.append(f"[{name}] needs path = \"...\" (a file path in quotes)")
         return None
-    path = (base / raw["path"]).resolve()
+    path = (base / Path(raw["path"]).expanduser()).resolve()
     if not path.exists():
-        problems.append(f"[{name}] path {raw['path']!r} not found (looked at {path})")
+        problems.append(f"[{name}] path {raw['path']!r} not found (looked at {path}){_near(path, raw['path'])}")
     for key in ("x", "y", "layer"):
         if key in raw and not isinstance(raw[key], str):
             problems.append(f"[{name}] {key} must be a column or layer name in quotes, got {raw[key]!r}")
-    if "sheet" in raw and not isinstance(raw["sheet"], str | int):
-        problems.append(f"[{name}] sheet must be a sheet name or number, got {raw['sheet']!r}")
+    sheet = raw.get("sheet")
+    if "sheet" in raw and (not isinstance(sheet, str | int) or isinstance(sheet, bool)
+                           or (isinstance(sheet, int) and sheet < 1)):
+        problems.append(f"[{name}] sheet must be a sheet name or a number counted from 1, got {raw['sheet']!r}")
+    header_row = raw.get("header_row")
+    if header_row is not None and not (isinstance(header_row, int) and not isinstance(header_row, bool)
+                                       and header_row >= 1):
+        problems.append(f"[{name}] header_row must be a row number counted from 1, got {header_row!r}")
+    sep = raw.get("sep")
+    sep = {"\\t": "\t", "tab": "\t", "TAB": "\t", "Tab": "\t"}.get(sep, sep) if isinstance(sep, str) else sep
+    if sep is not None and not (isinstance(sep, str) and len(sep) == 1 and sep not in "\"\r\n"):
+        problems.append(f"[{name}] sep must be one character such as \",\" \";\" \"\\t\" \"|\", got {sep!r}")
     _check_crs(f"[{name}] crs", raw.get("crs"), problems)
     if "encoding" in raw:
         _check_encoding(f"[{name}] encoding", raw["encoding"], problems)
@@ -190,36 +221,57 @@ def _layer(name: str, raw: Any, base: Path, allowed: tuple[str, ...], problems: 
         problems.append(f"[{name}.fields] must be a table of canonical = \"source column\"")
         fields = {}
     for key in sorted(set(fields) - set(allowed)):
-        problems.append(f"[{name}.fields] unknown canonical field {key!r} (known: {', '.join(allowed)})")
+        problems.append(unknown_key(f"[{name}.fields]", key, allowed, "canonical field"))
     for key, value in fields.items():
         if not isinstance(value, str):
             problems.append(f"[{name}.fields] {key} must be a column name in quotes, got {value!r}")
+    _check_mapped_once(name, raw, fields, problems)
     if ("x" in raw) != ("y" in raw):
         problems.append(f"[{name}] give both x and y columns, or neither")
     return LayerSpec(
         path=path, crs=None if raw.get("crs") is None else str(raw["crs"]), x=raw.get("x"), y=raw.get("y"),
         encoding=raw.get("encoding"), layer=raw.get("layer"), sheet=raw.get("sheet"),
         fields={k: str(v) for k, v in fields.items()},
+        header_row=header_row if isinstance(header_row, int) else None, sep=sep if isinstance(sep, str) else None,
     )
+
+
+def _check_mapped_once(name: str, raw: Mapping[str, Any], fields: Mapping[str, Any], problems: list[str]) -> None:
+    """A source column given for two fields (x, y and ``fields``) is refused: one of them is a slip."""
+    uses: dict[str, list[str]] = {}
+    # x = y = "location" is one column of "lon,lat" pairs (geoplan.layers reads it so): one use, not two.
+    xy = [("x", raw.get("x"))] if raw.get("x") == raw.get("y") else [(k, raw.get(k)) for k in ("x", "y")]
+    for key, column in [*xy, *fields.items()]:
+        if isinstance(column, str):
+            uses.setdefault(column.strip(), []).append(key)
+    for column, keys in uses.items():
+        if len(keys) > 1:
+            problems.append(f"[{name}] column {column!r} is mapped to {len(keys)} fields ({', '.join(keys)}); "
+                            "map each column to one field")
 
 
 def _network(raw: Any, base: Path, problems: list[str]) -> NetworkSpec | None:
     if not isinstance(raw, dict):
         problems.append("[network] must be a table with path = \"...\"")
         return None
-    for key in sorted(set(raw) - _NETWORK_KEYS):
-        problems.append(f"[network] unknown key {key!r} (allowed: {', '.join(sorted(_NETWORK_KEYS))})")
+    for key in sorted(set(raw) - set(NETWORK_KEYS)):
+        problems.append(unknown_key("[network]", key, NETWORK_KEYS))
     if not isinstance(raw.get("path"), str) or not raw["path"].strip():
         problems.append("[network] needs path = \"...\" (a file path in quotes)")
         return None
-    path = (base / raw["path"]).resolve()
+    path = (base / Path(raw["path"]).expanduser()).resolve()
     if not path.exists():
-        problems.append(f"[network] path {raw['path']!r} not found (looked at {path})")
+        problems.append(f"[network] path {raw['path']!r} not found (looked at {path}){_near(path, raw['path'])}")
+    if "layer" in raw and not isinstance(raw["layer"], str):
+        problems.append(f"[network] layer must be a layer name in quotes, got {raw['layer']!r}")
+    _check_crs("[network] crs", raw.get("crs"), problems)
+    layer = raw.get("layer") if isinstance(raw.get("layer"), str) else None
+    crs = None if raw.get("crs") is None else str(raw["crs"])
     snap: Any = raw.get("max_snap_m")
     if snap is not None:
         _check_value("[network] max_snap_m", snap, "positive", problems)
     clip = _network_clip(raw, base, problems)
-    return NetworkSpec(path, float(snap) if _is_number(snap) else None, *clip)
+    return NetworkSpec(path, float(snap) if _is_number(snap) else None, *clip, layer=layer, crs=crs)
 
 
 def _network_clip(raw: dict[str, Any], base: Path, problems: list[str]) -> tuple[bool, Path | None, float | None]:
@@ -243,25 +295,26 @@ def _network_clip(raw: dict[str, Any], base: Path, problems: list[str]) -> tuple
     return clip is True, area, float(margin) if _is_number(margin) else None
 
 
+def _near(path: Path, given: str) -> str:
+    """What may have been meant by a path not found: backslashes, or files of a similar name in its folder."""
+    if "\\" in given:
+        return "; write the path with / (a backslash is not a folder separator here)"
+    folder = path.parent
+    if not folder.is_dir():
+        return f"; the folder {folder} does not exist either"
+    names = [p.name for p in folder.iterdir()]
+    close = difflib.get_close_matches(path.name, names, n=3, cutoff=0.6)
+    close += [n for n in names if n.lower() == path.name.lower() or Path(n).stem == path.stem]
+    close = list(dict.fromkeys(close))[:3]
+    return f"; files there with a similar name: {', '.join(close)}" if close else ""
+
+
 def read_toml(path: Path, what: str = "project file") -> dict[str, Any]:
-    """Read a TOML file geoplan is given (project, batch); every failure is a :class:`ProjectError` naming it."""
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        msg = f"{what} not found: {path}"
-        raise ProjectError(msg, hint=Hint(zh="检查路径；`geoplan init` 可由数据表生成项目文件",
-                                          en="check the path; `geoplan init` writes one from your tables")) from exc
-    except UnicodeDecodeError as exc:
-        msg = f"{path}: not UTF-8 (byte {exc.start})"
-        raise ProjectError(msg, hint=Hint(zh="请以 UTF-8 编码保存该文件", en=f"save the {what} as UTF-8")) from exc
-    except OSError as exc:
-        msg = f"{path}: cannot read the {what} ({exc.strerror or exc})"
-        raise ProjectError(msg) from exc
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{path}: not valid TOML: {exc}"
-        raise ProjectError(msg, hint=Hint(zh="文本须加英文引号，如 path = \"小区.xlsx\"；示例见 docs/project-file.md",
-                                          en="text needs quotes, e.g. path = \"compounds.xlsx\"; examples in "
-                                             "docs/project-file.md")) from exc
+    """Read a TOML file geoplan is given (project, batch); every failure is a :class:`ProjectError` naming it.
+
+    See :func:`geoplan._config.load_toml` (BOM, UTF-16, GBK, syntax errors with the line and what to do).
+    """
+    return load_toml(path, what)
 
 
 def load_project(path: str | Path) -> Project:
@@ -269,17 +322,22 @@ def load_project(path: str | Path) -> Project:
     path = Path(path)
     if path.is_dir():
         path = path / "geoplan.toml"
+    if path.suffix.lower() in _DATA_SUFFIXES:
+        msg = (f"{path}: a data file ({path.suffix}), not a project file; write a geoplan.toml that names it, "
+               "e.g. [communities] path = \"" + path.name + "\" (see README.md, \"Your own project\")")
+        raise ProjectError(msg)
     raw = read_toml(path)
     base = path.parent.resolve()
     problems: list[str] = []
     for key in sorted(set(raw) - _TOP_KEYS):
-        problems.append(f"unknown section [{key}] (allowed: {', '.join(sorted(_TOP_KEYS))})")
+        problems.append(f"unknown section [{key}]{did_you_mean(key, _TOP_KEYS)} "
+                        f"(allowed: {', '.join(sorted(_TOP_KEYS))})")
     meta = raw.get("project", {})
     if not isinstance(meta, dict):
         problems.append("[project] must be a table")
         meta = {}
     for key in sorted(set(meta) - _PROJECT_KEYS):
-        problems.append(f"[project] unknown key {key!r} (allowed: {', '.join(sorted(_PROJECT_KEYS))})")
+        problems.append(unknown_key("[project]", key, _PROJECT_KEYS))
     _check_crs("[project] crs", meta.get("crs"), problems, metric=True)
     communities = None
     if "communities" in raw:
@@ -311,7 +369,7 @@ def load_project(path: str | Path) -> Project:
         if key in AUDIT_KEYS:
             _check_value(f"[audit] {key}", value, AUDIT_KEYS[key], problems)
         else:
-            problems.append(f"[audit] unknown key {key!r} (allowed: {', '.join(sorted(AUDIT_KEYS))})")
+            problems.append(unknown_key("[audit]", key, AUDIT_KEYS))
     if not isinstance(meta.get("preset"), str):
         problems.append("[project] needs preset = \"<name or path>\" (see `geoplan presets list`)")
     if problems or ("communities" in raw and communities is None) or facilities is None:

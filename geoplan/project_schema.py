@@ -36,7 +36,8 @@ class Key:
         The key as written in the file.
     check : str
         The value check: ``text``, ``positive`` (number > 0), ``year``, ``bool``, ``crs``, ``metric_crs``,
-        ``path``, ``column``, ``sheet``, ``encoding``, ``table`` or ``field`` (a source column name).
+        ``path``, ``column``, ``sheet``, ``encoding``, ``row`` (counted from 1), ``sep`` (one character), ``table``
+        or ``field`` (a source column name).
     default : str
         What applies when the key is absent, in words.
     example : str
@@ -122,6 +123,12 @@ KEYS: Final[tuple[Key, ...]] = (
        "GeoPackage 等多图层文件中的图层名", "layer name in a multi-layer file (GeoPackage …)"),
     _k(LAYER, "sheet", "sheet", "the first sheet", '"Sheet1"',
        "XLSX 的工作表名称或序号（从 0 起）", "XLSX sheet name or number (from 0)"),
+    _k(LAYER, "header_row", "row", "found by the mapped column names (title rows above it skipped)", "3",
+       "表头所在行（从 1 起）；表头上方有标题行时可指定", "row of a table's header, counted from 1 (title rows above "
+       "it are skipped)"),
+    _k(LAYER, "sep", "sep", "detected (\",\" \";\" tab \"|\"; Excel's sep= line)", '";"',
+       "文本表格的分隔符：\",\"、\";\"、\"\\t\"（制表符）或 \"|\"", "field separator of a text table: \",\", \";\", "
+       "\"\\t\" (tab) or \"|\""),
     _k(LAYER, "fields", "table", "canonical names used as they are", '{ name = "小区名称" }',
        "字段映射表 [<图层>.fields]，见下", "the field map [<layer>.fields], below"),
     # ------------------------------------------------------------------ [communities.fields]
@@ -203,6 +210,11 @@ KEYS: Final[tuple[Key, ...]] = (
     _k("network", "clip_margin_m", "positive", "the preset's longest walking distance (minutes × speed)", "1500",
        "裁剪范围外扩的米数，避免边缘效应", "metres added around the area, so facilities just outside it count "
        "(no edge effect)"),
+    _k("network", "layer", "column", "the file's only line layer", '"roads"',
+       "多图层文件（GeoPackage）中的道路线图层名", "line layer of a multi-layer file (GeoPackage)"),
+    _k("network", "crs", "crs", "the file's own CRS", '"EPSG:4549"',
+       "道路图层的坐标系（无 .prj 的 Shapefile 必填，或覆盖其自带坐标系；GCJ02/BD09 会被还原）",
+       "CRS of a road layer without one (.shp without .prj), or overriding its own (GCJ02/BD09 are undone)"),
     _k("network", "max_snap_m", "positive", "300 (geoplan.settings)", "300",
        "点到最近可步行道路的最大距离（米），更远者不可评估", "max distance (m) from a point to the nearest walkable "
        "street; farther points are not evaluable"),

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Final
 
+from geoplan._config import unknown_key
 from geoplan._errors import OutputError, ProjectError
 from geoplan._numeric import is_positive, iso_date_problem
 from geoplan.project import read_toml
@@ -237,7 +238,7 @@ def _area(raw: Any, index: int, defaults: Mapping[str, Any], base: Path, out: Pa
         return None
     raw = _substitute(raw, variables, where, problems)
     for key in sorted(set(raw) - AREA_KEYS):
-        problems.append(f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(AREA_KEYS))})")
+        problems.append(unknown_key(f"{where}:", key, AREA_KEYS))
     tables = dict(defaults)
     if "project_file" in raw or "project_file" in defaults:
         file_text = str(raw.get("project_file", defaults.get("project_file")))
@@ -322,8 +323,7 @@ def load_batch(path: str | Path, *, out: str | Path | None = None, variables: Ma
     problems: list[str] = [f"unknown section [{k}] (allowed: {', '.join(sorted(TOP_KEYS))})"
                            for k in sorted(set(raw) - TOP_KEYS)]
     meta = raw.get("batch", {})
-    problems += [f"[batch] unknown key {k!r} (allowed: {', '.join(sorted(BATCH_KEYS))})"
-                 for k in sorted(set(meta) - BATCH_KEYS)]
+    problems += [unknown_key("[batch]", k, BATCH_KEYS) for k in sorted(set(meta) - BATCH_KEYS)]
     given_vars = {str(k): str(v) for k, v in raw.get("vars", {}).items()}
     variables = {**given_vars, **{str(k): str(v) for k, v in (variables or {}).items()}}
     # The file's own output folder is checked even when --out replaces it: such a file is refused either way.
@@ -338,7 +338,7 @@ def load_batch(path: str | Path, *, out: str | Path | None = None, variables: Ma
     if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
         problems.append(f"[batch] workers: a positive whole number, got {workers!r}")
     defaults = _substitute(raw.get("defaults", {}), variables, "[defaults]", problems)
-    problems += [f"[defaults] unknown key {k!r}" for k in sorted(set(defaults) - AREA_KEYS - {"id"})]
+    problems += [unknown_key("[defaults]", k, AREA_KEYS - {"id"}) for k in sorted(set(defaults) - AREA_KEYS - {"id"})]
     defaults = _resolve_paths({k: v for k, v in defaults.items() if k not in ("id", "out")}, base)
     areas_raw = raw.get("areas", [])
     if not isinstance(areas_raw, list) or not areas_raw:

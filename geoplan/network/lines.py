@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -182,8 +181,12 @@ def read_lines(
     layer: str | int | None = None,
     snap_tolerance_m: float = 0.01,
     planarize: bool = False,
+    source_crs: str | None = None,
 ) -> Network:
     """Read a road-centreline file with pyogrio and build a :class:`Network` from it.
+
+    The file is opened by :func:`geoplan._inputs.read_vector`, like every input layer: a Shapefile's ``.shx``
+    is checked, a multi-layer file's line layer is found, content not matching the suffix is named.
 
     Parameters
     ----------
@@ -192,31 +195,58 @@ def read_lines(
     crs : pyproj.CRS, optional
         See :func:`network_from_lines`.
     layer : str or int, optional
-        Layer of a multi-layer file (GeoPackage); default the first.
+        Layer of a multi-layer file (GeoPackage), by name or 0-based index; default the only line layer.
     snap_tolerance_m, planarize
         See :func:`network_from_lines`.
+    source_crs : str, optional
+        The layer's coordinate system when the file has none (or overriding it): a name or EPSG code, or the
+        offset systems GCJ02 / BD09 (undone to WGS84 first).
 
     Raises
     ------
     NetworkError
-        If the file is missing or cannot be read.
+        If the file is missing or cannot be read, or has no coordinate system and none is given.
     """
-    import pyogrio
+    from geoplan._vector import read_vector
 
     path = Path(path)
     if not path.exists():
         msg = f"street network file {path} does not exist"
         raise NetworkError(msg)
-    kwargs: dict[str, Any] = {"columns": []}
-    if layer is not None:
-        kwargs["layer"] = layer
     try:
-        gdf = pyogrio.read_dataframe(path, **kwargs)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, ValueError) as exc:
-        msg = f"cannot read street network file {path}: {exc}"
-        raise NetworkError(msg) from exc
+        gdf, _ = read_vector(path, section="network", layer=layer, need_attributes=False, lines=True, columns=[])
+    except InputError as exc:
+        raise NetworkError(str(exc)) from exc
     if not isinstance(gdf, gpd.GeoDataFrame):
         msg = f"street network file {path} has no geometry column"
         raise NetworkError(msg)
+    gdf = _declare_crs(gdf, path, source_crs)
     return network_from_lines(gdf, crs, snap_tolerance_m=snap_tolerance_m, planarize=planarize,
                               source=str(path))
+
+
+def _declare_crs(gdf: gpd.GeoDataFrame, path: Path, source_crs: str | None) -> gpd.GeoDataFrame:
+    """The road layer in its declared CRS (offset systems undone), or an error saying to add ``[network] crs``."""
+    from geoplan._validate import crs_hint
+    from geoplan.crs import BD09, GCJ02, normalise_crs_name, to_wgs84
+
+    if source_crs is None:
+        if gdf.crs is None:
+            xy = shapely.get_coordinates(gdf.geometry.to_numpy())
+            hint = crs_hint(xy[:, 0], xy[:, 1]) if len(xy) else ""
+            msg = (f"{path}: the road layer has no coordinate system (no .prj?); add crs = \"...\" to [network] in "
+                   f"the project file; {hint}").rstrip("; ")
+            raise NetworkError(msg)
+        return gdf
+    try:
+        declared = normalise_crs_name(source_crs)
+    except InputError as exc:
+        raise NetworkError(f"{path}: [network] crs: {exc}") from exc
+    if isinstance(declared, str) and declared in (GCJ02, BD09):
+        def undo(xy: np.ndarray) -> np.ndarray:
+            lon, lat = to_wgs84(xy[:, 0], xy[:, 1], str(declared))
+            return np.column_stack([lon, lat])
+
+        geoms = shapely.transform(gdf.geometry.to_numpy(), undo)
+        return gpd.GeoDataFrame(geometry=geoms, crs=4326)
+    return gdf.set_crs(declared, allow_override=True)

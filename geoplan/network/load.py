@@ -12,7 +12,9 @@ import numpy as np
 import pyproj
 import shapely
 
-from geoplan._errors import MissingDependencyError, NetworkError
+from geoplan import _sniff as sn
+from geoplan._errors import InputError, MissingDependencyError, NetworkError
+from geoplan._vector import check_path
 from geoplan.crs import auto_metric_crs
 from geoplan.network import cache as _cache
 from geoplan.network.graph import Network, check_metric
@@ -22,6 +24,8 @@ from geoplan.network.osm import read_osm
 log = logging.getLogger(__name__)
 
 _OSM = (".osm", ".pbf", ".bz2", ".gz")
+#: What each OSM suffix's content must be (by :func:`geoplan._sniff.sniff`); compressed XML is not sniffed.
+_OSM_CONTENT = {".pbf": (sn.PBF,), ".osm": (sn.XML,)}
 _LINES = (".shp", ".gpkg", ".geojson", ".json", ".fgb", ".gml", ".kml", ".tab", ".mif", ".dxf")
 
 
@@ -46,6 +50,8 @@ def load_network(
     *,
     cache: bool = False,
     cache_dir: str | os.PathLike[str] | None = None,
+    layer: str | None = None,
+    source_crs: str | None = None,
 ) -> Network:
     """Read a street network file into a walking :class:`Network`.
 
@@ -62,31 +68,47 @@ def load_network(
         bytes, the CRS and the reader version (see :mod:`geoplan.network.cache`).
     cache_dir : path-like, optional
         Cache folder; default ``$GEOPLAN_CACHE_DIR`` or ``~/.cache/geoplan``.
+    layer : str, optional
+        ``[network] layer``: the line layer of a multi-layer file (default its only line layer).
+    source_crs : str, optional
+        ``[network] crs``: the road layer's coordinate system when it has none (or to override it), any name
+        :func:`geoplan.crs.normalise_crs_name` knows, GCJ02 and BD09 included.
 
     Raises
     ------
     NetworkError
-        Unknown suffix, missing or unreadable file, nothing walkable.
+        Unknown suffix, missing or unreadable file, a folder, content that is not what the suffix says,
+        nothing walkable.
     MissingDependencyError
         A ``.graphml`` file without osmnx installed.
     """
     path = Path(path)
+    if path.is_dir():
+        try:
+            check_path(path, "network")
+        except InputError as exc:
+            raise NetworkError(str(exc)) from exc
     reader = _reader(path)
     if not path.is_file():
         msg = f"street network file {path} does not exist"
         raise NetworkError(msg)
+    _check_osm_content(path, reader)
     target: Path | None = None
     if cache:
-        key = _cache.cache_key(_cache.input_files(path), crs, reader)
+        options = f"|layer={layer}|crs={source_crs}" if layer or source_crs else ""
+        key = _cache.cache_key(_cache.input_files(path), crs, reader + options)
         target = _cache.cache_dir(cache_dir) / f"{key}.npz"
         hit = _cache.load(target)
         if hit is not None:
             log.info("%s: network from cache %s", path, target)
             return dataclasses.replace(hit, source=str(path))
+    if reader != "lines" and (layer or source_crs):
+        log.warning("%s: [network] layer / crs apply to road-centreline layers, not to %s files: ignored", path,
+                    reader.upper())
     if reader == "osm":
         net = read_osm(path, crs)
     elif reader == "lines":
-        net = read_lines(path, crs)
+        net = read_lines(path, crs, layer=layer, source_crs=source_crs)
     else:
         net = read_graphml(path, crs)
     if target is not None:
@@ -95,6 +117,20 @@ def load_network(
         except OSError as exc:  # a read-only cache must not stop the audit
             log.warning("cannot write network cache %s: %s", target, exc)
     return net
+
+
+def _check_osm_content(path: Path, reader: str) -> None:
+    """An OSM extract that is something else (an HTML error page, an empty download) is named as such."""
+    kind = sn.sniff(path)
+    if kind == sn.EMPTY:
+        msg = f"{path}: the street network file is empty; download or copy it again"
+        raise NetworkError(msg)
+    expected = _OSM_CONTENT.get(path.suffix.lower()) if reader == "osm" else None
+    if expected is not None and kind not in expected:
+        todo = "rename it .osm.pbf" if kind == sn.PBF else "(a failed download?) download the extract again"
+        what = "" if kind == sn.PBF else ", not an OpenStreetMap extract"
+        msg = f"{path}: the name says {path.suffix} but the file is {sn.describe(kind)}{what}; {todo}"
+        raise NetworkError(msg)
 
 
 def read_graphml(path: str | os.PathLike[str], crs: pyproj.CRS | None = None) -> Network:

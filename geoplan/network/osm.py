@@ -117,7 +117,8 @@ def read_osm(path: str | os.PathLike[str], crs: pyproj.CRS | None = None) -> Net
     """
     path = Path(path)
     if not path.is_file():
-        msg = f"street network file {path} does not exist"
+        what = "is a folder: give the .osm.pbf file in it" if path.is_dir() else "does not exist"
+        msg = f"street network file {path} {what}"
         raise NetworkError(msg)
     refs, lons, lats, counts = _collect_ways(path)
     if not counts:
@@ -160,7 +161,7 @@ def _collect_ways(path: Path) -> tuple[list[int], list[float], list[float], list
                 count += 1
             counts.append(count)
     except (RuntimeError, ValueError, OSError) as exc:
-        msg = f"cannot read OSM file {path}: {exc}"
+        msg = f"cannot read OSM file {path}: {exc} — the extract is damaged or truncated? download or copy it again"
         raise NetworkError(msg) from exc
     log.info("%s: %d highway ways, %d kept by the walk filter", path, n_highway, len(counts))
     return refs, lons, lats, counts

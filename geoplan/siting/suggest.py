@@ -198,7 +198,8 @@ def _rules(pre: Preset, result: AuditResult, wanted: Sequence[str] | None) -> li
 def _network(proj: Project, result: AuditResult) -> Network | None:
     if proj.network is None or result.network is None or result.network.basis != "network":
         return None
-    return load_network(Path(proj.network.path), crs=result.crs, cache=True)
+    return load_network(Path(proj.network.path), crs=result.crs, cache=True, layer=proj.network.layer,
+                        source_crs=proj.network.crs)
 
 
 __all__ = ["check_options", "suggest_sites"]

@@ -781,6 +781,7 @@ from badinputs import cases_scope  # noqa: E402  (admin units and scopes)
 
 cases_scope.register(case)
 from badinputs import cases_catchment  # noqa: E402,F401  (registers its cases)
+from badinputs import cases_files  # noqa: E402,F401  (registers the file and config-file cases)
 
 __all__ = ["BATCH_CASES", "CASES", "N_COMMUNITIES", "Case", "base", "main", "osm_xml", "table", "write_batch"]
 osm_xml = _osm_xml
