@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from geoplan import _tables, _units, admin, settings
+from geoplan import _rowchecks, _studyarea, _tables, _typemap, _units, admin, settings
 from geoplan._errors import PresetError
 from geoplan._netcheck import check_against_network
 from geoplan.access import Access
@@ -84,12 +84,14 @@ def audit(
     layers = _read_layers(proj, pre, admin_codes, assumptions)
     snap = float(max_snap_m or (proj.network.max_snap_m if proj.network else None) or settings.max_snap_m)
     network = _load_network(proj, layers.crs, use_network, assumptions)
+    assumptions += _studyarea.flag_outside(layers.communities, layers.facilities, layers.units, network)
     access = _access(layers, network, rules, speed, snap, assumptions)
     ctx = RuleContext(
         communities=layers.communities, facilities=layers.facilities, access=access, walk_speed_m_per_min=speed,
         speed_basis=speed_basis, admin_units=layers.units, census=layers.census,
         options={"new_build_from_year": year_from, "new_build_basis": year_basis,
                  "community_polygons": layers.polygons,
+                 "network_edge_m": _studyarea.edge_distance_m(layers.communities, network),
                  **{k: proj.audit[k] for k in _AUDIT_OPTIONS if k in proj.audit}},
     )
     results = {}
@@ -109,7 +111,8 @@ def audit(
         rules=_tables.rules_table(rules),
         network=_tables.network_summary(proj, network, access, snap),
         crs=layers.crs, assumptions=assumptions, created=created or dt.date.today().isoformat(),
-        extra={"facility_types": {**{k: dict(v) for k, v in pre.types.items()}, CANDIDATE_TYPE: CANDIDATE_LABELS}},
+        extra={"facility_types": {**{k: dict(v) for k, v in pre.types.items()}, CANDIDATE_TYPE: CANDIDATE_LABELS},
+               **layers.types_report},
         service_areas=areas,
     )
 
@@ -125,6 +128,7 @@ class _Layers:
     census: pd.DataFrame | None
     crs: pyproj.CRS
     declared: dict[str, Any]
+    types_report: dict[str, Any]
 
 
 def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, assumptions: list[str]) -> _Layers:
@@ -132,9 +136,12 @@ def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, 
     com_spec = proj.communities or LayerSpec(path=Path("(no communities layer)"), crs="WGS84", x="x", y="y")
     com_raw = read_table(proj.communities) if proj.communities else pd.DataFrame({"x": [], "y": []})
     communities, polygons = canonical_communities(com_raw, com_spec)
-    facilities = canonical_facilities(read_table(proj.facilities), proj.facilities, proj.facility_types,
-                                      set(pre.types))
+    fac_raw = read_table(proj.facilities)
+    auto = _auto_types(fac_raw, proj, pre)
+    facilities = canonical_facilities(fac_raw, proj.facilities, {**auto, **proj.facility_types}, set(pre.types))
     assumptions += layer_notes(communities) + layer_notes(facilities)
+    assumptions += _rowchecks.apply(communities, "communities") + _rowchecks.apply(facilities, "facilities")
+    types_report = _types_report(facilities, auto, pre, assumptions)
     declared = {"communities": source_crs(communities), "facilities": source_crs(facilities)}
     crs = _metric_crs(proj, communities, facilities)
     communities, facilities = communities.to_crs(crs), facilities.to_crs(crs)
@@ -147,7 +154,26 @@ def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, 
     census = admin.read_census(proj.census.path) if proj.census else None
     _fill_population(communities, proj, assumptions)
     return _Layers(communities, facilities, polygons.to_crs(crs) if polygons is not None else None, units, census,
-                   crs, declared)
+                   crs, declared, types_report)
+
+
+def _auto_types(raw: pd.DataFrame, proj: Project, pre: Preset) -> dict[str, str]:
+    """Data values that are the preset's own word for a type and that the project does not map."""
+    column = proj.facilities.fields.get("facility_type") if proj.facilities else None
+    if column is None or column not in raw.columns:
+        return {}
+    values = raw[column].astype("string").fillna("").str.strip().unique()
+    return _typemap.auto_map([str(v) for v in values], proj.facility_types, pre.types)
+
+
+def _types_report(facilities: gpd.GeoDataFrame, auto: dict[str, str], pre: Preset,
+                  assumptions: list[str]) -> dict[str, Any]:
+    """Facility-type values mapped automatically and values mapped to no plan type, with counts."""
+    used = {str(k): int(v) for k, v in facilities["source_type"].value_counts().items() if k in auto}
+    unmapped = _typemap.unmapped_counts(facilities, pre.types)
+    assumptions += _typemap.notes(auto, used, unmapped)
+    return {"facility_types_auto": {v: (t, used[v]) for v, t in auto.items() if used.get(v)},
+            "facility_types_unmapped": unmapped}
 
 
 def _load_network(proj: Project, crs: pyproj.CRS, use_network: bool, assumptions: list[str]) -> Network | None:

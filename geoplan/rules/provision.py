@@ -360,7 +360,9 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     work.reason[~in_scope] = scope_reason[~in_scope]
     table = _table(work, sites, own, units, units_assumed, rate, new, unit, min_site, com.index)
     notes = [n for n in (link_note, share_note) if n]
-    return RuleResult(rule, "community", table, _indicators(rule, table, unit, per, per_unit, year_from, notes))
+    counted = _rates.counted_mask(com)
+    return RuleResult(rule, "community", table, _indicators(rule, table, unit, per, per_unit, year_from, notes,
+                                                            counted))
 
 
 def _scope(com: pd.DataFrame, scope: str, options: Mapping[str, Any],
@@ -532,7 +534,7 @@ def _table(work: _Frame, sites: Sites, own: pd.Series, units: pd.Series,
 
 
 def _indicators(rule: Rule, table: pd.DataFrame, unit: str, per: float, per_unit: str, year_from: int | None,
-                notes: list[str]) -> pd.DataFrame:
+                notes: list[str], counted: pd.Series | None = None) -> pd.DataFrame:
     p = rule.params
     if "rate" in p:
         rate_txt = f"{p['rate']} {unit} per {per:g} {per_unit}"
@@ -546,8 +548,10 @@ def _indicators(rule: Rule, table: pd.DataFrame, unit: str, per: float, per_unit
     basis = ASSUMED if (table["basis"] == ASSUMED).any() else MEASURED
     zh = str(p.get("indicator_zh") or f"{rule.title_zh}达标率")
     en = str(p.get("indicator_en") or f"{rule.title_en}: share of compounds meeting the standard")
-    rows = [_rates.rate_indicator(rule.id, zh, en, status, p.get("target_rate"), note, basis=basis)]
+    rows = [_rates.rate_indicator(rule.id, zh, en, status, p.get("target_rate"), note, basis=basis, counted=counted)]
     evaluated = status.isin([PASS, FAIL])
+    if counted is not None:
+        evaluated &= counted.to_numpy()
     n_ne = int((status == NOT_EVALUABLE).sum())
     rows.append({
         "rule_id": rule.id,

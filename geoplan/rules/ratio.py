@@ -34,6 +34,7 @@ import pandas as pd
 
 from geoplan import admin
 from geoplan.rules import _common as cm
+from geoplan.rules import _rates
 from geoplan.rules.base import (
     ASSUMED,
     FAIL,
@@ -194,6 +195,9 @@ def community_figures(ctx: RuleContext, kind: str, level: str, index: pd.Index) 
                        pd.Series(msg, index=index, dtype=object))
     placed = area_of(com, ctx, level, index)
     frame = pd.DataFrame({"area": placed["unit_code"], "v": value, "a": flagged}).dropna(subset=["area"])
+    counted = _rates.counted_mask(com)
+    if counted is not None:  # duplicates and compounds outside the study area add no residents
+        frame = frame[counted.reindex(frame.index).to_numpy()]
     g = frame.groupby("area")
     total = g["v"].sum().reindex(index).astype(float)
     missing = g["v"].apply(lambda s: int(s.isna().sum())).reindex(index).fillna(0).astype(int)

@@ -124,13 +124,15 @@ def _indicators(rule: Rule, ctx: RuleContext, table: pd.DataFrame, threshold: fl
     )
     value_basis = MEASURED if basis == "network" else ASSUMED
     weight = str(p.get("weight", "households"))
-    rows = [_rates.rate_indicator(rule.id, zh, en, table["status"], target, note, basis=value_basis)]
+    counted = _rates.counted_mask(ctx.communities)
+    rows = [_rates.rate_indicator(rule.id, zh, en, table["status"], target, note, basis=value_basis,
+                                  counted=counted)]
     if weight in ctx.communities.columns:
         weight_zh = {"households": "户数", "population": "人口"}[weight]
         rows.append(
             _rates.rate_indicator(
                 rule.id, zh, en, table["status"], target, note, weights=ctx.communities[weight],
-                weight_label=f"{weight_zh} {weight}", basis=value_basis,
+                weight_label=f"{weight_zh} {weight}", basis=value_basis, counted=counted,
             )
         )
     return indicators_frame(rows)
