@@ -85,7 +85,7 @@ def coordinate_checks(x: NDArray[np.float64], y: NDArray[np.float64], lon: NDArr
         with np.errstate(invalid="ignore"):
             outside = ok & ~((lon >= area.west - m) & (lon <= area.east + m) & (lat >= area.south - m)
                              & (lat <= area.north + m))
-        label = crs.to_string() or crs.name
+        label = _label(crs)
         text = np.array([f"no usable coordinates: ({a:g}, {b:g}) in {label} is at ({c:.4f}, {d:.4f}) in WGS84, "
                          f"outside where {label} is used ({area.name})" for a, b, c, d in
                          zip(x[outside], y[outside], lon[outside], lat[outside], strict=True)], dtype=object)
@@ -113,7 +113,7 @@ def _point_keys(gdf: gpd.GeoDataFrame) -> tuple[NDArray[np.bool_], pd.Series]:
     keys = pd.Series("", index=gdf.index, dtype=object)
     if has.any():
         x, y = geom[has].x.to_numpy(), geom[has].y.to_numpy()
-        keys[has] = [f"{a:.7f},{b:.7f}" for a, b in zip(x, y, strict=True)]
+        keys[has] = np.array([f"{a:.7f},{b:.7f}" for a, b in zip(x, y, strict=True)], dtype=object)
     return has, keys
 
 
@@ -141,9 +141,9 @@ def duplicate_rows(gdf: gpd.GeoDataFrame, what: str = "row") -> tuple[pd.Series,
         return notes, excluded
     rows = pd.Series(np.arange(len(gdf)) + 1, index=gdf.index)
     first = rows.groupby(key).transform("min")
-    excluded[dup] = [f"duplicate of row {int(r)}" for r in first[dup]]
-    notes[dup] = [f"exact duplicate of row {int(r)} (same name and point): kept, counted once in rates"
-                  for r in first[dup]]
+    excluded[dup] = np.array([f"duplicate of row {int(r)}" for r in first[dup]], dtype=object)
+    notes[dup] = np.array([f"exact duplicate of row {int(r)} (same name and point): kept, counted once in rates"
+                           for r in first[dup]], dtype=object)
     log.warning("%d exact duplicate %ss (same name and point): flagged, counted once", int(dup.sum()), what)
     return notes, excluded
 

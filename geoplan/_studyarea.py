@@ -21,6 +21,7 @@ could cross the edge is missed.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -48,7 +49,7 @@ def _points(gdf: gpd.GeoDataFrame) -> tuple[NDArray[np.bool_], NDArray[np.float6
     return has, xy
 
 
-def network_hull(network: Network) -> shapely.Geometry:
+def network_hull(network: Network) -> Any:
     """Convex hull of the network's nodes (its outer boundary), in the network's CRS."""
     return shapely.convex_hull(shapely.multipoints(np.column_stack([network.x, network.y])))
 

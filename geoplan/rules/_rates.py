@@ -17,8 +17,6 @@ from geoplan._rowchecks import RATE_EXCLUDED
 from geoplan.rules.base import FAIL, MEASURED, NOT_EVALUABLE, PASS
 
 
-
-
 def counted_mask(communities: pd.DataFrame) -> pd.Series | None:
     """True for communities that count in rates (no ``rate_excluded`` reason); None when all count."""
     if RATE_EXCLUDED not in communities.columns:
