@@ -112,6 +112,12 @@ def type_mask(facilities: pd.DataFrame, types: list[str]) -> pd.Series:
     return facilities["facility_type"].isin(types).fillna(False).astype(bool)
 
 
+def absent_reason(types: list[str], would_be: str) -> str:
+    """Reason for a rule whose facility types are absent from the layer: a data gap until the user says so."""
+    return (f"no {'/'.join(types)} facility in the facilities layer: add them, or map their data values in "
+            f"[facility_types]; if there truly are none, {would_be} / 设施图层中无此类设施")
+
+
 def filter_mask(facilities: pd.DataFrame, spec: Mapping[str, Any] | None) -> tuple[pd.Series, str | None]:
     """Three-valued filter: True / False / NA (the field is empty for that facility).
 

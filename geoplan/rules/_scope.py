@@ -38,3 +38,16 @@ def scope_mask(
     reason[~in_scope] = f"rule applies to compounds {label} only / 仅适用于{'新建' if scope == 'new' else '已建成'}小区"
     reason[new.isna().to_numpy()] = "build year unknown: scope cannot be decided / 建成年份缺失"
     return in_scope, reason
+
+
+def undecided(communities: pd.DataFrame, scope: str, options: Mapping[str, Any]) -> NDArray[np.bool_]:
+    """Communities whose scope cannot be decided (a new/existing rule, build year or cut-off year unknown).
+
+    The rule's answer for them is not known, so they are ``not_evaluable``, not ``not_applicable``.
+    """
+    n = len(communities)
+    if scope == "all":
+        return np.zeros(n, dtype=bool)
+    if options.get("new_build_from_year") is None:
+        return np.ones(n, dtype=bool)
+    return is_new(communities["build_year"], int(options["new_build_from_year"])).isna().to_numpy(dtype=bool)

@@ -60,7 +60,7 @@ from numpy.typing import NDArray
 from geoplan import settings
 from geoplan.rules import _common as cm
 from geoplan.rules import _rates
-from geoplan.rules._scope import SCOPES, is_new, scope_mask
+from geoplan.rules._scope import SCOPES, is_new, scope_mask, undecided
 from geoplan.rules.base import (
     ASSUMED,
     FAIL,
@@ -334,6 +334,8 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
 
     selected = cm.type_mask(fac, types)
     values, fac_assumed, layer_problem = cm.measure_values(fac, measure, selected, "/".join(types))
+    if not selected.any():
+        layer_problem = None  # set below, with the would-be answer, once the requirements are known
     owner, link_problem, link_note = link_facilities(com, fac, selected, str(p.get("link", "community_id")),
                                                      ctx.options)
     sites = site_summary(com.index, owner, values, fac_assumed, fac.get("name", owner.astype(str)), min_site)
@@ -343,6 +345,9 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     own = (rate * units / per).astype(float)
     required = own if min_site is None else own.where(~(own > 0), np.maximum(own, min_site))
     work = _standalone(required, sites, min_site, unit)
+    if not selected.any():
+        layer_problem = cm.absent_reason(types, f"{int((required > 0).sum())} of {len(com)} compounds fail "
+                                                f"(nothing provided, {cm.fmt(float(required.sum()))} {unit} required)")
     problems = _problems(layer_problem, units_reason, rate_reason, link_problem)
     _zero_households(work, units, problems, per_unit)
 
@@ -358,6 +363,7 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     work.reason[bad] = problems[bad]
     work.status[~in_scope] = NOT_APPLICABLE
     work.reason[~in_scope] = scope_reason[~in_scope]
+    work.status[~in_scope & undecided(com, str(p.get("scope", "all")), ctx.options)] = NOT_EVALUABLE
     table = _table(work, sites, own, units, units_assumed, rate, new, unit, min_site, com.index)
     notes = [n for n in (link_note, share_note) if n]
     counted = _rates.counted_mask(com)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan.rules import _rates
-from geoplan.rules._scope import scope_mask
+from geoplan.rules._scope import scope_mask, undecided
 from geoplan.rules.base import (
     ASSUMED,
     FAIL,
@@ -80,6 +80,7 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     reason[~nearest.evaluable] = nearest.reason[~nearest.evaluable]
     status[~in_scope] = NOT_APPLICABLE
     reason[~in_scope] = scope_reason[~in_scope]
+    status[~in_scope & undecided(com, str(p.get("scope", "all")), ctx.options)] = NOT_EVALUABLE
     value_basis = MEASURED if nearest.basis == "network" else ASSUMED
     basis = np.where(status == NOT_EVALUABLE, NOT_EVALUABLE, value_basis).astype(object)
 
