@@ -139,7 +139,10 @@ def _headline(stats: list[RuleStats]) -> list[str]:
                     "不适用 N/A", "达标率 Pass rate", "按户数加权 Household-weighted"], rows)
     lines += ["", "达标率 = 达标数 ÷（达标数 + 不达标数）；按户数加权时不计户数缺失的小区。",
               "Pass rate = pass ÷ (pass + fail); the household-weighted rate leaves out communities whose "
-              "household count is unknown."]
+              "household count is unknown.",
+              "重复行与研究范围外的小区保留在所有输出中（见 rate_excluded），但不计入达标率。",
+              "Exact duplicates and communities outside the study area stay in every output (see rate_excluded) "
+              "but count in no rate."]
     return lines
 
 
@@ -185,6 +188,17 @@ def _assumptions(result: AuditResult) -> list[str]:
     return [f"{i}. {a}" for i, a in enumerate(items, start=1)] or ["无 None."]
 
 
+def _facility_types(result: AuditResult) -> list[str]:
+    """Data values mapped to a plan type automatically, and values mapped to none (with counts)."""
+    auto = result.extra.get("facility_types_auto") or {}
+    unmapped = result.extra.get("facility_types_unmapped") or {}
+    rows = [[_md(v), f"→ {_md(term)}（自动 automatic: the preset's word for it）", str(n)]
+            for v, (term, n) in auto.items()]
+    rows += [[_md(v), "未映射，不参与任何规则 used by no rule: map it in [facility_types]", str(n)]
+             for v, n in unmapped.items()]
+    return _table(["数据值 Value", "类型 Plan type", "设施数 Facilities"], rows) if rows else ["无 None."]
+
+
 def _not_evaluable(result: AuditResult) -> list[str]:
     items = not_evaluable_reasons(result)
     if not items:
@@ -208,6 +222,7 @@ def summary_markdown(result: AuditResult) -> str:
         ("## 规则与出处 Rules and citations", _rules(result)),
         ("## 路网 Network basis", _network(result.network)),
         ("## 假设 Assumptions", _assumptions(result)),
+        ("## 设施类型映射 Facility types", _facility_types(result)),
         ("## 无法评估的原因 Not evaluable, by reason", _not_evaluable(result)),
     ]
     lines: list[str] = []

@@ -78,6 +78,7 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
                      f"in [facility_types] / 设施图层中无此类设施")
     status[~nearest.evaluable] = NOT_EVALUABLE
     reason[~nearest.evaluable] = nearest.reason[~nearest.evaluable]
+    edge = _edge_effect(ctx, status, reason, threshold, off_network, nearest.basis)
     status[~in_scope] = NOT_APPLICABLE
     reason[~in_scope] = scope_reason[~in_scope]
     status[~in_scope & undecided(com, str(p.get("scope", "all")), ctx.options)] = NOT_EVALUABLE
@@ -104,6 +105,7 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
             "minutes": (value / ctx.walk_speed_m_per_min).round(1),
             "facility_id": ids,
             "facility_name": names,
+            "edge_effect": edge & (status == FAIL),
         },
         index=com.index,
     )
@@ -112,6 +114,30 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
         table.loc[~evaluable | (status == NOT_APPLICABLE), col] = np.nan
     assert tuple(table.columns[: len(RESULT_COLUMNS)]) == RESULT_COLUMNS
     return RuleResult(rule, "community", table, _indicators(rule, ctx, table, threshold, nearest.basis))
+
+
+def _edge_effect(ctx: RuleContext, status: np.ndarray, reason: np.ndarray, threshold: float, off_network: int,
+                 basis: str) -> np.ndarray:
+    """Failing communities closer to the network's outer edge than the rule's distance (flagged in ``reason``).
+
+    A facility just beyond the extract could be within reach of them: their failure may be the network's
+    end, not a service gap. ``ctx.options["network_edge_m"]`` holds each community's straight-line distance
+    to the network's outer boundary (a lower bound of the walk; see :mod:`geoplan._studyarea`).
+    """
+    edge_m = ctx.options.get("network_edge_m")
+    flagged = np.zeros(len(status), dtype=bool)
+    if edge_m is None or basis != "network" or len(edge_m) != len(status):
+        return flagged
+    dist = np.asarray(edge_m, dtype=float)
+    with np.errstate(invalid="ignore"):
+        flagged = (status == FAIL) & (dist < threshold)
+    beyond = (f"{off_network} such facilities lie off the network" if off_network
+              else "facilities beyond it are not in the audit")
+    text = np.array([f"{d:.0f} m from the walking network's outer edge: may be under-served only because the "
+                     f"network ends here ({beyond}) / 临近路网边界，结果可能偏低" for d in dist[flagged]], dtype=object)
+    reason[flagged] = np.array([f"{r}; {t}" if r else t for r, t in zip(reason[flagged], text, strict=True)],
+                               dtype=object)
+    return flagged
 
 
 def _indicators(rule: Rule, ctx: RuleContext, table: pd.DataFrame, threshold: float, basis: str) -> pd.DataFrame:
@@ -123,6 +149,10 @@ def _indicators(rule: Rule, ctx: RuleContext, table: pd.DataFrame, threshold: fl
         f"{p['minutes']} min × {ctx.walk_speed_m_per_min:g} m/min ({ctx.speed_basis}) = {threshold:.0f} m, "
         f"distances: {basis}"
     )
+    n_edge = int(table["edge_effect"].sum())
+    if n_edge:
+        note += (f"; {n_edge} failing communities lie within {threshold:.0f} m of the walking network's outer edge: "
+                 "the figure may be pessimistic (facilities beyond the network are not seen)")
     value_basis = MEASURED if basis == "network" else ASSUMED
     weight = str(p.get("weight", "households"))
     counted = _rates.counted_mask(ctx.communities)
