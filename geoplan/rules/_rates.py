@@ -36,7 +36,7 @@ def pass_rate(status: pd.Series, weights: pd.Series | None = None,
     evaluated = status.isin([PASS, FAIL])
     if counted is not None:
         evaluated &= counted.reindex(status.index).fillna(True).astype(bool).to_numpy()
-    passed = status == PASS
+    passed = evaluated & (status == PASS)
     if weights is None:
         n = int(evaluated.sum())
         return (float(passed.sum()) / n if n else math.nan), n, int(passed.sum())

@@ -776,6 +776,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+from badinputs import cases_semantics  # noqa: E402,F401  (registers its cases into CASES)
+
 __all__ = ["BATCH_CASES", "CASES", "N_COMMUNITIES", "Case", "base", "main", "osm_xml", "table", "write_batch"]
 osm_xml = _osm_xml
 
