@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from badinputs.base import PRESET, communities, facilities, lonlat, write_project
 
+from badinputs.base import PRESET, communities, facilities, lonlat, write_project
 from geoplan.rules.base import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
 
 # Register into the corpus module that imports this one: ``badinputs.make_corpus`` when imported, ``__main__``
