@@ -89,8 +89,8 @@ def test_plan_words_and_auto_map() -> None:
              "childcare": {"zh": "托育机构", "en": "c"}}
     auto = _typemap.auto_map(["老年助餐点（老年食堂）", "老年助餐点", "助餐服务点", "托育机构", "健身房", "x"],
                              {"x": "childcare"}, types)
-    assert auto == {"老年助餐点（老年食堂）": "meal_service", "老年助餐点": "meal_service", "助餐服务点": "meal_service",
-                    "托育机构": "childcare"}
+    assert auto == {"老年助餐点（老年食堂）": "meal_service", "老年助餐点": "meal_service",
+                    "助餐服务点": "meal_service", "托育机构": "childcare"}
 
 
 def test_unmapped_counts_most_first() -> None:
