@@ -202,8 +202,6 @@ def apply(gdf: gpd.GeoDataFrame, layer: str) -> list[str]:
     gdf["flags"] = notes
     n_dup = int((excluded != "").sum())
     if n_dup:
-        out.append(f"[{layer}] {n_dup} exact duplicate rows (same name and point): flagged"
-                   + (", counted once in rates" if layer == "communities" else ""))
-    if layer == "communities":
-        gdf[RATE_EXCLUDED] = excluded
+        out.append(f"[{layer}] {n_dup} exact duplicate rows (same name and point): flagged, counted once")
+    gdf[RATE_EXCLUDED] = excluded  # facilities too: a copy adds nothing to counts and sums
     return out

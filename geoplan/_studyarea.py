@@ -10,7 +10,9 @@ Study area, in order of preference:
    (a compound geocoded to another province), robust to any number of such rows below half.
 
 Communities outside are flagged "outside the study area", keep their place and status in every output, and
-get a ``rate_excluded`` reason so that no rate counts them; facilities outside are flagged only.
+get a ``rate_excluded`` reason so that no rate counts them; facilities outside get one too, so that no count
+or sum (presence, ratio, count, provision) includes them (for facilities the network's extent is not used:
+a city-wide facilities layer with a district's network is normal).
 
 The network's edge: a community whose straight-line distance to the boundary of the network's convex hull
 is shorter than a reach rule's walking distance could have a facility within reach beyond the extract,
@@ -111,16 +113,19 @@ def flag_outside(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, un
     """Flag rows outside the study area in place (communities also get ``rate_excluded``); layer notes."""
     notes = []
     for name, gdf in (("communities", communities), ("facilities", facilities)):
-        mask, reason = outside_study_area(gdf, units, network, reference=communities)
+        # A city-wide facilities layer may reach far beyond a district's network: for facilities only the
+        # admin units or a gross outlier (another province) decide, never the network's extent.
+        mask, reason = outside_study_area(gdf, units, network if name == "communities" else None,
+                                          reference=communities)
         if not mask.any():
             continue
-        rest = "kept in every output, left out of rates" if name == "communities" else "kept, flagged"
+        rest = "kept in every output, left out of rates" if name == "communities" else \
+            "kept in every output, left out of counts and sums"
         gdf["flags"] = _append(gdf["flags"], mask, f"{reason}: {rest}")
-        if name == "communities":
-            excl = gdf[RATE_EXCLUDED].astype(object).to_numpy(copy=True) if RATE_EXCLUDED in gdf else np.full(
-                len(gdf), "", dtype=object)
-            excl[mask & (excl == "")] = OUTSIDE
-            gdf[RATE_EXCLUDED] = excl
+        excl = gdf[RATE_EXCLUDED].astype(object).to_numpy(copy=True) if RATE_EXCLUDED in gdf else np.full(
+            len(gdf), "", dtype=object)
+        excl[mask & (excl == "")] = OUTSIDE
+        gdf[RATE_EXCLUDED] = excl
         notes.append(f"{int(mask.sum())} of {len(gdf)} {name} {reason}: flagged, {rest}")
         log.warning("%s", notes[-1])
     return notes

@@ -78,7 +78,7 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
                      f"in [facility_types] / 设施图层中无此类设施")
     status[~nearest.evaluable] = NOT_EVALUABLE
     reason[~nearest.evaluable] = nearest.reason[~nearest.evaluable]
-    edge = _edge_effect(ctx, status, reason, threshold, off_network, nearest.basis)
+    edge = _edge_effect(ctx, status, reason, threshold, nearest.basis)
     status[~in_scope] = NOT_APPLICABLE
     reason[~in_scope] = scope_reason[~in_scope]
     status[~in_scope & undecided(com, str(p.get("scope", "all")), ctx.options)] = NOT_EVALUABLE
@@ -116,7 +116,7 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     return RuleResult(rule, "community", table, _indicators(rule, ctx, table, threshold, nearest.basis))
 
 
-def _edge_effect(ctx: RuleContext, status: np.ndarray, reason: np.ndarray, threshold: float, off_network: int,
+def _edge_effect(ctx: RuleContext, status: np.ndarray, reason: np.ndarray, threshold: float,
                  basis: str) -> np.ndarray:
     """Failing communities closer to the network's outer edge than the rule's distance (flagged in ``reason``).
 
@@ -131,10 +131,10 @@ def _edge_effect(ctx: RuleContext, status: np.ndarray, reason: np.ndarray, thres
     dist = np.asarray(edge_m, dtype=float)
     with np.errstate(invalid="ignore"):
         flagged = (status == FAIL) & (dist < threshold)
-    beyond = (f"{off_network} such facilities lie off the network" if off_network
-              else "facilities beyond it are not in the audit")
-    text = np.array([f"{d:.0f} m from the walking network's outer edge: may be under-served only because the "
-                     f"network ends here ({beyond}) / 临近路网边界，结果可能偏低" for d in dist[flagged]], dtype=object)
+    # Short (Shapefile text fields hold 254 bytes): the reason already says how many facilities are off the
+    # network, and the edge_effect column marks the row.
+    text = np.array([f"{d:.0f} m from the network's edge: may be under-served only because the network ends here "
+                     "/ 临近路网边界" for d in dist[flagged]], dtype=object)
     reason[flagged] = np.array([f"{r}; {t}" if r else t for r, t in zip(reason[flagged], text, strict=True)],
                                dtype=object)
     return flagged
