@@ -118,7 +118,9 @@ def _point_keys(gdf: gpd.GeoDataFrame) -> tuple[NDArray[np.bool_], pd.Series]:
 
 
 def duplicate_rows(gdf: gpd.GeoDataFrame, what: str = "row") -> tuple[pd.Series, pd.Series]:
-    """Exact duplicates: same name (and households, when given) at the same point as an earlier row.
+    """Duplicates: the same name at the same point (~1 cm) as an earlier row (facilities: and the same type).
+
+    A later copy whose households differ says so; the first row's figure is the one counted.
 
     Returns
     -------
@@ -132,7 +134,7 @@ def duplicate_rows(gdf: gpd.GeoDataFrame, what: str = "row") -> tuple[pd.Series,
     if not has.any():
         return notes, excluded
     key = keys + "|" + gdf.get("name", pd.Series("", index=gdf.index)).astype(str)
-    for column in ("households", "facility_type", "source_type"):
+    for column in ("facility_type", "source_type"):
         if column in gdf.columns:
             key = key + "|" + gdf[column].astype(str)
     key = key.where(pd.Series(has, index=gdf.index))
@@ -144,6 +146,13 @@ def duplicate_rows(gdf: gpd.GeoDataFrame, what: str = "row") -> tuple[pd.Series,
     excluded[dup] = np.array([f"duplicate of row {int(r)}" for r in first[dup]], dtype=object)
     notes[dup] = np.array([f"exact duplicate of row {int(r)} (same name and point): kept, counted once in rates"
                            for r in first[dup]], dtype=object)
+    if "households" in gdf.columns:
+        hh = pd.to_numeric(gdf["households"], errors="coerce")
+        first_hh = hh.groupby(key).transform("first")
+        differ = dup & (hh != first_hh) & hh.notna()
+        notes[differ] = np.array([f"{n}; its households ({a:g}) differ from row {int(r)}'s ({b:g}), which count"
+                                  for n, a, b, r in zip(notes[differ], hh[differ], first_hh[differ], first[differ],
+                                                        strict=True)], dtype=object)
     log.warning("%d exact duplicate %ss (same name and point): flagged, counted once", int(dup.sum()), what)
     return notes, excluded
 

@@ -27,10 +27,12 @@ def test_duplicates_keep_the_first_and_name_it() -> None:
     assert "exact duplicate of row 1" in notes[2] and notes[0] == ""
 
 
-def test_same_point_different_households_is_not_a_duplicate() -> None:
-    gdf = _layer([(120.1, 30.2), (120.1, 30.2)], ["a", "a"])
+def test_a_copy_with_other_households_is_a_duplicate_that_says_so() -> None:
+    gdf = _layer([(120.1, 30.2), (120.1, 30.2), (120.1, 30.2)], ["a", "a", "b"])
     gdf.loc[1, "households"] = 300.0
-    assert _rowchecks.duplicate_rows(gdf)[1].tolist() == ["", ""]
+    notes, excluded = _rowchecks.duplicate_rows(gdf)
+    assert excluded.tolist() == ["", "duplicate of row 1", ""]
+    assert "its households (300) differ from row 1's (100), which count" in notes[1]
 
 
 def test_a_small_stack_is_flagged_a_fallback_point_loses_its_rows() -> None:
