@@ -67,7 +67,9 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     of_type = ctx.access.facility_mask(types)
     none_reached = ~reached
     limit_txt = f"{nearest.limit_m:.0f} m" if np.isfinite(nearest.limit_m) else "the network"
-    reason[none_reached] = f"no {type_label} facility reachable within {limit_txt} / 可达范围内无设施"
+    # A long list of types is shortened here: Shapefile text fields hold 254 bytes, and the types are in the rule.
+    short_label = type_label if len(types) <= 2 else f"{types[0]}/… ({len(types)} types)"
+    reason[none_reached] = f"no {short_label} facility reachable within {limit_txt} / 可达范围内无设施"
     off_network = int((of_type & ~ctx.access.facility_on_network()).sum())
     if off_network:
         reason[none_reached] += f" ({off_network} of {int(of_type.sum())} such facilities are off the network)"
