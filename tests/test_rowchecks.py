@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
@@ -118,3 +119,22 @@ def test_duplicating_rows_never_changes_a_rate(rows: list[tuple[str, int]], data
         got, n2, n_pass2 = pass_rate(all_status, w_all, counted)
         assert (n, n_pass) == (n2, n_pass2)
         assert (np.isnan(expected) and np.isnan(got)) or expected == got
+
+
+@pytest.mark.slow
+def test_city_scale_edge_and_study_area_are_vectorised() -> None:
+    """20,000 compounds against a 1,000,000-node network: the hull, edge distances and study area in seconds."""
+    import time
+
+    rng = np.random.default_rng(0)
+    n = 1_000_000
+    u = np.arange(n - 1)
+    net = Network(x=rng.uniform(0, 40_000, n), y=rng.uniform(0, 40_000, n), u=u, v=u + 1, length=np.ones(n - 1),
+                  crs=pyproj.CRS.from_epsg(32650))
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(rng.uniform(0, 40_000, 20_000), rng.uniform(0, 40_000, 20_000)),
+                           crs=32650)
+    start = time.perf_counter()
+    d = _studyarea.edge_distance_m(pts, net)
+    out, _ = _studyarea.outside_study_area(pts, None, net)
+    assert time.perf_counter() - start < 10
+    assert np.isfinite(d).all() and (d >= 0).all() and not out.any()
