@@ -93,7 +93,7 @@ def test_type_absent_from_the_layer_is_not_evaluable_with_the_would_be_answer() 
     assert t["status"].tolist() == ["not_evaluable", "not_evaluable"]
     assert t["value"].isna().all()
     assert "no elderly_care facility in the facilities layer" in t.loc[0, "reason"]
-    assert "2 of 2 compounds fail (nothing provided, 170 m² required)" in t.loc[0, "reason"]
+    assert "2 of 2 compounds in scope fail (nothing provided, 170 m² required)" in t.loc[0, "reason"]
 
 
 def test_unknown_build_year_is_not_evaluable_for_a_new_build_rule() -> None:

@@ -345,15 +345,17 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     own = (rate * units / per).astype(float)
     required = own if min_site is None else own.where(~(own > 0), np.maximum(own, min_site))
     work = _standalone(required, sites, min_site, unit)
+    in_scope, scope_reason = _scope(com, str(p.get("scope", "all")), ctx.options, year_from)
     if not selected.any():
-        layer_problem = cm.absent_reason(types, f"{int((required > 0).sum())} of {len(com)} compounds fail "
-                                                f"(nothing provided, {cm.fmt(float(required.sum()))} {unit} required)")
+        need = (required > 0).to_numpy() & in_scope
+        layer_problem = cm.absent_reason(types, f"{int(need.sum())} of {int(in_scope.sum())} compounds in scope fail "
+                                                f"(nothing provided, {cm.fmt(float(required[need].sum()))} {unit} "
+                                                "required)")
     problems = _problems(layer_problem, units_reason, rate_reason, link_problem)
     _zero_households(work, units, problems, per_unit)
 
     share_note = ""
     radius = ctx.options.get("shared_site_radius_m", p.get("share_within_m"))
-    in_scope, scope_reason = _scope(com, str(p.get("scope", "all")), ctx.options, year_from)
     if radius is not None and min_site is not None:
         ok = in_scope & (problems == "").to_numpy()
         share_note = _share(ctx, work, own, sites, ok, float(radius), min_site, unit)

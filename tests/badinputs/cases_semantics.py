@@ -301,3 +301,24 @@ def build_outside_study_area_admin_units(root: Path) -> Path:
                                          "fields": {"unit_code": "code", "unit_name": "name", "level": "level"}})
     _admin_units(root)
     return project
+
+
+def _unplaced_facility_reaches_no_one(result: Any, _: Path) -> None:
+    assert result.network is None or result.network.basis != "network"
+    assert set(_status(result, "reach_elderly")) <= {PASS, FAIL}
+
+
+@case(group="facility without coordinates, no network", input="elderly-care site row 4 without 经度/纬度 and no "
+                                                              "[network] (straight-line fallback)",
+      answer="flag", layer="facilities", row=4, expect=r"no usable coordinates",
+      does="facility kept and flagged; it reaches no one, the other sites are measured as usual",
+      check=_unplaced_facility_reaches_no_one)
+def build_facility_unplaced_no_network(root: Path) -> Path:
+    fac = facilities()
+    fac["经度"] = fac["经度"].astype(object)
+    fac["纬度"] = fac["纬度"].astype(object)
+    fac.loc[3, ["经度", "纬度"]] = ""
+    project = write_project(root, fac=fac)
+    text = project.read_text(encoding="utf-8")
+    project.write_text(re.sub(r"\[network\]\n(?:[^\[\n].*\n)*", "", text), encoding="utf-8")
+    return project
