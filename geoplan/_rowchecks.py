@@ -27,6 +27,10 @@ RATE_EXCLUDED = "rate_excluded"
 STACK_MIN = 3
 #: ... and the share of the layer's placed rows from which it is taken as a geocoder's fallback (no location).
 STACK_SHARE = 0.25
+#: ... in a layer of at least this many placed rows (a few services in one building are common) ...
+STACK_SHARE_MIN_ROWS = 20
+#: ... or every row of a layer of at least this many rows.
+STACK_ALL_MIN_ROWS = 5
 _PLACEHOLDER_DEG = 1e-6  # (0, 0) within this, before or after conversion
 _AREA_MARGIN_DEG = 1.0  # EPSG areas of use are drawn tight; a city on a zone's edge is still fine
 
@@ -162,8 +166,9 @@ def stacked_rows(gdf: gpd.GeoDataFrame, layer: str) -> tuple[pd.Series, NDArray[
 
     A point shared by :data:`STACK_MIN` or more differently named rows is flagged (the phases of one estate
     geocoded to the estate's point, several services in one building: positions approximate). When such a
-    point holds :data:`STACK_SHARE` of the layer's placed rows, or every row, it is a geocoder's fallback
-    (a city or district centre), not where they are: those rows lose their point (not evaluable).
+    point holds :data:`STACK_SHARE` of the layer's placed rows (:data:`STACK_SHARE_MIN_ROWS` or more), or every
+    row of a layer of :data:`STACK_ALL_MIN_ROWS` or more, it is a geocoder's fallback (a city or district
+    centre), not where they are: those rows lose their point (not evaluable).
 
     Returns
     -------
@@ -178,13 +183,13 @@ def stacked_rows(gdf: gpd.GeoDataFrame, layer: str) -> tuple[pd.Series, NDArray[
     frame = pd.DataFrame({"key": keys, "name": names})[has]
     distinct = frame.groupby("key")["name"].nunique()
     sizes = frame.groupby("key").size()
-    everyone = len(sizes) == 1 and int(has.sum()) == len(gdf) and len(gdf) >= 2
+    everyone = len(sizes) == 1 and int(has.sum()) == len(gdf) and len(gdf) >= STACK_ALL_MIN_ROWS
     stacks = sizes.index[(distinct >= STACK_MIN) | everyone]
     out: list[str] = []
     for point in stacks:
         rows = (keys == point).to_numpy() & has
         n = int(rows.sum())
-        lost = everyone or n >= STACK_SHARE * int(has.sum())
+        lost = everyone or (n >= STACK_SHARE * int(has.sum()) and int(has.sum()) >= STACK_SHARE_MIN_ROWS)
         text = (f"{n} rows of different names share exactly the point ({point}): "
                 + ("a geocoder's fallback (a city or district centre?), not their own location" if lost
                    else "positions approximate (one estate's or building's point?)"))

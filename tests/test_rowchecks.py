@@ -138,3 +138,11 @@ def test_city_scale_edge_and_study_area_are_vectorised() -> None:
     out, _ = _studyarea.outside_study_area(pts, None, net)
     assert time.perf_counter() - start < 10
     assert np.isfinite(d).all() and (d >= 0).all() and not out.any()
+
+
+def test_a_few_services_in_one_building_keep_their_point() -> None:
+    gdf = _layer([(120.5, 30.5)] * 3 + [(120.6, 30.5)], ["养老", "托育", "助餐", "其他"])
+    notes, unplace, _ = _rowchecks.stacked_rows(gdf, "facilities")
+    assert not unplace.any() and "positions approximate" in notes[0]
+    notes, unplace, _ = _rowchecks.stacked_rows(_layer([(120.5, 30.5)] * 5, list("abcde")), "facilities")
+    assert unplace.all() and "geocoder's fallback" in notes[0]
