@@ -57,6 +57,20 @@ def auto_map(values: Iterable[Any], type_map: Mapping[str, str],
     return out
 
 
+def resolve_targets(type_map: Mapping[str, str],
+                    types: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, str], list[str]]:
+    """``[facility_types]`` entries whose target is the plan's word for a type (not its key) read as that type."""
+    words = plan_words(types)
+    out: dict[str, str] = {}
+    notes: list[str] = []
+    for value, target in type_map.items():
+        term = target if target in types else words.get(_norm(target))
+        if term is not None and term != target:
+            notes.append(f"[facility_types] {value!r} = {target!r} read as {term!r}, the preset's type of that name")
+        out[value] = term if term is not None else target
+    return out, notes
+
+
 def unmapped_counts(facilities: pd.DataFrame, known: Iterable[str]) -> dict[str, int]:
     """Data values whose facilities have no plan type of the preset, with their counts (most first)."""
     if "source_type" not in facilities.columns or not len(facilities):

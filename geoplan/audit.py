@@ -138,7 +138,9 @@ def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, 
     communities, polygons = canonical_communities(com_raw, com_spec)
     fac_raw = read_table(proj.facilities)
     auto = _auto_types(fac_raw, proj, pre)
-    facilities = canonical_facilities(fac_raw, proj.facilities, {**auto, **proj.facility_types}, set(pre.types))
+    given, resolved = _typemap.resolve_targets(proj.facility_types, pre.types)
+    assumptions += resolved
+    facilities = canonical_facilities(fac_raw, proj.facilities, {**auto, **given}, set(pre.types))
     assumptions += layer_notes(communities) + layer_notes(facilities)
     assumptions += _rowchecks.apply(communities, "communities") + _rowchecks.apply(facilities, "facilities")
     types_report = _types_report(facilities, auto, pre, assumptions)

@@ -146,3 +146,11 @@ def test_a_few_services_in_one_building_keep_their_point() -> None:
     assert not unplace.any() and "positions approximate" in notes[0]
     notes, unplace, _ = _rowchecks.stacked_rows(_layer([(120.5, 30.5)] * 5, list("abcde")), "facilities")
     assert unplace.all() and "geocoder's fallback" in notes[0]
+
+
+def test_a_mapping_to_the_plans_word_reads_as_the_type() -> None:
+    types = {"elderly_day_care": {"zh": "日间照料中心", "en": "d"}, "childcare": {"zh": "托育机构", "en": "c"}}
+    given, notes = _typemap.resolve_targets({"日照": "日间照料中心", "托班": "childcare", "x": "nope"}, types)
+    assert given == {"日照": "elderly_day_care", "托班": "childcare", "x": "nope"}
+    assert notes == ["[facility_types] '日照' = '日间照料中心' read as 'elderly_day_care', the preset's type "
+                     "of that name"]
