@@ -108,11 +108,31 @@ def detect_offset(points: gpd.GeoSeries, declared: str | pyproj.CRS | None, netw
     OffsetSuspicion or None
         None when the declared system fits at least as well, or there are too few points to tell.
     """
+    return check_offset(points, declared, network, layer, tree)[0]
+
+
+def _undecided(layer: str, system: str, n_near: int) -> str:
+    return (f"[{layer}] the coordinate-system check could not decide whether the points are {system} as declared "
+            f"or another of WGS84 / GCJ02 / BD09: only {n_near} of them lie within {_NEAR_M:g} m of a street "
+            f"(it needs {_MIN_POINTS}). Distances were measured as declared; if the data comes from "
+            f"{_source(GCJ02)} set crs = \"GCJ02\", from {_source(BD09)} crs = \"BD09\"")
+
+
+def check_offset(points: gpd.GeoSeries, declared: str | pyproj.CRS | None, network: Network, layer: str,
+                 tree: shapely.STRtree | None = None) -> tuple[OffsetSuspicion | None, str | None]:
+    """:func:`detect_offset`, and why it abstained when the points could not decide (too few near streets).
+
+    Returns
+    -------
+    (suspicion, undecided)
+        ``undecided`` is a message when a testable layer had too few points near streets to tell; None when
+        the test ran (or does not apply: a projected CRS, no points, no streets).
+    """
     system = _system(declared)
     pts = points.to_crs(4326) if points.crs is not None and not points.crs.equals(4326) else points
     has = ~(pts.isna() | pts.is_empty).to_numpy()
-    if system is None or has.sum() < _MIN_POINTS or network.n_edges == 0:
-        return None
+    if system is None or not has.any() or network.n_edges == 0:
+        return None, None
     idx = np.flatnonzero(has)
     idx = idx[np.linspace(0, idx.size - 1, min(idx.size, _MAX_POINTS)).astype(int)]
     lon, lat = pts.x.to_numpy()[idx], pts.y.to_numpy()[idx]
@@ -128,6 +148,7 @@ def detect_offset(points: gpd.GeoSeries, declared: str | pyproj.CRS | None, netw
     base_all = distances(lon, lat)
     best: OffsetSuspicion | None = None
     best_t = _MIN_T
+    most_near = 0
     for other in _SYSTEMS:
         if other == system:
             continue
@@ -135,6 +156,7 @@ def detect_offset(points: gpd.GeoSeries, declared: str | pyproj.CRS | None, netw
         # Points far from every street (beyond the network's extent) say nothing about the offset, and moving
         # them toward the network would look like an improvement.
         near = np.minimum(base_all, alt_all) <= _NEAR_M
+        most_near = max(most_near, int(near.sum()))
         if near.sum() < _MIN_POINTS:
             continue
         base, alt = base_all[near], alt_all[near]
@@ -145,7 +167,7 @@ def detect_offset(points: gpd.GeoSeries, declared: str | pyproj.CRS | None, netw
         if delta.mean() >= _MIN_EFFECT and t >= best_t:
             best_t = t
             best = OffsetSuspicion(layer, system, other, float(np.median(base)), float(np.median(alt)), int(near.sum()))
-    return best
+    return best, (_undecided(layer, system, most_near) if most_near < _MIN_POINTS else None)
 
 
 def separate_piece_notes(access: Access) -> pd.Series:
@@ -203,9 +225,11 @@ def check_against_network(access: Access, declared: dict[str, str | pyproj.CRS |
     warnings = []
     tree = street_index(access.network)
     for layer, gdf in (("communities", access.communities), ("facilities", access.facilities)):
-        suspicion = detect_offset(gdf.geometry, declared.get(layer), access.network, layer, tree)
+        suspicion, undecided = check_offset(gdf.geometry, declared.get(layer), access.network, layer, tree)
         if suspicion is not None:
             warnings.append(suspicion.message())
+        if undecided is not None:
+            warnings.append(undecided)
         coverage = coverage_message(access, layer)
         if coverage is not None:
             warnings.append(coverage)

@@ -170,7 +170,8 @@ class Access:
         return Nearest(dist, nearest, com.attached.copy(), reason, self.basis, self.limit_m)
 
     def _euclidean_nearest(self, types: tuple[str, ...]) -> Nearest:
-        fac_pos = np.flatnonzero(self.facility_mask(types))
+        # facilities without a point (unplaceable, or a geocoder's fallback point removed) reach no one
+        fac_pos = np.flatnonzero(self.facility_mask(types) & _has_xy(self.facilities))
         n = len(self.communities)
         dist = np.full(n, np.inf)
         nearest = np.full(n, -1, dtype=np.int64)

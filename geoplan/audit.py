@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from geoplan import _tables, _units, admin, popgrid, settings
+from geoplan import _rowchecks, _studyarea, _tables, _typemap, _units, admin, popgrid, settings
 from geoplan._errors import PresetError, ProjectError
 from geoplan._netcheck import check_against_network
 from geoplan._numeric import check_iso_date, check_positive
@@ -93,6 +93,9 @@ def audit(
     layers = _read_layers(proj, pre, admin_codes, assumptions)
     snap = float(max_snap_m or (proj.network.max_snap_m if proj.network else None) or settings.max_snap_m)
     network = _load_network(proj, layers.crs, use_network, assumptions)
+    # Rows outside the study area are flagged first (against every unit given), so that a compound geocoded to
+    # another province does not widen the extent whose units are judged.
+    assumptions += _studyarea.flag_outside(layers.communities, layers.facilities, layers.units, network)
     all_units, layers = _study_area(layers, network, admin_codes, assumptions)
     access = _access(layers, network, rules, speed, speed_basis, snap, assumptions)
     ctx = RuleContext(
@@ -100,6 +103,7 @@ def audit(
         speed_basis=speed_basis, admin_units=layers.units, census=layers.census,
         options={"new_build_from_year": year_from, "new_build_basis": year_basis,
                  "community_polygons": layers.polygons,
+                 "network_edge_m": _studyarea.edge_distance_m(layers.communities, network),
                  **{k: proj.audit[k] for k in _AUDIT_OPTIONS if k in proj.audit}},
     )
     results = {}
@@ -120,7 +124,7 @@ def audit(
         network=_tables.network_summary(proj, network, access, snap),
         crs=layers.crs, assumptions=assumptions, created=created or dt.date.today().isoformat(),
         extra={"facility_types": {**{k: dict(v) for k, v in pre.types.items()}, CANDIDATE_TYPE: CANDIDATE_LABELS},
-               "sensitivity": sensitivity(results, com, speed, speed_basis)},
+               "sensitivity": sensitivity(results, com, speed, speed_basis), **layers.types_report},
         service_areas=areas,
     )
 
@@ -136,6 +140,7 @@ class _Layers:
     census: pd.DataFrame | None
     crs: pyproj.CRS
     declared: dict[str, Any]
+    types_report: dict[str, Any]
 
 
 def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, assumptions: list[str]) -> _Layers:
@@ -147,13 +152,18 @@ def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, 
     if grid is not None and proj.audit.get("population_grid_use", "spread") == "points":
         communities = popgrid.grid_points(grid)
     fac_raw = read_table(proj.facilities, "facilities")
-    facilities = canonical_facilities(fac_raw, proj.facilities, proj.facility_types, set(pre.types))
+    auto = _auto_types(fac_raw, proj, pre)
+    given, resolved = _typemap.resolve_targets(proj.facility_types, pre.types)
+    assumptions += resolved
+    facilities = canonical_facilities(fac_raw, proj.facilities, {**auto, **given}, set(pre.types))
     townships = (admin.read_townships(proj.townships.path, read_table(proj.townships, "townships")) if proj.townships
                  else None)
     urban_field = _units.raw_text(com_raw, com_spec.fields.get("urban"), len(communities))
     for layer, raw, spec in ((communities, com_raw, com_spec), (facilities, fac_raw, proj.facilities)):
         _township_codes(layer, raw, spec, townships, assumptions)
     assumptions += layer_notes(communities) + layer_notes(facilities)
+    assumptions += _rowchecks.apply(communities, "communities") + _rowchecks.apply(facilities, "facilities")
+    types_report = _types_report(facilities, auto, pre, assumptions)
     declared = {"communities": source_crs(communities), "facilities": source_crs(facilities)}
     crs = _metric_crs(proj, communities, facilities)
     communities, facilities = communities.to_crs(crs), facilities.to_crs(crs)
@@ -185,7 +195,26 @@ def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None, 
     if urban_basis:
         assumptions.append(f"urban / rural of communities from: {urban_basis}")
     return _Layers(communities, facilities, polygons.to_crs(crs) if polygons is not None else None, units, census,
-                   crs, declared)
+                   crs, declared, types_report)
+
+
+def _auto_types(raw: pd.DataFrame, proj: Project, pre: Preset) -> dict[str, str]:
+    """Data values that are the preset's own word for a type and that the project does not map."""
+    column = proj.facilities.fields.get("facility_type") if proj.facilities else None
+    if column is None or column not in raw.columns:
+        return {}
+    values = raw[column].astype("string").fillna("").str.strip().unique()
+    return _typemap.auto_map([str(v) for v in values], proj.facility_types, pre.types)
+
+
+def _types_report(facilities: gpd.GeoDataFrame, auto: dict[str, str], pre: Preset,
+                  assumptions: list[str]) -> dict[str, Any]:
+    """Facility-type values mapped automatically and values mapped to no plan type, with counts."""
+    used = {str(k): int(v) for k, v in facilities["source_type"].value_counts().items() if k in auto}
+    unmapped = _typemap.unmapped_counts(facilities, pre.types)
+    assumptions += _typemap.notes(auto, used, unmapped)
+    return {"facility_types_auto": {v: (t, used[v]) for v, t in auto.items() if used.get(v)},
+            "facility_types_unmapped": unmapped}
 
 
 def _load_network(proj: Project, crs: pyproj.CRS, use_network: bool, assumptions: list[str]) -> Network | None:
@@ -233,7 +262,10 @@ def _study_area(layers: _Layers, network: Network | None, admin_codes: Sequence[
     if admin_codes:
         return units.assign(in_study_area=True), layers
     xy = (network.x, network.y) if network is not None else None
-    area, what = _units.study_area(layers.communities, layers.facilities, xy)
+    com = layers.communities
+    outside = com.get(_studyarea.RATE_EXCLUDED, pd.Series("", index=com.index)) == _studyarea.OUTSIDE
+    inside = com[~outside.to_numpy(dtype=bool)]
+    area, what = _units.study_area(inside, layers.facilities, xy)
     units = _units.mark_study_area(units, area, what, layers.communities, assumptions)
     judged = units[units["in_study_area"].to_numpy()].reset_index(drop=True)
     return units, replace(layers, units=judged.drop(columns="in_study_area"))

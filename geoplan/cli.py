@@ -76,6 +76,7 @@ def headline(result: AuditResult) -> str:
     ind = result.indicators[result.indicators["unit"] == "%"]
     unevaluated = []
     lines.append(f"  {'rule':<30} {'passing':>8} {'households':>11} {'target':>7}")
+    edge = _edge_counts(result)
     for rule_id, rows in ind.groupby("rule_id", sort=False):
         plain = rows.iloc[0]
         if plain["measured"] != plain["measured"]:  # NaN: nothing could be evaluated
@@ -85,12 +86,48 @@ def headline(result: AuditResult) -> str:
         w = f"{weighted.iloc[0]['measured']:.1f} %" if len(weighted) else ""
         target = plain["target"]
         t = f"{target:g} %" if target is not None and target == target else ""
-        lines.append(f"  {rule_id!s:<30} {plain['measured']:>6.1f} % {w:>11} {t:>7}  {plain['indicator_zh']}")
+        mark = "*" if edge.get(str(rule_id)) else " "
+        lines.append(f"  {rule_id!s:<30} {plain['measured']:>6.1f} %{mark}{w:>11} {t:>7}  {plain['indicator_zh']}")
+    lines.extend(_notes(result, edge))
     if unevaluated:
         text = (f"no figure ({len(unevaluated)} rules: data missing, or no feature in scope; reasons in "
                 f"report.md): {', '.join(unevaluated)}")
         lines.extend(textwrap.wrap(text, width=110, initial_indent="  ", subsequent_indent="    "))
     return "\n".join(lines) + "\n"
+
+
+def _edge_counts(result: AuditResult) -> dict[str, int]:
+    """Rule id → failing communities near the network's outer edge (may fail only because the network ends)."""
+    counts = {}
+    for rule_id, rr in result.rule_results.items():
+        if "edge_effect" in rr.table.columns and rr.table["edge_effect"].any():
+            counts[rule_id] = int(rr.table["edge_effect"].sum())
+    return counts
+
+
+def _wrap(text: str) -> list[str]:
+    return textwrap.wrap(text, width=110, initial_indent="  ", subsequent_indent="    ")
+
+
+def _notes(result: AuditResult, edge: dict[str, int]) -> list[str]:
+    """Headline lines on rows whose figures need a second look: network edge, rows left out, unmapped types."""
+    lines = []
+    if edge:
+        listed = ", ".join(f"{v} ({k})" for k, v in edge.items())
+        lines += _wrap(f"* failing near the network's edge, maybe only because the network ends there: {listed}")
+    excluded = result.communities.get("rate_excluded")
+    if excluded is not None and (excluded.astype(str) != "").any():
+        kinds = excluded[excluded.astype(str) != ""].astype(str).str.replace(r"^duplicate of row \d+$", "duplicates",
+                                                                          regex=True).value_counts()
+        listed = ", ".join(f"{k} {v}" for k, v in kinds.items())
+        lines += _wrap(f"left out of rates (kept in every output, flagged): {int(kinds.sum())} communities: {listed}")
+    unmapped = result.extra.get("facility_types_unmapped") or {}
+    if unmapped:
+        from geoplan._typemap import counts_text
+
+        lines += _wrap(f"facility types used by no rule ({sum(unmapped.values())} facilities; map them in "
+                       f"[facility_types]): {counts_text(unmapped)}")
+    return lines
 
 
 def _cmd_presets(args: argparse.Namespace) -> int:

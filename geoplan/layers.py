@@ -23,6 +23,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from geoplan import _rowchecks
 from geoplan import _validate as val
 from geoplan._errors import InputError
 from geoplan._inputs import LAYER_NOTES, ROW_NOTES, SHEETS, read_layer
@@ -168,10 +169,13 @@ def _place(frame: pd.DataFrame, spec: LayerSpec, layer: str, crs: str | pyproj.C
     out_of_range = placeable & ~ok
     notes[out_of_range] = np.array([f"{_NO_XY}: ({a:g}, {b:g}) is out of range for {_crs_label(crs)}"
                                     for a, b in zip(x[out_of_range], y[out_of_range], strict=True)], dtype=object)
+    ok, more = _rowchecks.coordinate_checks(x, y, lon, lat, crs, ok, notes, layer)
+    layer_notes_ += more
     n = len(frame)
     if n and not ok.any():
         problems.add(f"none of the {n} rows has usable coordinates (first: {notes.iloc[0] or _NO_XY})",
-                     "check the x/y (or geometry) columns and crs in the project file")
+                     "check the x/y (or geometry) columns and crs in the project file; "
+                     + _rowchecks.likely_crs(x, y))
     points = gpd.GeoSeries(shapely.points(np.where(ok, lon, np.nan), np.where(ok, lat, np.nan)),
                            index=frame.index, crs=4326)
     points[~ok] = None

@@ -76,7 +76,8 @@ PARAMETER_KEYS: dict[str, Spec] = {
     "walk_speed_m_per_min": ("positive", False),
     "walk_speed_source": ("str", False),
 }
-TYPE_KEYS: dict[str, Spec] = {"zh": ("str", True), "en": ("str", True), "note": ("str", False)}
+TYPE_KEYS: dict[str, Spec] = {"zh": ("str", True), "en": ("str", True), "note": ("str", False),
+                             "synonyms": ("types", False)}
 CITE_KEYS: dict[str, Spec] = {"file": ("str", True), "clause": ("str", True), "quote": ("str", True)}
 #: Keys every rule has or may have, whatever its kind.
 RULE_KEYS: dict[str, Spec] = {

@@ -65,12 +65,16 @@ def write_project(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     com = COMPOUNDS.assign(x=COMPOUNDS["x"] + X0, y=Y0 + 20.0)
     com.to_csv(folder / "compounds.csv", index=False)
+    # R0: a day-care centre of P苑 (not in the provision rule's scope) without coordinates (it reaches no one), so
+    # that the layer has the provision rule's type: without any, provision is not evaluable (a data gap).
     fac = pd.DataFrame({
-        "fid": ["K0", "H5150", "C600", "C1700", "C4000"],
-        "name": ["幼儿园", "敬老院", "社区中心甲", "社区中心乙", "社区中心丙"],
-        "kind": ["kindergarten", "elderly_home", "centre", "centre", "centre"],
-        "x": [X0, X0 + 5150.0, *(X0 + x for x in CANDIDATE_X)],
-        "y": Y0,
+        "fid": ["K0", "H5150", "C600", "C1700", "C4000", "R0"],
+        "name": ["幼儿园", "敬老院", "社区中心甲", "社区中心乙", "社区中心丙", "日照中心"],
+        "kind": ["kindergarten", "elderly_home", "centre", "centre", "centre", "day_care"],
+        "x": [X0, X0 + 5150.0, *(X0 + x for x in CANDIDATE_X), None],
+        "y": [Y0] * 5 + [None],
+        "area": [None] * 5 + [100.0],
+        "cid": [""] * 5 + ["P"],
     })
     fac.to_csv(folder / "facilities.csv", index=False)
     main = shapely.LineString([(X0 + x, Y0) for x in np.arange(-200.0, 3001.0, 100.0)])
@@ -104,7 +108,10 @@ y = "y"
 facility_id = "fid"
 name = "name"
 facility_type = "kind"
+floor_area_m2 = "area"
+community_id = "cid"
 [facility_types]
+day_care = "elderly_day_care"
 kindergarten = "childcare"
 elderly_home = "elderly_institution"
 centre = "candidate"

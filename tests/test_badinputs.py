@@ -95,7 +95,8 @@ def test_the_base_project_is_clean(tmp_path: Path) -> None:
     check_complete(result, 40)
     assert (result.communities["flags"] == "").all()
     assert (result.facilities["flags"] == "").all()
-    assert not [a for a in result.assumptions if not a.startswith("walking speed")]
+    # 6 facilities are too few for the coordinate-system check, which says so
+    assert not [a for a in result.assumptions if not a.startswith("walking speed") and "could not decide" not in a]
     statuses = set(result.communities["reach_childcare__status"])
     assert statuses == {"pass", "fail"}  # the rules can fail, so flags that leave them unchanged are visible
 

@@ -135,3 +135,12 @@ def test_check_params() -> None:
                                               "filter": {"field": "a", "op": "~"}}))
     for key in ("level", "min_count", "filter.op", "filter.value"):
         assert key in text
+
+
+def test_type_absent_from_the_layer_is_not_evaluable_with_the_would_be_answer() -> None:
+    fac = facilities([{"x": 100, "y": 100, "facility_type": "childcare"}])
+    t, ind = run(rule(target_rate=1.0), fac, county_polygons())
+    assert (t["status"] == "not_evaluable").all() and t["value"].isna().all()
+    assert t["reason"].str.contains("no elderly_university facility in the facilities layer").all()
+    assert t["reason"].str.contains(r"all 3 county units fail \(0 < 1\)").all()
+    assert ind.iloc[0]["basis"] == "not_evaluable"

@@ -79,10 +79,31 @@ def test_hand_computed_requirements_min_site_and_shortfall() -> None:
 
 
 def test_community_without_linked_facility_fails_with_full_shortfall() -> None:
-    t = run(rule(rate=20), communities([{"community_id": "A", "households": 350}]), facilities([]))
+    com = communities([{"community_id": "A", "households": 350}, {"community_id": "B", "households": 0}])
+    t = run(rule(rate=20), com, facilities([{"community_id": "B", "floor_area_m2": 50}]))
     assert t.loc[0, "status"] == "fail"
     assert t.loc[0, "shortfall"] == pytest.approx(70)
     assert "no linked facility" in t.loc[0, "reason"]
+
+
+def test_type_absent_from_the_layer_is_not_evaluable_with_the_would_be_answer() -> None:
+    com = communities([{"community_id": "A", "households": 350}, {"community_id": "B", "households": 500}])
+    t = run(rule(rate=20), com, facilities([{"community_id": "A", "floor_area_m2": 500,
+                                             "facility_type": "childcare"}]))
+    assert t["status"].tolist() == ["not_evaluable", "not_evaluable"]
+    assert t["value"].isna().all()
+    assert "no elderly_care facility in the facilities layer" in t.loc[0, "reason"]
+    assert "2 of 2 compounds in scope fail (nothing provided, 170 m² required)" in t.loc[0, "reason"]
+
+
+def test_unknown_build_year_is_not_evaluable_for_a_new_build_rule() -> None:
+    com = communities([{"community_id": "A", "households": 350, "build_year": 2023},
+                       {"community_id": "B", "households": 350}, {"community_id": "C", "households": 350,
+                                                                   "build_year": 1990}])
+    fac = facilities([{"community_id": "A", "floor_area_m2": 500}])
+    t = run(rule(rate=20, scope="new"), com, fac, new_build_from_year=2022)
+    assert t["status"].tolist() == ["pass", "not_evaluable", "not_applicable"]
+    assert "build year unknown" in t.loc[1, "reason"]
 
 
 @pytest.mark.parametrize(("year", "rate", "new"), [(2022, 30, True), (2021, 20, False), (2030, 30, True)])
@@ -189,8 +210,9 @@ def test_scope_new_makes_existing_not_applicable() -> None:
     com = communities([{"community_id": "A", "households": 100, "build_year": 2023},
                        {"community_id": "B", "households": 100, "build_year": 2000},
                        {"community_id": "C", "households": 100}])
-    t = run(rule(rate=20, scope="new"), com, facilities([]), new_build_from_year=2022)
-    assert t["status"].tolist() == ["fail", "not_applicable", "not_applicable"]
+    fac = facilities([{"community_id": "B", "floor_area_m2": 10}])
+    t = run(rule(rate=20, scope="new"), com, fac, new_build_from_year=2022)
+    assert t["status"].tolist() == ["fail", "not_applicable", "not_evaluable"]  # C: new or not is unknown
     assert "build year unknown" in t.loc[2, "reason"]
     assert t.loc[1:, "shortfall"].isna().all()
 

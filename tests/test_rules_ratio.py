@@ -269,3 +269,21 @@ def test_hangzhou_shortfall_on_the_2020_census(cn_admin: tuple[pd.DataFrame, gpd
     t, _ = run(rule(target=4.6), fac, census=census, city_code="3301")
     population = raw.loc[raw["CODE"].str.startswith("3301"), "POPU"].sum()  # 11,936,010
     assert t.iloc[0]["shortfall"] == pytest.approx(4.6 * population / 1000 - 4.4e4, abs=0.1)  # ≈ 1.09万
+
+
+def test_numerator_type_absent_from_the_layer_is_not_evaluable_with_the_would_be_answer() -> None:
+    com = communities([{"population": 1000}, {"population": 2000}])
+    t, ind = run(rule(), facilities([{"slots": 99, "facility_type": "kindergarten"}]), com)
+    row = t.iloc[0]
+    assert row["status"] == "not_evaluable" and np.isnan(row["value"])
+    assert "no childcare facility in the facilities layer" in row["reason"]
+    assert "would be 0 (target ≥ 4.5)" in row["reason"]
+    assert ind.iloc[0]["basis"] == "not_evaluable"
+
+
+def test_left_out_communities_add_no_residents() -> None:
+    com = communities([{"population": 1000}, {"population": 1000}, {"population": 4000}])
+    com["rate_excluded"] = ["", "duplicate of row 1", "outside the study area"]
+    t, _ = run(rule(), facilities([{"slots": 3}]), com)
+    assert t.iloc[0]["denominator"] == pytest.approx(1000)
+    assert t.iloc[0]["value"] == pytest.approx(3.0)

@@ -110,7 +110,23 @@ def test_scope_new_only() -> None:
     t = _evaluate(_rule(["childcare"], 30, scope="new"))
     assert t["status"][1] == "pass"  # b built 2023 ≥ 2022
     assert t["status"][0] == "not_applicable"
+    assert t["status"][2] == "not_evaluable"  # c: build year unknown, so whether the rule applies is unknown
     assert "build year unknown" in t["reason"][2]
+
+
+def test_failing_community_near_the_network_edge_is_flagged() -> None:
+    com, fac = _layers()
+    access = Access(com, fac, LINE, max_snap_m=50, limit_m=5000)
+    edge = np.array([10.0, 10.0, 10.0, 10.0, 10.0, np.nan])  # every one 10 m from the edge
+    ctx = RuleContext(com, fac, access, walk_speed_m_per_min=10.0, speed_basis="test",
+                      options={"new_build_from_year": 2022, "network_edge_m": edge})
+    t = reach.evaluate(_rule(["childcare"], 10), ctx).table  # 100 m: a (50 m) passes, b and c fail
+    assert t["status"].tolist()[:3] == ["pass", "fail", "fail"]
+    assert t["edge_effect"].tolist()[:3] == [False, True, True]
+    assert "may be under-served only because the network ends here" in t["reason"][1]
+    far = RuleContext(com, fac, access, walk_speed_m_per_min=10.0, speed_basis="test",
+                      options={"new_build_from_year": 2022, "network_edge_m": edge * 100})
+    assert not reach.evaluate(_rule(["childcare"], 10), far).table["edge_effect"].any()
 
 
 def test_euclidean_fallback_is_labelled() -> None:

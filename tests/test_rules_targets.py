@@ -142,3 +142,13 @@ def test_zhoukou_annex_on_the_real_district_polygons(shared_data: Path) -> None:
     total = ind[ind["indicator_en"] == "beds_2025 total"].iloc[0]
     assert total["target"] == sum(b for _, _, b, _ in ANNEX[:10])
     assert total["shortfall"] == sum(b - 1000 for _, _, b, _ in ANNEX[:10])
+
+
+def test_measure_types_absent_from_the_layer_are_not_evaluable_with_the_would_be_answer() -> None:
+    fac = facilities([{"x": 100, "y": 100, "beds": 500, "facility_type": "childcare", "slots": 10}])
+    one = {"beds_2025": MEASURES["beds_2025"]}
+    t, _ = run(rule(ANNEX[:2], one), fac, two_districts())
+    assert (t["status"] == "not_evaluable").all()
+    assert t["reason"].str.contains("no elderly_institution/special_care_institution facility in the facilities "
+                                    "layer").all()
+    assert t["reason"].str.contains("the beds supply of every area would be 0").all()

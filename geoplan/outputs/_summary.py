@@ -16,6 +16,7 @@ from geoplan.outputs._fieldnames import rule_order
 from geoplan.outputs._tables import to_text
 from geoplan.result import SEP, AuditResult
 from geoplan.rules import pass_rate
+from geoplan.rules._rates import counted_mask
 from geoplan.rules.base import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
 
 
@@ -130,8 +131,10 @@ def rule_stats(result: AuditResult) -> list[RuleStats]:
         column = f"{info.id}{SEP}status"
         communities = result.communities
         if column in communities.columns and "households" in communities.columns:
-            weighted, n_weighted, _ = pass_rate(communities[column], communities["households"])
-        plain, _, _ = pass_rate(status)
+            weighted, n_weighted, _ = pass_rate(communities[column], communities["households"],
+                                                counted_mask(communities))
+        plain, _, _ = (pass_rate(communities[column], counted=counted_mask(communities))
+                       if column in communities.columns else pass_rate(status))
         stats.append(RuleStats(
             info, level, int((status == PASS).sum()), int((status == FAIL).sum()),
             int((status == NOT_EVALUABLE).sum()), int((status == NOT_APPLICABLE).sum()),

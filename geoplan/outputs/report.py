@@ -139,7 +139,10 @@ def _headline(stats: list[RuleStats]) -> list[str]:
                     "不适用 N/A", "达标率 Pass rate", "按户数加权 Household-weighted"], rows)
     lines += ["", "达标率 = 达标数 ÷（达标数 + 不达标数）；按户数加权时不计户数缺失的小区。",
               "Pass rate = pass ÷ (pass + fail); the household-weighted rate leaves out communities whose "
-              "household count is unknown."]
+              "household count is unknown.",
+              "重复行与研究范围外的小区保留在所有输出中（见 rate_excluded），但不计入达标率。",
+              "Exact duplicates and communities outside the study area stay in every output (see rate_excluded) "
+              "but count in no rate."]
     return lines
 
 
@@ -199,6 +202,15 @@ def _sensitivity(result: AuditResult) -> list[str]:
                      "覆盖率 Coverage %", "按户数加权 Households %"], rows), "",
             "* 审计所用步速 the speed the audit judged at. 同一次路网距离计算，仅改变距离阈值 (53 m/min: GB 50180-2018 "
             "的15分钟800米; 60 m/min: 老年人步速; 75 m/min: 4.5 km/h). Same network distances, another threshold."]
+def _facility_types(result: AuditResult) -> list[str]:
+    """Data values mapped to a plan type automatically, and values mapped to none (with counts)."""
+    auto = result.extra.get("facility_types_auto") or {}
+    unmapped = result.extra.get("facility_types_unmapped") or {}
+    rows = [[_md(v), f"→ {_md(term)}（自动 automatic: the preset's word for it）", str(n)]
+            for v, (term, n) in auto.items()]
+    rows += [[_md(v), "未映射，不参与任何规则 used by no rule: map it in [facility_types]", str(n)]
+             for v, n in unmapped.items()]
+    return _table(["数据值 Value", "类型 Plan type", "设施数 Facilities"], rows) if rows else ["无 None."]
 
 
 def _not_evaluable(result: AuditResult) -> list[str]:
@@ -226,6 +238,7 @@ def summary_markdown(result: AuditResult) -> str:
         ("## 路网 Network basis", _network(result.network)),
         ("## 步行速度敏感性 Walking-speed sensitivity", _sensitivity(result)),
         ("## 假设 Assumptions", _assumptions(result)),
+        ("## 设施类型映射 Facility types", _facility_types(result)),
         ("## 无法评估的原因 Not evaluable, by reason", _not_evaluable(result)),
     ]
     lines: list[str] = []

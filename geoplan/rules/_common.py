@@ -106,10 +106,23 @@ def check_target_rate(params: Mapping[str, Any]) -> list[str]:
 
 
 def type_mask(facilities: pd.DataFrame, types: list[str]) -> pd.Series:
-    """True for facilities whose plan type is one of ``types``."""
+    """True for facilities whose plan type is one of ``types`` and that count (see below).
+
+    A facility with a ``rate_excluded`` reason (an exact duplicate of an earlier row, outside the study area)
+    stays in the outputs but counts for no aggregate: it is not selected.
+    """
     if "facility_type" not in facilities.columns:
         return pd.Series(False, index=facilities.index)
-    return facilities["facility_type"].isin(types).fillna(False).astype(bool)
+    selected = facilities["facility_type"].isin(types).fillna(False).astype(bool)
+    if "rate_excluded" in facilities.columns:
+        selected &= facilities["rate_excluded"].astype(object).fillna("").astype(str) == ""
+    return selected
+
+
+def absent_reason(types: list[str], would_be: str) -> str:
+    """Reason for a rule whose facility types are absent from the layer: a data gap until the user says so."""
+    return (f"no {'/'.join(types)} facility in the facilities layer: add them, or map their data values in "
+            f"[facility_types]; if there truly are none, {would_be} / 设施图层中无此类设施")
 
 
 def filter_mask(facilities: pd.DataFrame, spec: Mapping[str, Any] | None) -> tuple[pd.Series, str | None]:

@@ -162,3 +162,14 @@ def check_unit_types(value: Any) -> list[str]:
     if not isinstance(value, list) or not value or not all(v in UNIT_TYPES for v in value):
         return [f"unit_types: a list of {', '.join(UNIT_TYPES)}, got {value!r}"]
     return []
+def undecided(communities: pd.DataFrame, scope: str, options: Mapping[str, Any]) -> NDArray[np.bool_]:
+    """Communities whose scope cannot be decided (a new/existing rule, build year or cut-off year unknown).
+
+    The rule's answer for them is not known, so they are ``not_evaluable``, not ``not_applicable``.
+    """
+    n = len(communities)
+    if scope == "all":
+        return np.zeros(n, dtype=bool)
+    if options.get("new_build_from_year") is None:
+        return np.ones(n, dtype=bool)
+    return is_new(communities["build_year"], int(options["new_build_from_year"])).isna().to_numpy(dtype=bool)

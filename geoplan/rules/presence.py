@@ -107,6 +107,10 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     status = np.where(count >= min_count, PASS, FAIL).astype(object)
     undecided = (count < min_count) & (count + maybe + unplaced >= min_count)
     status[undecided.to_numpy()] = NOT_EVALUABLE
+    absent = not cm.type_mask(fac, types).any()
+    if absent:  # a data gap until the user says otherwise: the would-be answer goes in the reason
+        filter_problem = filter_problem or cm.absent_reason(
+            types, f"all {len(units)} {level} units fail (0 < {min_count})")
     if filter_problem:
         status[:] = NOT_EVALUABLE
     label = "/".join(types) + (f" ({ftext})" if ftext else "")

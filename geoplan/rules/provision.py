@@ -60,7 +60,7 @@ from numpy.typing import NDArray
 from geoplan import settings
 from geoplan.rules import _common as cm
 from geoplan.rules import _rates
-from geoplan.rules._scope import SCOPES, is_new, scope_mask
+from geoplan.rules._scope import SCOPES, is_new, scope_mask, undecided
 from geoplan.rules.base import (
     ASSUMED,
     FAIL,
@@ -334,6 +334,8 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
 
     selected = cm.type_mask(fac, types)
     values, fac_assumed, layer_problem = cm.measure_values(fac, measure, selected, "/".join(types))
+    if not selected.any():
+        layer_problem = None  # set below, with the would-be answer, once the requirements are known
     owner, link_problem, link_note = link_facilities(com, fac, selected, str(p.get("link", "community_id")),
                                                      ctx.options)
     sites = site_summary(com.index, owner, values, fac_assumed, fac.get("name", owner.astype(str)), min_site)
@@ -343,12 +345,17 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     own = (rate * units / per).astype(float)
     required = own if min_site is None else own.where(~(own > 0), np.maximum(own, min_site))
     work = _standalone(required, sites, min_site, unit)
+    in_scope, scope_reason = _scope(com, str(p.get("scope", "all")), ctx.options, year_from)
+    if not selected.any():
+        need = (required > 0).to_numpy() & in_scope
+        layer_problem = cm.absent_reason(types, f"{int(need.sum())} of {int(in_scope.sum())} compounds in scope fail "
+                                                f"(nothing provided, {cm.fmt(float(required[need].sum()))} {unit} "
+                                                "required)")
     problems = _problems(layer_problem, units_reason, rate_reason, link_problem)
     _zero_households(work, units, problems, per_unit)
 
     share_note = ""
     radius = ctx.options.get("shared_site_radius_m", p.get("share_within_m"))
-    in_scope, scope_reason = _scope(com, str(p.get("scope", "all")), ctx.options, year_from)
     if radius is not None and min_site is not None:
         ok = in_scope & (problems == "").to_numpy()
         share_note = _share(ctx, work, own, sites, ok, float(radius), min_site, unit)
@@ -358,9 +365,12 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     work.reason[bad] = problems[bad]
     work.status[~in_scope] = NOT_APPLICABLE
     work.reason[~in_scope] = scope_reason[~in_scope]
+    work.status[~in_scope & undecided(com, str(p.get("scope", "all")), ctx.options)] = NOT_EVALUABLE
     table = _table(work, sites, own, units, units_assumed, rate, new, unit, min_site, com.index)
     notes = [n for n in (link_note, share_note) if n]
-    return RuleResult(rule, "community", table, _indicators(rule, table, unit, per, per_unit, year_from, notes))
+    counted = _rates.counted_mask(com)
+    return RuleResult(rule, "community", table, _indicators(rule, table, unit, per, per_unit, year_from, notes,
+                                                            counted))
 
 
 def _scope(com: pd.DataFrame, scope: str, options: Mapping[str, Any],
@@ -532,7 +542,7 @@ def _table(work: _Frame, sites: Sites, own: pd.Series, units: pd.Series,
 
 
 def _indicators(rule: Rule, table: pd.DataFrame, unit: str, per: float, per_unit: str, year_from: int | None,
-                notes: list[str]) -> pd.DataFrame:
+                notes: list[str], counted: pd.Series | None = None) -> pd.DataFrame:
     p = rule.params
     if "rate" in p:
         rate_txt = f"{p['rate']} {unit} per {per:g} {per_unit}"
@@ -546,8 +556,10 @@ def _indicators(rule: Rule, table: pd.DataFrame, unit: str, per: float, per_unit
     basis = ASSUMED if (table["basis"] == ASSUMED).any() else MEASURED
     zh = str(p.get("indicator_zh") or f"{rule.title_zh}达标率")
     en = str(p.get("indicator_en") or f"{rule.title_en}: share of compounds meeting the standard")
-    rows = [_rates.rate_indicator(rule.id, zh, en, status, p.get("target_rate"), note, basis=basis)]
+    rows = [_rates.rate_indicator(rule.id, zh, en, status, p.get("target_rate"), note, basis=basis, counted=counted)]
     evaluated = status.isin([PASS, FAIL])
+    if counted is not None:
+        evaluated &= counted.to_numpy()
     n_ne = int((status == NOT_EVALUABLE).sum())
     rows.append({
         "rule_id": rule.id,

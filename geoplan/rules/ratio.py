@@ -34,6 +34,7 @@ import pandas as pd
 
 from geoplan import admin
 from geoplan.rules import _common as cm
+from geoplan.rules import _rates
 from geoplan.rules.base import (
     ASSUMED,
     FAIL,
@@ -194,6 +195,9 @@ def community_figures(ctx: RuleContext, kind: str, level: str, index: pd.Index) 
                        pd.Series(msg, index=index, dtype=object))
     placed = area_of(com, ctx, level, index)
     frame = pd.DataFrame({"area": placed["unit_code"], "v": value, "a": flagged}).dropna(subset=["area"])
+    counted = _rates.counted_mask(com)
+    if counted is not None:  # duplicates and compounds outside the study area add no residents
+        frame = frame[counted.reindex(frame.index).to_numpy()]
     g = frame.groupby("area")
     total = g["v"].sum().reindex(index).astype(float)
     missing = g["v"].apply(lambda s: int(s.isna().sum())).reindex(index).fillna(0).astype(int)
@@ -243,6 +247,13 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     bound_ok = at_least & (known_num >= needed - 1e-9) & den.value.notna() & (den.value > 0)
     ne = (num.value.isna() & ~bound_ok) | den.value.isna() | ~(den.value > 0)
     status[ne.to_numpy()] = NOT_EVALUABLE
+    num_types = list(p["numerator"]["types"])
+    absent = not cm.type_mask(ctx.facilities, num_types).any()
+    if absent:  # a data gap until the user says otherwise: the would-be answer goes in the reason
+        would = [f"{name} would be 0 (target {'≥' if at_least else '≤'} {target:g})" for name in area["area_name"]]
+        num = Figures(num.value * np.nan, num.assumed, pd.Series(
+            [cm.absent_reason(num_types, w) for w in would], index=area.index, dtype=object))
+        status[:] = NOT_EVALUABLE
     short = (needed - known_num).clip(lower=0) if at_least else (known_num - needed).clip(lower=0)
     evaluated = np.isin(status, [PASS, FAIL])
 

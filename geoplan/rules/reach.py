@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan.rules import _rates
-from geoplan.rules._scope import scope_mask
+from geoplan.rules._scope import scope_mask, undecided
 from geoplan.rules._speed import rule_speed
 from geoplan.rules.base import (
     ASSUMED,
@@ -72,7 +72,9 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     of_type = ctx.access.facility_mask(types)
     none_reached = ~reached
     limit_txt = f"{nearest.limit_m:.0f} m" if np.isfinite(nearest.limit_m) else "the network"
-    reason[none_reached] = f"no {type_label} facility reachable within {limit_txt} / 可达范围内无设施"
+    # A long list of types is shortened here: Shapefile text fields hold 254 bytes, and the types are in the rule.
+    short_label = type_label if len(types) <= 2 else f"{types[0]}/… ({len(types)} types)"
+    reason[none_reached] = f"no {short_label} facility reachable within {limit_txt} / 可达范围内无设施"
     off_network = int((of_type & ~ctx.access.facility_on_network()).sum())
     if off_network:
         reason[none_reached] += f" ({off_network} of {int(of_type.sum())} such facilities are off the network)"
@@ -83,8 +85,10 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
                      f"in [facility_types] / 设施图层中无此类设施")
     status[~nearest.evaluable] = NOT_EVALUABLE
     reason[~nearest.evaluable] = nearest.reason[~nearest.evaluable]
+    edge = _edge_effect(ctx, status, reason, threshold, nearest.basis)
     status[~in_scope] = NOT_APPLICABLE
     reason[~in_scope] = scope_reason[~in_scope]
+    status[~in_scope & undecided(com, str(p.get("scope", "all")), ctx.options)] = NOT_EVALUABLE
     value_basis = MEASURED if nearest.basis == "network" else ASSUMED
     basis = np.where(status == NOT_EVALUABLE, NOT_EVALUABLE, value_basis).astype(object)
 
@@ -108,6 +112,7 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
             "minutes": (value / speed).round(1),
             "facility_id": ids,
             "facility_name": names,
+            "edge_effect": edge & (status == FAIL),
         },
         index=com.index,
     )
@@ -117,6 +122,30 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     assert tuple(table.columns[: len(RESULT_COLUMNS)]) == RESULT_COLUMNS
     return RuleResult(rule, "community", table,
                       _indicators(rule, ctx, table, threshold, nearest.basis, (speed, speed_basis)))
+
+
+def _edge_effect(ctx: RuleContext, status: np.ndarray, reason: np.ndarray, threshold: float,
+                 basis: str) -> np.ndarray:
+    """Failing communities closer to the network's outer edge than the rule's distance (flagged in ``reason``).
+
+    A facility just beyond the extract could be within reach of them: their failure may be the network's
+    end, not a service gap. ``ctx.options["network_edge_m"]`` holds each community's straight-line distance
+    to the network's outer boundary (a lower bound of the walk; see :mod:`geoplan._studyarea`).
+    """
+    edge_m = ctx.options.get("network_edge_m")
+    flagged = np.zeros(len(status), dtype=bool)
+    if edge_m is None or basis != "network" or len(edge_m) != len(status):
+        return flagged
+    dist = np.asarray(edge_m, dtype=float)
+    with np.errstate(invalid="ignore"):
+        flagged = (status == FAIL) & (dist < threshold)
+    # Short (Shapefile text fields hold 254 bytes): the reason already says how many facilities are off the
+    # network, and the edge_effect column marks the row.
+    text = np.array([f"{d:.0f} m from the network's edge: may be under-served only because the network ends here "
+                     "/ 临近路网边界" for d in dist[flagged]], dtype=object)
+    reason[flagged] = np.array([f"{r}; {t}" if r else t for r, t in zip(reason[flagged], text, strict=True)],
+                               dtype=object)
+    return flagged
 
 
 def _indicators(rule: Rule, ctx: RuleContext, table: pd.DataFrame, threshold: float, basis: str,
@@ -129,15 +158,21 @@ def _indicators(rule: Rule, ctx: RuleContext, table: pd.DataFrame, threshold: fl
         f"{p['minutes']} min × {speed[0]:g} m/min ({speed[1]}) = {threshold:.0f} m, "
         f"distances: {basis}"
     )
+    n_edge = int(table["edge_effect"].sum())
+    if n_edge:
+        note += (f"; {n_edge} failing communities lie within {threshold:.0f} m of the walking network's outer edge: "
+                 "the figure may be pessimistic (facilities beyond the network are not seen)")
     value_basis = MEASURED if basis == "network" else ASSUMED
     weight = str(p.get("weight", "households"))
-    rows = [_rates.rate_indicator(rule.id, zh, en, table["status"], target, note, basis=value_basis)]
+    counted = _rates.counted_mask(ctx.communities)
+    rows = [_rates.rate_indicator(rule.id, zh, en, table["status"], target, note, basis=value_basis,
+                                  counted=counted)]
     if weight in ctx.communities.columns:
         weight_zh = {"households": "户数", "population": "人口"}[weight]
         rows.append(
             _rates.rate_indicator(
                 rule.id, zh, en, table["status"], target, note, weights=ctx.communities[weight],
-                weight_label=f"{weight_zh} {weight}", basis=value_basis,
+                weight_label=f"{weight_zh} {weight}", basis=value_basis, counted=counted,
             )
         )
     return indicators_frame(rows)

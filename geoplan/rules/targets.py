@@ -111,6 +111,8 @@ def measure_supply(ctx: RuleContext, spec: Mapping[str, Any], units: pd.DataFram
         "unknown": codes.map(g["u"].sum()).fillna(0).astype(int) + unplaced,
         "assumed": codes.map(g["a"].any()).fillna(False).astype(bool),
     }, index=codes.index)
+    if not selected.any():  # a data gap until the user says otherwise, as for every kind
+        problem = cm.absent_reason(types, f"the {field} supply of every area would be 0")
     out["problem"] = problem or ""
     return out
 

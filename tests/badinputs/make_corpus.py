@@ -780,11 +780,14 @@ import badinputs.cases_outputs  # noqa: E402,F401  (registers the outputs/number
 from badinputs import cases_scope  # noqa: E402  (admin units and scopes)
 
 cases_scope.register(case)
-from badinputs import cases_catchment  # noqa: E402,F401  (registers its cases)
-from badinputs import cases_files  # noqa: E402,F401  (registers the file and config-file cases)
+# Each module registers its cases into CASES on import (one module per area of the corpus).
+from badinputs import cases_catchment, cases_files, cases_semantics  # noqa: E402,F401
 
 __all__ = ["BATCH_CASES", "CASES", "N_COMMUNITIES", "Case", "base", "main", "osm_xml", "table", "write_batch"]
 osm_xml = _osm_xml
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run through the package module: the case modules register into *its* CASES, not this script's copy.
+    from badinputs import make_corpus as _corpus
+
+    sys.exit(_corpus.main())
