@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import sys
 import zipfile
 from pathlib import Path
 from types import ModuleType
@@ -22,10 +21,8 @@ from badinputs.base import communities, grid_lines_m, lonlat, write_project
 
 
 def _corpus() -> ModuleType:
-    """The module holding ``CASES``: ``__main__`` when make_corpus.py runs as a script, else the package's."""
-    main = sys.modules.get("__main__")
-    if main is not None and hasattr(main, "CASES") and hasattr(main, "case"):
-        return main
+    """make_corpus itself (the module holding ``CASES``)."""
+    # make_corpus.py run as a script re-imports itself as this module, so there is one CASES list.
     return importlib.import_module("badinputs.make_corpus")
 
 

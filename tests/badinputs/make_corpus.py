@@ -28,6 +28,11 @@ import pandas as pd
 
 if __package__ in (None, ""):  # run as a script: make `badinputs` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    if __name__ == "__main__":
+        # Run as the package module, so that the case modules register into its CASES (not a script copy's).
+        from badinputs.make_corpus import main as _main
+
+        sys.exit(_main())
 
 from badinputs import base
 from badinputs.base import (
@@ -787,7 +792,4 @@ __all__ = ["BATCH_CASES", "CASES", "N_COMMUNITIES", "Case", "base", "main", "osm
 osm_xml = _osm_xml
 
 if __name__ == "__main__":
-    # Run through the package module: the case modules register into *its* CASES, not this script's copy.
-    from badinputs import make_corpus as _corpus
-
-    sys.exit(_corpus.main())
+    sys.exit(main())
