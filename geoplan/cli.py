@@ -155,7 +155,7 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     """The argument parser, its help in ``lang`` ("zh" or "en"; exposed for documentation and tests)."""
     parser: argparse.ArgumentParser = _Parser(prog="geoplan", description="Audit '一老一小' facility plans. / "
                                               "“一老一小”设施规划审计。")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-v progress, -vv debug)")
     parser.add_argument("--lang", dest="ui_lang", choices=_help.LANGS, help="language of help and hints: zh or en "
                         "(default: from the locale)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -176,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``geoplan`` console script."""
     lang = _help.ui_language(sys.argv[1:] if argv is None else argv)
     args = build_parser(lang).parse_args(argv)
-    level = logging.WARNING - 10 * min(args.verbose + 1, 2)
+    level = logging.WARNING - 10 * min(args.verbose, 2)  # quiet by default: warnings; -v progress; -vv debug
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     commands = {"audit": _cmd_audit, "presets": _cmd_presets, "batch": batch_cli.run, "export": export_cli.run,
                 "site": site_cli.run, "init": init_cli.run,
