@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from geoplan._errors import GeoplanError, ProjectError
+from geoplan._errors import GeoplanError, Hint, ProjectError
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,13 @@ def unknown_key(where: str, key: str, allowed: Iterable[str], what: str = "key")
     """The message for an unknown key: what it is, the closest allowed one, and every allowed one."""
     options = sorted(allowed)
     return f"{where} unknown {what} {key!r}{did_you_mean(key, options)} (allowed: {', '.join(options)})"
+
+
+#: What to do about a TOML syntax error, and about a project file that is not there (zh / en).
+SYNTAX_HINT = Hint(zh="文本须加英文引号，如 path = \"小区.xlsx\"；每个键的写法见 docs/project-file.md",
+                   en="text needs ASCII quotes, e.g. path = \"compounds.xlsx\"; every key is in docs/project-file.md")
+NOT_FOUND_HINT = Hint(zh="检查路径；`geoplan init` 可由数据表生成项目文件",
+                      en="check the path; `geoplan init` writes one from your tables")
 
 
 def decode(data: bytes, source: Path | str, what: str, error: type[GeoplanError] = ProjectError) -> str:
@@ -144,7 +151,7 @@ def parse(text: str, source: Path | str, what: str, error: type[GeoplanError] = 
             n = _locate(reason, lines)
             shown = f" at line {n}: `{lines[n - 1].strip()[:80]}`" if n else ""
             msg = f"{source}: TOML syntax error in the {what}{shown}: {reason} — {_hint(reason, '')}"
-        raise error(msg) from exc
+        raise error(msg, hint=SYNTAX_HINT) from exc
 
 
 def load_toml(path: Path, what: str = "project file", error: type[GeoplanError] = ProjectError) -> dict[str, Any]:
@@ -158,7 +165,7 @@ def read_text(path: Path, what: str = "project file", error: type[GeoplanError] 
         data = path.read_bytes()
     except FileNotFoundError as exc:
         msg = f"{what} not found: {path}"
-        raise error(msg) from exc
+        raise error(msg, hint=NOT_FOUND_HINT if what == "project file" else None) from exc
     except IsADirectoryError as exc:
         msg = f"{path}: is a folder; give the {what} itself"
         raise error(msg) from exc

@@ -88,6 +88,7 @@ LAYER_KEYS: dict[str, str] = {k.name: k.en for k in schema.section(schema.LAYER)
 NETWORK_KEYS: dict[str, str] = {k.name: k.en for k in schema.section("network")}
 PROJECT_KEYS: dict[str, str] = {k.name: k.en for k in schema.section("project")}
 _LAYER_KEYS = set(LAYER_KEYS)
+_NETWORK_KEYS = set(NETWORK_KEYS)
 PROJECT_HINT = Hint(zh="请逐项修改项目文件；每个键的含义、默认值与示例见 docs/project-file.md",
                     en="fix each item in the project file; every key's meaning, default and example are in "
                        "docs/project-file.md")
@@ -254,7 +255,7 @@ def _network(raw: Any, base: Path, problems: list[str]) -> NetworkSpec | None:
     if not isinstance(raw, dict):
         problems.append("[network] must be a table with path = \"...\"")
         return None
-    for key in sorted(set(raw) - set(NETWORK_KEYS)):
+    for key in sorted(set(raw) - _NETWORK_KEYS):
         problems.append(unknown_key("[network]", key, NETWORK_KEYS))
     if not isinstance(raw.get("path"), str) or not raw["path"].strip():
         problems.append("[network] needs path = \"...\" (a file path in quotes)")

@@ -234,7 +234,7 @@ KEYS: Final[tuple[Key, ...]] = (
     _k("audit", "ratio_denominator", "text", "the rule's denominator_source, else census",
        '"communities"', "比率规则的分母来源：census 或 communities", "ratio rules' denominator: census or "
        "communities"),
-    _k("audit", "population_grid_use", "text", '"spread"', '"points"',
+    _k("audit", "population_grid_use", "text", '"spread"', '"spread"',
        "人口栅格用法：spread（按户数分配到小区）或 points（栅格单元即需求点，不给 [communities]）",
        "how the population grid is used: spread (to the compounds by households) or points (each cell is a "
        "demand point; leave [communities] out)"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -89,9 +90,7 @@ def test_clipped_network_gives_the_same_audit(extract: Path, tmp_path: Path,
     clipped = _read(out)
     assert clipped["w"] and max(clipped["w"]) < SHIFT
     project = tmp_path / "geoplan.toml"
-    text = DEMO_TOML.read_text(encoding="utf-8").replace('path = "streets-2015.osm.pbf"', f'path = "{out.name}"')
-    for name in ("compounds-bd09.csv", "facilities-osm-2024.csv"):
-        text = text.replace(f'path = "{name}"', f'path = "{(DEMO_TOML.parent / name).as_posix()}"')
+    text = _demo_layers_absolute().replace('path = "streets-2015.osm.pbf"', f'path = "{out.name}"')
     project.write_text(text, encoding="utf-8")
     full, cut = geoplan.audit(DEMO_TOML), geoplan.audit(project)
     cols = ["rule_id", "indicator_en", "measured"]
@@ -119,10 +118,17 @@ def test_clip_errors_name_what_to_do(extract: Path, tmp_path: Path, capsys: pyte
     assert "not found" in capsys.readouterr().err
 
 
+def _demo_layers_absolute() -> str:
+    """The demo's project file with every layer but the network named by its absolute path."""
+    def absolute(m: re.Match[str]) -> str:
+        name = m.group(1)
+        return m.group(0) if name.endswith(".pbf") else f'path = "{(DEMO_TOML.parent / name).as_posix()}"'
+
+    return re.sub(r'path = "([^"]+)"', absolute, DEMO_TOML.read_text(encoding="utf-8"))
+
+
 def _project_on(extract: Path, tmp: Path, network_lines: str) -> Path:
-    text = DEMO_TOML.read_text(encoding="utf-8")
-    for name in ("compounds-bd09.csv", "facilities-osm-2024.csv"):
-        text = text.replace(f'path = "{name}"', f'path = "{(DEMO_TOML.parent / name).as_posix()}"')
+    text = _demo_layers_absolute()
     text = text.replace('path = "streets-2015.osm.pbf"', f'path = "{extract.as_posix()}"\n{network_lines}')
     path = tmp / "geoplan.toml"
     path.write_text(text, encoding="utf-8")

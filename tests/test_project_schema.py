@@ -54,7 +54,7 @@ def test_doc_lists_every_key_the_validator_accepts() -> None:
 
 def _write_all_keys(tmp: Path) -> Path:
     """A project file that uses every documented key with its documented example value."""
-    for name in ("c.csv", "f.csv", "a.geojson", "census.csv", "walk.osm.pbf"):
+    for name in ("c.csv", "f.csv", "a.geojson", "census.csv", "walk.osm.pbf", "u.geojson", "t.csv", "p.tif"):
         (tmp / name).write_text("x\n", encoding="utf-8")
     lines = []
     for top in project_schema.TOP_SECTIONS:
@@ -69,7 +69,8 @@ def _write_all_keys(tmp: Path) -> Path:
             value = k.example
             if k.check == "path":
                 value = {"communities": '"c.csv"', "facilities": '"f.csv"', "admin_units": '"a.geojson"',
-                         "census": '"census.csv"', "network": '"walk.osm.pbf"'}[top]
+                         "census": '"census.csv"', "network": '"walk.osm.pbf"', "urban_areas": '"u.geojson"',
+                         "townships": '"t.csv"', "population_grid": '"p.tif"'}[top]
             lines.append(f"{k.name} = {value}")
         fields = section(f"{top}.fields") if top in LAYER_SECTIONS else ()
         if fields:

@@ -180,10 +180,13 @@ def test_presence_unit_types_leave_districts_out() -> None:
 
 def test_presence_new_scope_needs_unit_build_years() -> None:
     units = _villages()
-    t = _presence_run(_presence(scope="new"), units, [])
-    assert (t["status"] == "not_applicable").all() and "build_year" in t["reason"].iloc[0]
-    t = _presence_run(_presence(scope="new"), units.assign(build_year=[2023, 2010, 2024, np.nan]), [])
-    assert t["status"].tolist() == ["fail", "not_applicable", "fail", "not_applicable"]
+    # No build years: whether the rule applies is unknown, so not evaluable (never not applicable).
+    t = _presence_run(_presence(scope="new"), units, ["330102001001"])
+    assert (t["status"] == "not_evaluable").all() and "build_year" in t["reason"].iloc[0]
+    t = _presence_run(_presence(scope="new"), units.assign(build_year=[2023, 2010, 2024, np.nan]),
+                      ["330102001001"])
+    assert t["status"].tolist() == ["pass", "not_applicable", "fail", "not_evaluable"]
+    assert "build_year" in t["reason"].iloc[3]
 
 
 # ------------------------------------------------------------------------------------------- urban sources

@@ -135,12 +135,14 @@ def unit_scope(units: pd.DataFrame, params: Mapping[str, Any],
         judged &= ok
         reason[~ok] = why[~ok]
     elif scope in ("new", "existing"):
-        if "build_year" in units.columns and "new_build_from_year" in options:
+        # A unit whose build year (or the cut-off year) is unknown stays judged: the rule cannot say whether it
+        # applies, so the caller marks it not evaluable (see :func:`undecided_units`), never not applicable.
+        if "build_year" in units.columns and options.get("new_build_from_year") is not None:
             ok, why = scope_mask(units, scope, options)
+            ok = ok | undecided_units(units, scope, options)
         else:
-            ok = np.zeros(n, dtype=bool)
-            why = np.full(n, "admin units carry no build_year: new/existing cannot be decided / 区划无建成年份",
-                          dtype=object)
+            ok = np.ones(n, dtype=bool)
+            why = reason.copy()
         judged &= ok
         reason[~ok] = why[~ok]
     wanted = params.get("unit_types")
@@ -168,8 +170,22 @@ def undecided(communities: pd.DataFrame, scope: str, options: Mapping[str, Any])
     The rule's answer for them is not known, so they are ``not_evaluable``, not ``not_applicable``.
     """
     n = len(communities)
-    if scope == "all":
+    if scope not in ("new", "existing"):  # "all", and "urban" (decided by the urban class, not the year)
         return np.zeros(n, dtype=bool)
     if options.get("new_build_from_year") is None:
         return np.ones(n, dtype=bool)
     return is_new(communities["build_year"], int(options["new_build_from_year"])).isna().to_numpy(dtype=bool)
+
+
+#: Why an admin unit's new/existing scope cannot be decided.
+UNIT_YEAR_UNKNOWN = ("build year of the unit unknown: new/existing cannot be decided (give admin_units "
+                     "fields.build_year) / 区划建成年份未知")
+
+
+def undecided_units(units: pd.DataFrame, scope: str, options: Mapping[str, Any]) -> NDArray[np.bool_]:
+    """Admin units whose new/existing scope cannot be decided (no ``build_year``, or no cut-off year)."""
+    if scope not in ("new", "existing"):
+        return np.zeros(len(units), dtype=bool)
+    if "build_year" not in units.columns:
+        return np.ones(len(units), dtype=bool)
+    return undecided(units, scope, options)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from geoplan.rules import _common as cm
 from geoplan.rules import _rates
-from geoplan.rules._scope import check_unit_types, unit_scope
+from geoplan.rules._scope import UNIT_YEAR_UNKNOWN, check_unit_types, undecided_units, unit_scope
 from geoplan.rules.base import (
     ASSUMED,
     FAIL,
@@ -117,6 +117,9 @@ def evaluate(rule: Rule, ctx: RuleContext) -> RuleResult:
     reason = [_reason(c, m, unplaced, min_count, label, s, filter_problem, filt)
               for c, m, s in zip(count, maybe, status, strict=True)]
     judged, not_judged = unit_scope(units, p, ctx.options)
+    unknown_year = undecided_units(units, str(p.get("scope", "all")), ctx.options) & judged
+    status[unknown_year] = NOT_EVALUABLE
+    reason = [UNIT_YEAR_UNKNOWN if u else r for r, u in zip(reason, unknown_year, strict=True)]
     status[~judged] = NOT_APPLICABLE
     reason = [r if j else why for r, j, why in zip(reason, judged, not_judged, strict=True)]
     assumed = _assumed_filter(fac, filt, certain, placed["unit_code"], counts.index)
