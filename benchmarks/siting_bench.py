@@ -229,7 +229,7 @@ def compare(n: int, m: int, seed: int, cap: float) -> bool:
 
 def city_scale(n: int, m: int, time_limit: float, limits: tuple[float, ...], compare_bound: bool) -> None:
     """geoplan alone at city scale under a time limit; with ``compare_bound`` LSCP also without the region bound."""
-    from geoplan.siting import coverage_models
+    from geoplan.siting.solver import covering
 
     variants = (True, False) if compare_bound else (True,)
     for limit in limits:
@@ -239,9 +239,9 @@ def city_scale(n: int, m: int, time_limit: float, limits: tuple[float, ...], com
         p = 0
         for model in ("lscp", "mclp"):
             for regions in variants if model == "lscp" else (False,):  # MCLP has the LP bound only
-                coverage_models.REGION_BOUND = regions
+                covering.REGION_BOUND = regions
                 r = run_geoplan(model, costs, w, p, limit, time_limit)
-                coverage_models.REGION_BOUND = True
+                covering.REGION_BOUND = True
                 if model == "lscp" and regions == variants[0]:
                     p = int(r.objective // 2)
                 print(

@@ -73,7 +73,7 @@ from geoplan._numeric import is_number
 from geoplan.crs import normalise_crs_name
 
 #: The plan term a project maps its candidate sites to (community centres, vacant public buildings): such rows
-#: serve no rule and are offered to siting (:mod:`geoplan.siting.candidates`).
+#: serve no rule and are offered to siting (:mod:`geoplan.siting.planning.candidates`).
 CANDIDATE_TYPE = "candidate"
 CANDIDATE_LABELS = {"zh": "候选站点", "en": "candidate site"}
 

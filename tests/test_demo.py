@@ -14,7 +14,8 @@ import pyogrio
 import pytest
 
 import geoplan
-from geoplan.cli import headline, main
+from geoplan.cli import main
+from geoplan.outputs.console import headline
 
 REPO = Path(__file__).resolve().parents[1]
 N_COMPOUNDS = 804

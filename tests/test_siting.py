@@ -10,9 +10,9 @@ import scipy.sparse as sp
 
 from geoplan._errors import InputError
 from geoplan.siting import OPTIMAL, TIME_LIMIT, lscp, mclp
-from geoplan.siting.greedy import greedy_max_cover, greedy_set_cover
-from geoplan.siting.local import improve_cover, improve_max_cover
-from geoplan.siting.reduce import dominated_cols, dominated_rows, reduce_set_cover
+from geoplan.siting.solver.greedy import greedy_max_cover, greedy_set_cover
+from geoplan.siting.solver.local import improve_cover, improve_max_cover
+from geoplan.siting.solver.reduce import dominated_cols, dominated_rows, reduce_set_cover
 
 # Demands on a line at these x (metres); candidates at these x; reach 100 m.
 DEMAND_X = np.array([0.0, 50.0, 150.0, 250.0, 300.0, 1000.0])

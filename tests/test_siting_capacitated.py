@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 from geoplan._errors import InputError
-from geoplan.siting import INFEASIBLE, OPTIMAL, capacitated, capacitated_lscp, sized_lscp
-from geoplan.siting.assign_model import start_from_assignment
-from geoplan.siting.capacitated import _arc_model
-from geoplan.siting.components import split
-from geoplan.siting.greedy import greedy_capacitated
+from geoplan.siting import INFEASIBLE, OPTIMAL, capacitated_lscp, sized_lscp
+from geoplan.siting.solver import capacitated
+from geoplan.siting.solver.arc_model import start_from_assignment
+from geoplan.siting.solver.capacitated import _arc_model
+from geoplan.siting.solver.components import split
+from geoplan.siting.solver.greedy import greedy_capacitated
 
 # Three demands of 60 (households) all within reach of three candidates of capacity 90.
 COSTS = np.array([[1.0, 2.0, 3.0], [2.0, 1.0, 3.0], [3.0, 2.0, 1.0]])

@@ -9,10 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial import cKDTree
 
-from geoplan.siting import OPTIMAL, coverage_models, lscp, mclp
-from geoplan.siting.decompose import lp_duals, split_bound, window_search
-from geoplan.siting.decompose_max import max_cover_lp_bound, max_window_search
-from geoplan.siting.regions import row_regions
+from geoplan.siting import OPTIMAL, lscp, mclp
+from geoplan.siting.solver import covering
+from geoplan.siting.solver.decompose_lscp import lp_duals, split_bound, window_search
+from geoplan.siting.solver.decompose_mclp import max_cover_lp_bound, max_window_search
+from geoplan.siting.solver.regions import row_regions
 
 
 def odd_cycle(n: int) -> sp.csr_array:
@@ -107,9 +108,9 @@ def test_window_search_keeps_a_cover_and_reaches_the_optimum_on_small_instances(
 def test_lscp_through_the_decomposition_proves_the_same_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
     a = geometric(600, 150, 0.07, 3)
     whole = lscp(a)
-    monkeypatch.setattr(coverage_models, "DECOMPOSE_ROWS", 10)
-    monkeypatch.setattr(coverage_models, "REGION_ROWS", 50)
-    monkeypatch.setattr(coverage_models, "SEARCH_REGION_ROWS", (40, 90))
+    monkeypatch.setattr(covering, "DECOMPOSE_ROWS", 10)
+    monkeypatch.setattr(covering, "REGION_ROWS", 50)
+    monkeypatch.setattr(covering, "SEARCH_REGION_ROWS", (40, 90))
     split = lscp(a)
     assert whole.status == OPTIMAL and split.status == OPTIMAL
     assert split.objective == whole.objective
@@ -120,9 +121,9 @@ def test_lscp_through_the_decomposition_proves_the_same_optimum(monkeypatch: pyt
 def test_lscp_decomposition_under_a_time_limit_reports_a_valid_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     a = geometric(600, 150, 0.07, 4)
     optimum = lscp(a).objective
-    monkeypatch.setattr(coverage_models, "DECOMPOSE_ROWS", 10)
-    monkeypatch.setattr(coverage_models, "REGION_ROWS", 50)
-    monkeypatch.setattr(coverage_models, "SEARCH_REGION_ROWS", (40, 90))
+    monkeypatch.setattr(covering, "DECOMPOSE_ROWS", 10)
+    monkeypatch.setattr(covering, "REGION_ROWS", 50)
+    monkeypatch.setattr(covering, "SEARCH_REGION_ROWS", (40, 90))
     sol = lscp(a, time_limit=5.0)
     assert sol.bound <= optimum <= sol.objective
     assert sol.gap == pytest.approx((sol.objective - sol.bound) / max(sol.objective, 1.0))
@@ -182,9 +183,9 @@ def test_mclp_through_the_decomposition_proves_the_same_optimum(monkeypatch: pyt
     a = geometric(500, 120, 0.06, 6)
     w = np.random.default_rng(6).integers(100, 3000, 500).astype(np.float64)
     whole = mclp(a, w, 25)
-    monkeypatch.setattr(coverage_models, "DECOMPOSE_ROWS", 10)
-    monkeypatch.setattr(coverage_models, "REGION_ROWS", 50)
-    monkeypatch.setattr(coverage_models, "SEARCH_REGION_ROWS", (40, 90))
+    monkeypatch.setattr(covering, "DECOMPOSE_ROWS", 10)
+    monkeypatch.setattr(covering, "REGION_ROWS", 50)
+    monkeypatch.setattr(covering, "SEARCH_REGION_ROWS", (40, 90))
     split = mclp(a, w, 25)
     assert whole.status == OPTIMAL and split.status == OPTIMAL
     assert split.objective == pytest.approx(whole.objective)

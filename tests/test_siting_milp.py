@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from geoplan.siting import milp
-from geoplan.siting.decompose import cover_model
-from geoplan.siting.result import OPTIMAL, STOPPED
+from geoplan.siting.solver import milp
+from geoplan.siting.solver.decompose_lscp import cover_model
+from geoplan.siting.solver.result import OPTIMAL, STOPPED
 
 DEFECT_CASES = json.loads((Path(__file__).parent / "data" / "siting_warm_start_defect.json").read_text())
 

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.spatial import cKDTree
 
-from geoplan.siting import INFEASIBLE, OPTIMAL, capacitated, capacitated_lscp, coverage_models, lscp, mclp, sized_lscp
-from geoplan.siting.result import SitingSolution
+from geoplan.siting import INFEASIBLE, OPTIMAL, capacitated_lscp, lscp, mclp, sized_lscp
+from geoplan.siting.solver import capacitated, covering
+from geoplan.siting.solver.result import SitingSolution
 
 TOL = 1e-6
 LIMITS = st.sampled_from([None, 0.0, 0.02, 5.0])
@@ -169,9 +170,9 @@ def fixed_of(seed: int, m: int, share: float) -> np.ndarray:
 @pytest.fixture
 def small_regions(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the region decomposition run on models of tens of rows."""
-    monkeypatch.setattr(coverage_models, "DECOMPOSE_ROWS", 4)
-    monkeypatch.setattr(coverage_models, "REGION_ROWS", 8)
-    monkeypatch.setattr(coverage_models, "SEARCH_REGION_ROWS", (5, 12))
+    monkeypatch.setattr(covering, "DECOMPOSE_ROWS", 4)
+    monkeypatch.setattr(covering, "REGION_ROWS", 8)
+    monkeypatch.setattr(covering, "SEARCH_REGION_ROWS", (5, 12))
 
 
 COVER_CASES = {
@@ -352,9 +353,9 @@ def test_sized_is_honest(
 def test_seeded_sweep_of_covering_models(monkeypatch: pytest.MonkeyPatch, decomposed: bool) -> None:
     """Seeded LSCP and MCLP instances (200 plain, 60 decomposed: about 20 s and 2 min)."""
     if decomposed:
-        monkeypatch.setattr(coverage_models, "DECOMPOSE_ROWS", 4)
-        monkeypatch.setattr(coverage_models, "REGION_ROWS", 8)
-        monkeypatch.setattr(coverage_models, "SEARCH_REGION_ROWS", (5, 12))
+        monkeypatch.setattr(covering, "DECOMPOSE_ROWS", 4)
+        monkeypatch.setattr(covering, "REGION_ROWS", 8)
+        monkeypatch.setattr(covering, "SEARCH_REGION_ROWS", (5, 12))
     rng = np.random.default_rng(13 + decomposed)
     for seed in range(60 if decomposed else 200):
         n = int(rng.integers(100, 250) if decomposed else rng.integers(20, 120))

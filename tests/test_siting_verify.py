@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 from geoplan.siting import OPTIMAL, capacitated_lscp, lscp, mclp, sized_lscp
-from geoplan.siting.verify import Sizing, SolutionCheckError, check_assignment, check_cover
+from geoplan.siting.solver.verify import Sizing, SolutionCheckError, check_assignment, check_cover
 
 # Demand 0-3 on a line, candidates reaching pairs: {0,1}, {1,2}, {2,3}, {3}.
 COVER = sp.csr_array(np.array([[1, 0, 0, 0], [1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1]], dtype=np.float64))

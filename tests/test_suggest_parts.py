@@ -14,9 +14,9 @@ from geoplan._errors import InputError
 from geoplan.access import site_reach
 from geoplan.network import Network
 from geoplan.presets import load_preset
-from geoplan.siting.candidates import given_candidates, outside_mask, thin_to_grid
-from geoplan.siting.recentre import recentre, total_walk
-from geoplan.siting.sizing import Standard, required_size, standard_for
+from geoplan.siting.planning.candidates import given_candidates, outside_mask, thin_to_grid
+from geoplan.siting.planning.standards import Standard, required_size, standard_for
+from geoplan.siting.solver.recentre import recentre, total_walk
 
 ELDERLY = Standard("provision_elderly_floor_area", ("elderly_care",), "floor_area_m2", 20.0, 100.0, "households",
                    200.0)

@@ -12,8 +12,8 @@ import suggest_fixtures as fx
 
 from geoplan.audit import audit
 from geoplan.siting import lscp, sized_lscp, suggest_sites
-from geoplan.siting.reach_sites import _size, size_text
-from geoplan.siting.sizing import Standard
+from geoplan.siting.planning.reach import _size, size_text
+from geoplan.siting.planning.standards import Standard
 
 ELDERLY = Standard("r", ("elderly_care",), "floor_area_m2", 20.0, 100.0, "households", 200.0)
 CHILDCARE = Standard("c", ("childcare",), "slots", 7.0, 100.0, "households", None)
@@ -81,7 +81,7 @@ def test_size_texts() -> None:
 def test_a_presence_site_gets_the_standards_per_site_minimum() -> None:
     from types import SimpleNamespace
 
-    from geoplan.siting.presence_sites import _minimum_size
+    from geoplan.siting.planning.presence import _minimum_size
 
     ctx = SimpleNamespace(rules=fx.preset().rules)
     size, unit, measure, basis = _minimum_size(ctx, "elderly_care", "none")  # type: ignore[arg-type]

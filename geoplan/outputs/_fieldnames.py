@@ -107,7 +107,7 @@ CANONICAL: Final[dict[str, FieldInfo]] = {
     "truncated_fields": FieldInfo(
         "TRUNCATED", "被截断字段", "fields of this row cut to the 254-byte dBASE limit (short names)"
     ),
-    # siting suggestions (geoplan.siting.suggestions)
+    # siting suggestions (geoplan.siting.planning.plans)
     "site_id": FieldInfo("SITE_ID", "建议选址编号", "suggested site id (<rule>-<n>)"),
     "candidate_id": FieldInfo("CAND_ID", "候选用地编号", "candidate site id (facility id, node:<osm id>, compound id)"),
     "source": FieldInfo("SOURCE", "候选来源", "given candidate / generated / compound"),

@@ -20,7 +20,7 @@ from geoplan.outputs._tables import child_path, clean_layer, lonlat_table, write
 from geoplan.outputs.export import write_geopackage, write_shapefile
 from geoplan.outputs.maps import write_gap_map
 from geoplan.result import SEP, AuditResult
-from geoplan.siting.suggestions import SitingResult
+from geoplan.siting.planning.plans import SitingResult
 
 log = logging.getLogger(__name__)
 

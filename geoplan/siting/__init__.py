@@ -1,31 +1,33 @@
-"""Siting core: where to put new facilities so that the plan's standards are met.
+"""Siting: where to put new facilities so that the plan's standards are met.
 
-A cost-matrix core in the manner of spopt (demand rows × candidate columns, scipy.sparse, existing
-facilities as fixed columns) that keeps no state on a model object: each function takes the matrices and
-returns a frozen :class:`SitingSolution`. Models are reduced, warm-started from a greedy solution and
-solved exactly by HiGHS (through highspy); under a time limit the best solution is returned with its
-proven gap. City-scale covering models are first bounded and searched region by region
-(:mod:`~geoplan.siting.regions`, :mod:`~geoplan.siting.decompose`, :mod:`~geoplan.siting.decompose_max`);
-capacitated ones are solved per connected component (:mod:`~geoplan.siting.components`).
+Two packages and an adapter between them:
 
-Functions
----------
-lscp
-    Fewest new sites covering every coverable demand.
-mclp
-    Most covered weight with p new sites.
-capacitated_lscp
-    Fewest new sites with demand sizes and site capacities (split or single-source assignment).
-sized_lscp
-    Fewest new sites, then least total size, a site's size being what its assigned demand needs.
+* :mod:`geoplan.siting.solver` — the location models on plain arrays (LSCP, MCLP, capacitated and sized
+  LSCP, reductions, region decomposition, HiGHS), importing nothing of geoplan but errors and settings;
+* :mod:`geoplan.siting.frames` — the same models on GeoDataFrames and a walking network (it builds the cost
+  matrix, like spopt's ``from_geodataframe``);
+* :mod:`geoplan.siting.planning` — from an audit to suggestions: candidates, demand, one planner per rule kind,
+  sizing by the plan's standards, and the check by auditing again.
+
+The public names of both are re-exported here.
 """
 
 from __future__ import annotations
 
-from geoplan.siting.capacitated import capacitated_lscp, sized_lscp
-from geoplan.siting.coverage import cover_pattern
-from geoplan.siting.coverage_models import lscp, mclp
-from geoplan.siting.result import INFEASIBLE, OPTIMAL, STOPPED, TIME_LIMIT, Reduction, SitingSolution, Stage
+from geoplan.siting.solver import (
+    INFEASIBLE,
+    OPTIMAL,
+    STOPPED,
+    TIME_LIMIT,
+    Reduction,
+    SitingSolution,
+    Stage,
+    capacitated_lscp,
+    cover_pattern,
+    lscp,
+    mclp,
+    sized_lscp,
+)
 
 __all__ = [
     "INFEASIBLE",
@@ -42,9 +44,9 @@ __all__ = [
     "sized_lscp",
 ]
 
-# Suggestions from an audit (the adapter over the core above): see geoplan.siting.suggest.
-from geoplan.siting.apply import apply_suggestions
-from geoplan.siting.suggest import suggest_sites
-from geoplan.siting.suggestions import SitingResult
+# The adapter on GeoDataFrames and the suggestions from an audit.
+from geoplan.siting.frames import CostMatrix, cost_matrix, lscp_from_geodataframe, mclp_from_geodataframe
+from geoplan.siting.planning import SitingResult, apply_suggestions, suggest_sites
 
-__all__ += ["SitingResult", "apply_suggestions", "suggest_sites"]
+__all__ += ["CostMatrix", "SitingResult", "apply_suggestions", "cost_matrix", "lscp_from_geodataframe",
+            "mclp_from_geodataframe", "suggest_sites"]

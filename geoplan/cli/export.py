@@ -1,4 +1,4 @@
-"""``geoplan export``: the command line over :mod:`geoplan.convert` (wired into :mod:`geoplan.cli`).
+"""``geoplan export``: the command line over :mod:`geoplan.convert` (one command of :mod:`geoplan.cli`).
 
     geoplan export SOURCE --to shp [--to gpkg ...] [--out DIR] [--crs EPSG:4549 | GK] [--encoding gbk]
 
@@ -36,12 +36,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     """Run ``geoplan export`` with parsed arguments; returns the exit status."""
     from geoplan.convert import export_source
+    from geoplan.outputs.console import written_list
 
     formats = [f for item in args.to for f in item.split(",") if f]
     with output_folder(args.out):
         written = export_source(args.source, args.out, formats, encoding=args.encoding, crs=args.crs,
                                 created=args.date)
-    sys.stdout.write("written:\n")
-    for label, path in written.items():
-        sys.stdout.write(f"  {label:<26} {path}\n")
+    sys.stdout.write(written_list(written, 26))
     return 0

@@ -2,7 +2,7 @@
 
 On a city-scale LSCP (thousands of rows after reductions, one connected piece) HiGHS spends a minute on the
 root LP and cuts of the whole model, and its bound barely leaves the LP value. Solving many small regions
-exactly instead (:mod:`geoplan.siting.regions`) gives both sides of the gap:
+exactly instead (:mod:`geoplan.siting.solver.regions`) gives both sides of the gap:
 
 * :func:`split_bound` — a Lagrangian-decomposition bound. With LP duals ``u`` and reduced costs ``rc``, each
   column's unit cost is split over the regions whose rows it covers: region ``g`` gets
@@ -30,8 +30,8 @@ from typing import TypeVar
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.siting import milp
-from geoplan.siting.result import OPTIMAL
+from geoplan.siting.solver import milp
+from geoplan.siting.solver.result import OPTIMAL
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -160,7 +160,7 @@ def split_bound(
     a : scipy.sparse.csr_array
         Boolean coverage with no empty row.
     labels : ndarray of int
-        Region of each row (:func:`geoplan.siting.regions.row_regions`).
+        Region of each row (:func:`geoplan.siting.solver.regions.row_regions`).
     deadline : float, optional
         ``time.perf_counter()`` value by which to stop; regions left unsolved count with their LP share.
     threads : int

@@ -21,9 +21,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from geoplan.siting.coverage import cover_pattern, nearest_open
-from geoplan.siting.result import SitingSolution, relative_gap
-from geoplan.siting.verify import check_cover
+from geoplan.siting.solver.matrix import cover_pattern, nearest_open
+from geoplan.siting.solver.result import SitingSolution, relative_gap
+from geoplan.siting.solver.verify import check_cover
 
 log = logging.getLogger(__name__)
 

@@ -18,15 +18,15 @@ import time
 import numpy as np
 
 from geoplan._errors import InputError
-from geoplan.siting.assign_model import (
+from geoplan.siting.solver.arc_model import (
     ArcModel,
     allocation_matrix,
     load_per_column,
     main_site,
 )
-from geoplan.siting.components import Part, Split, cover_choice, part_limits, split, used_sites
-from geoplan.siting.coverage import MatrixLike, cover_pattern, fixed_columns, vector
-from geoplan.siting.result import (
+from geoplan.siting.solver.components import Part, Split, cover_choice, part_limits, split, used_sites
+from geoplan.siting.solver.matrix import MatrixLike, cover_pattern, fixed_columns, vector
+from geoplan.siting.solver.result import (
     INFEASIBLE,
     OPTIMAL,
     STOPPED,
@@ -36,9 +36,9 @@ from geoplan.siting.result import (
     Stage,
     relative_gap,
 )
-from geoplan.siting.sites_stage import PartResult, solve_sites
-from geoplan.siting.size_stage import SizeRule, solve_size
-from geoplan.siting.verify import Sizing, check_assignment
+from geoplan.siting.solver.stage_sites import PartResult, solve_sites
+from geoplan.siting.solver.stage_size import SizeRule, solve_size
+from geoplan.siting.solver.verify import Sizing, check_assignment
 
 log = logging.getLogger(__name__)
 NAN = float("nan")

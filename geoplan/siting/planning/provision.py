@@ -21,10 +21,10 @@ import pandas as pd
 import shapely
 
 from geoplan.result import SEP
-from geoplan.rules import _common as cm
+from geoplan.rules import text as cm
 from geoplan.rules.base import FAIL, Rule
-from geoplan.siting.context import SiteContext
-from geoplan.siting.suggestions import RulePlan, join_ids, nan_sum
+from geoplan.siting.planning.context import SiteContext
+from geoplan.siting.planning.plans import RulePlan, join_ids, nan_sum
 
 #: Outline drawn around the compounds of a shared site.
 GROUP_BUFFER_M = 25.0

@@ -1,4 +1,4 @@
-"""Everything the per-rule siting adapters read, gathered once by :func:`geoplan.siting.suggest.suggest_sites`."""
+"""Everything the per-rule siting adapters read, gathered once by :func:`~.suggest.suggest_sites`."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ TOLERANCE_M: Final = 0.01
 
 @dataclass(frozen=True)
 class SiteContext:
-    """Inputs shared by the rules of one :func:`~geoplan.siting.suggest.suggest_sites` call.
+    """Inputs shared by the rules of one :func:`~geoplan.siting.planning.suggest.suggest_sites` call.
 
     Attributes
     ----------
@@ -53,7 +53,7 @@ class SiteContext:
     time_limit_s : float or None
         Seconds per rule for the solver.
     recentre : bool
-        Move LSCP / MCLP sites towards the middle of what they serve (:mod:`geoplan.siting.recentre`).
+        Move LSCP / MCLP sites towards the middle of what they serve (:mod:`geoplan.siting.solver.recentre`).
     """
 
     result: AuditResult

@@ -3,7 +3,7 @@
 Two rows are neighbours when a candidate covers both. Regions come from recursive bisection of that row
 graph: each part is split at the median of ``d(p1) - d(p2)``, the hop distances from two far-apart rows
 (found by two breadth-first sweeps), which cuts a geometric graph roughly across its longest axis. The
-decomposition bound and the window search (:mod:`geoplan.siting.decompose`) solve one region at a time, so
+decomposition bound and the window search (:mod:`geoplan.siting.solver.decompose_lscp`) solve one region at a time, so
 what matters is that regions are compact (few rows on their border) and small enough for HiGHS to solve
 exactly in about a second.
 """

@@ -1,4 +1,4 @@
-"""``geoplan batch``: the command-line face of :mod:`geoplan.batch` (wired into :mod:`geoplan.cli`).
+"""``geoplan batch``: the command-line face of :mod:`geoplan.batch` (one command of :mod:`geoplan.cli`).
 
     geoplan batch BATCH.toml [--out DIR] [--var NAME=VALUE ...] [--scheduler tcp://HOST:8786]
                              [--workers N] [--force] [--date YYYY-MM-DD] [--no-progress]
@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``geoplan batch`` with parsed arguments; returns the exit status."""
     from geoplan.batch import load_batch, run_batch
     from geoplan.batch.area import DONE, ERROR, SKIPPED, AreaOutcome
+    from geoplan.outputs.console import written_list
 
     spec = load_batch(args.batch, out=args.out, variables=_variables(args.var), created=args.date)
     out = sys.stdout
@@ -67,8 +68,6 @@ def run(args: argparse.Namespace) -> int:
     for outcome in report.outcomes:
         if outcome.status == ERROR:
             out.write(f"  error  {outcome.id}: {outcome.message}\n")
-    out.write("written:\n")
-    for label, path in report.written.items():
-        out.write(f"  {label:<26} {path}\n")
+    out.write(written_list(report.written, 26))
     out.write(f"  {'areas/<id>/':<26} {spec.out / 'areas'}  (audit.gpkg, gap_map.html, geoplan.toml)\n")
     return 0 if report.ok else 1

@@ -1,7 +1,7 @@
 """What siting suggestions are made of: per-rule pieces (:class:`RulePlan`) and the result (:class:`SitingResult`).
 
-Each rule kind's adapter (:mod:`~geoplan.siting.reach_sites`, :mod:`~geoplan.siting.provision_sites`,
-:mod:`~geoplan.siting.presence_sites`) returns a :class:`RulePlan` of plain rows; :func:`assemble` turns the
+Each rule kind's adapter (:mod:`~geoplan.siting.planning.reach`, :mod:`~geoplan.siting.planning.provision`,
+:mod:`~geoplan.siting.planning.presence`) returns a :class:`RulePlan` of plain rows; :func:`assemble` turns the
 plans of all rules into the four tables of a :class:`SitingResult`.
 """
 

@@ -1,7 +1,7 @@
 """Large max covers (MCLP): the LP bound, and a better incumbent region by region from HiGHS.
 
 * :func:`max_cover_lp_bound` — the LP relaxation's value. A region bound like the set cover's
-  (:func:`geoplan.siting.decompose.split_bound`, with the budget priced by its LP dual) was measured not to pay
+  (:func:`.decompose_lscp.split_bound`, with the budget priced by its LP dual) was measured not to pay
   here: on the 20k × 5k benchmark (865 m) it tightened the bound by 0.02 % while the time it took cost the
   window search 0.08 % of covered weight, so the gap was wider with it (1.44 % against 1.38 %).
 * :func:`max_window_search` — free the columns around one region, keep their number, keep every other
@@ -17,9 +17,9 @@ from functools import partial
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.siting import milp
-from geoplan.siting.decompose import MAX_COVER_WINDOW_SECONDS, WindowJob, search_windows, seconds_left
-from geoplan.siting.result import OPTIMAL
+from geoplan.siting.solver import milp
+from geoplan.siting.solver.decompose_lscp import MAX_COVER_WINDOW_SECONDS, WindowJob, search_windows, seconds_left
+from geoplan.siting.solver.result import OPTIMAL
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def max_window_search(
     """Improve a max cover (row weights ``w``) window by window, each window keeping its number of sites.
 
     The result has no more sites than ``chosen`` and covers at least as much weight, ascending. The other
-    parameters are those of :func:`geoplan.siting.decompose.search_windows`.
+    parameters are those of :func:`geoplan.siting.solver.decompose_lscp.search_windows`.
     """
     return search_windows(
         a,

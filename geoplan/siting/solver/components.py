@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from geoplan.siting.assign_model import ArcModel
+from geoplan.siting.solver.arc_model import ArcModel
 
 log = logging.getLogger(__name__)
 

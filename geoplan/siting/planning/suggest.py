@@ -31,13 +31,13 @@ from geoplan.presets import Preset, load_preset
 from geoplan.project import Project, load_project
 from geoplan.result import AuditResult
 from geoplan.rules.base import FAIL, Rule
-from geoplan.siting import candidates as cand
-from geoplan.siting.context import CANDIDATE_MODES, MODELS, CandidateMode, Model, SiteContext
-from geoplan.siting.demand import DEMAND_MODES, DemandMode
-from geoplan.siting.presence_sites import plan_presence
-from geoplan.siting.provision_sites import plan_provision
-from geoplan.siting.reach_sites import plan_reach
-from geoplan.siting.suggestions import RulePlan, SitingResult, assemble
+from geoplan.siting.planning import candidates as cand
+from geoplan.siting.planning.context import CANDIDATE_MODES, MODELS, CandidateMode, Model, SiteContext
+from geoplan.siting.planning.plans import RulePlan, SitingResult, assemble
+from geoplan.siting.planning.presence import plan_presence
+from geoplan.siting.planning.provision import plan_provision
+from geoplan.siting.planning.reach import plan_reach
+from geoplan.siting.planning.reach_demand import DEMAND_MODES, DemandMode
 
 log = logging.getLogger(__name__)
 

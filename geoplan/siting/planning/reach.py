@@ -4,7 +4,7 @@ One rule at a time: candidates (given and/or generated in the gap), walking dist
 and existing facility to the communities (:func:`geoplan.access.site_reach`, within the audit's threshold),
 a covering model from the core (LSCP, MCLP or sized LSCP), then per opened site the communities it serves
 (nearest open site, existing facilities included), the ones it fixes, and its size under the preset's
-provision standard (:mod:`geoplan.siting.sizing`).
+provision standard (:mod:`geoplan.siting.planning.standards`).
 """
 
 from __future__ import annotations
@@ -23,17 +23,17 @@ from numpy.typing import NDArray
 
 from geoplan._errors import InputError
 from geoplan.access import site_reach
-from geoplan.rules import _common as cm
+from geoplan.rules import text as cm
 from geoplan.rules.base import Rule
-from geoplan.siting import candidates as cand
-from geoplan.siting.capacitated import sized_lscp
-from geoplan.siting.context import TOLERANCE_M, SiteContext
-from geoplan.siting.coverage_models import lscp, mclp
-from geoplan.siting.demand import ReachDemand, reach_demand
-from geoplan.siting.recentre import recentre_solution
-from geoplan.siting.result import SitingSolution
-from geoplan.siting.sizing import NO_STANDARD, Standard, required_size, standard_for
-from geoplan.siting.suggestions import RulePlan, join_ids, nan_sum
+from geoplan.siting.planning import candidates as cand
+from geoplan.siting.planning.context import TOLERANCE_M, SiteContext
+from geoplan.siting.planning.plans import RulePlan, join_ids, nan_sum
+from geoplan.siting.planning.reach_demand import ReachDemand, reach_demand
+from geoplan.siting.planning.standards import NO_STANDARD, Standard, required_size, standard_for
+from geoplan.siting.solver.capacitated import sized_lscp
+from geoplan.siting.solver.covering import lscp, mclp
+from geoplan.siting.solver.recentre import recentre_solution
+from geoplan.siting.solver.result import SitingSolution
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """The two covering models: LSCP (fewest new sites covering everything) and MCLP (most weight with p sites).
 
 Both take a demand × candidate matrix (costs with ``limit``, or 0/1 coverage), treat ``fixed`` columns as
-existing facilities that are open already, reduce the model (see :mod:`geoplan.siting.reduce`),
-warm-start HiGHS from a greedy solution and return a :class:`~geoplan.siting.result.SitingSolution`.
+existing facilities that are open already, reduce the model (see :mod:`geoplan.siting.solver.reduce`),
+warm-start HiGHS from a greedy solution and return a :class:`~geoplan.siting.solver.result.SitingSolution`.
 """
 
 from __future__ import annotations
@@ -16,29 +16,35 @@ import scipy.sparse as sp
 
 from geoplan import settings
 from geoplan._errors import InputError
-from geoplan.siting import milp
-from geoplan.siting.coverage import MatrixLike, cover_pattern, fixed_columns, nearest_open, vector
-from geoplan.siting.decompose import REGION_ROWS, SEARCH_REGION_ROWS, cover_model, split_bound, window_search
-from geoplan.siting.decompose_max import max_cover_lp_bound, max_cover_model, max_window_search
-from geoplan.siting.greedy import disjoint_rows_bound, greedy_max_cover, greedy_set_cover
-from geoplan.siting.local import improve_cover, improve_max_cover
-from geoplan.siting.milp import tolerance
-from geoplan.siting.reduce import reduce_max_cover, reduce_set_cover
-from geoplan.siting.regions import row_partitions
-from geoplan.siting.result import OPTIMAL, STOPPED, Reduction, SitingSolution, Stage, relative_gap
-from geoplan.siting.verify import check_cover
+from geoplan.siting.solver import milp
+from geoplan.siting.solver.decompose_lscp import (
+    REGION_ROWS,
+    SEARCH_REGION_ROWS,
+    cover_model,
+    split_bound,
+    window_search,
+)
+from geoplan.siting.solver.decompose_mclp import max_cover_lp_bound, max_cover_model, max_window_search
+from geoplan.siting.solver.greedy import disjoint_rows_bound, greedy_max_cover, greedy_set_cover
+from geoplan.siting.solver.local import improve_cover, improve_max_cover
+from geoplan.siting.solver.matrix import MatrixLike, cover_pattern, fixed_columns, nearest_open, vector
+from geoplan.siting.solver.milp import tolerance
+from geoplan.siting.solver.reduce import reduce_max_cover, reduce_set_cover
+from geoplan.siting.solver.regions import row_partitions
+from geoplan.siting.solver.result import OPTIMAL, STOPPED, Reduction, SitingSolution, Stage, relative_gap
+from geoplan.siting.solver.verify import check_cover
 
 log = logging.getLogger(__name__)
 
 #: Reduced set covers with more rows than this are searched and bounded region by region before the
-#: whole-model MILP (:mod:`geoplan.siting.decompose`); smaller ones HiGHS solves whole in seconds.
+#: whole-model MILP (:mod:`geoplan.siting.solver.decompose_lscp`); smaller ones HiGHS solves whole in seconds.
 DECOMPOSE_ROWS = 1500
 #: Share of the time left after the region bound that the window search may use; the whole-model MILP gets
 #: the rest. At city scale that MILP does not leave its root in the time (20k × 5k: 10 s, 0 nodes, no gain).
 SEARCH_SHARE = 0.9
-#: Solve the regions for the LSCP bound (:func:`~geoplan.siting.decompose.split_bound`); ``False`` keeps only
+#: Solve the regions for the LSCP bound (:func:`.decompose_lscp.split_bound`); ``False`` keeps only
 #: the LP bound, the simpler path the benchmark compares against (``benchmarks/siting_bench.py``). MCLP uses
-#: the LP bound alone (measured: its region bound did not pay, see :mod:`geoplan.siting.decompose_max`).
+#: the LP bound alone (measured: its region bound did not pay, see :mod:`geoplan.siting.solver.decompose_mclp`).
 REGION_BOUND = True
 
 
@@ -193,7 +199,7 @@ def lscp(
 
 
 def _decompose(a: sp.csr_array, start: np.ndarray, t0: float, time_limit: float | None) -> tuple[np.ndarray, float]:
-    """The split bound, then the window search, on a large reduced set cover (:mod:`geoplan.siting.decompose`).
+    """The split bound, then the window search, on a large reduced set cover (:mod:`.decompose_lscp`).
 
     Under a time limit the bound gets 40 % of what is left and the search until :data:`SEARCH_SHARE`, leaving the
     whole-model MILP (which starts from the searched cover, with the bound as a cut) the rest; without
@@ -358,7 +364,7 @@ def _solve_mclp(
 ) -> tuple[np.ndarray, Stage]:
     """MILP ``max Σ w_i z_i  s.t.  z_i <= Σ_j a_ij y_j,  Σ y_j <= p,  y binary, 0 <= z <= 1``.
 
-    A large model is first bounded by its LP and searched region by region (:mod:`geoplan.siting.decompose_max`);
+    A large model is first bounded by its LP and searched region by region (:mod:`.decompose_mclp`);
     the whole-model MILP then starts from the searched sites.
     """
     r, k = a.shape

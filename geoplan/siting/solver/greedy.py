@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 
-def _rows_of(at: sp.csr_array, j: int) -> np.ndarray:
+def rows_of(at: sp.csr_array, j: int) -> np.ndarray:
     """Row indices stored in column ``j`` (``at`` is the transpose in CSR)."""
     return at.indices[at.indptr[j] : at.indptr[j + 1]]
 
@@ -42,16 +42,16 @@ def greedy_set_cover(a: sp.csr_array) -> np.ndarray:
         j = int(np.argmax(gain))
         if gain[j] <= 0:
             break
-        rows = _rows_of(at, j)
+        rows = rows_of(at, j)
         new = rows[uncovered[rows]]
         uncovered[new] = False
         remaining -= new.size
         chosen.append(j)
         gain -= np.bincount(a[new].indices, minlength=n_cols)
-    return _drop_redundant(a, np.asarray(chosen, dtype=np.int64))
+    return drop_redundant(a, np.asarray(chosen, dtype=np.int64))
 
 
-def _drop_redundant(a: sp.csr_array, chosen: np.ndarray) -> np.ndarray:
+def drop_redundant(a: sp.csr_array, chosen: np.ndarray) -> np.ndarray:
     """Remove chosen columns (latest first) whose rows all stay covered by the others."""
     if chosen.size == 0:
         return chosen
@@ -61,7 +61,7 @@ def _drop_redundant(a: sp.csr_array, chosen: np.ndarray) -> np.ndarray:
     count = a @ mask
     keep = np.ones(chosen.size, dtype=bool)
     for pos in range(chosen.size - 1, -1, -1):
-        rows = _rows_of(at, int(chosen[pos]))
+        rows = rows_of(at, int(chosen[pos]))
         if rows.size == 0 or count[rows].min() >= 2:
             count[rows] -= 1
             keep[pos] = False
@@ -94,7 +94,7 @@ def greedy_max_cover(a: sp.csr_array, w: np.ndarray, p: int) -> np.ndarray:
         j = int(np.argmax(gain)) if n_cols else 0
         if n_cols == 0 or gain[j] <= 1e-12:
             break
-        rows = _rows_of(at, j)
+        rows = rows_of(at, j)
         new = rows[uncovered[rows]]
         uncovered[new] = False
         chosen.append(j)

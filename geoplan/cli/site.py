@@ -1,4 +1,4 @@
-"""``geoplan site``: siting suggestions from the command line (wired into :mod:`geoplan.cli`).
+"""``geoplan site``: siting suggestions from the command line (one command of :mod:`geoplan.cli`).
 
     geoplan site [PROJECT] [--rules reach_childcare_15,...] [--model lscp|mclp|sized] [--p N]
                  [--candidates given|generated|both] [--spacing 300] [--candidate-layer FILE] [--mask FILE]
@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 
 from geoplan._errors import InputError
 from geoplan._numeric import cli_count, cli_date, cli_nonnegative, cli_positive
@@ -56,9 +55,10 @@ def run(args: argparse.Namespace) -> int:
     """Run ``geoplan site`` with parsed arguments; returns the exit status."""
     from geoplan.audit import audit
     from geoplan.demo import demo_project
+    from geoplan.outputs.console import site_table, written_list
     from geoplan.outputs.suggestions import write_suggestions
     from geoplan.siting import suggest_sites
-    from geoplan.siting.suggest import check_options
+    from geoplan.siting.planning import check_options
 
     check_options(args.model, args.p, args.candidates, args.spacing)  # before the audit, which takes a while
     project = Path(args.project) if args.project else demo_project()
@@ -71,10 +71,8 @@ def run(args: argparse.Namespace) -> int:
                                candidate_layer=layer, demand=args.demand, time_limit_s=args.time_limit,
                                preset=args.preset)
         written = write_suggestions(siting, result, args.out, lang=args.lang, encoding=args.encoding)
-    sys.stdout.write(summary(siting.solutions))
-    sys.stdout.write("written:\n")
-    for label, path in written.items():
-        sys.stdout.write(f"  {label:<36} {path}\n")
+    sys.stdout.write(site_table(siting.solutions))
+    sys.stdout.write(written_list(written, 36))
     return 0
 
 
@@ -85,20 +83,3 @@ def _read_layer(path: Path) -> gpd.GeoDataFrame:
     except Exception as exc:  # GDAL raises many kinds for a missing or damaged file
         msg = f"cannot read the candidate layer {path}: {exc}"
         raise InputError(msg) from exc
-
-
-def summary(solutions: pd.DataFrame) -> str:
-    """One line per rule: sites, objective, bound, gap, status, seconds, communities left uncovered."""
-    lines = [f"  {'rule':<36} {'sites':>5} {'objective':>10} {'bound':>10} {'gap':>7}  {'status':<10} "
-             f"{'seconds':>7} {'left':>5}"]
-    for _, r in solutions.iterrows():
-        gap = f"{100 * r['gap']:.2f}%" if pd.notna(r["gap"]) else "-"
-        bound = f"{r['bound']:g}" if pd.notna(r["bound"]) else "-"
-        lines.append(f"  {r['rule_id']!s:<36} {int(r['n_sites']):>5} {r['objective']:>10g} {bound:>10} {gap:>7}  "
-                     f"{r['status']!s:<10} {r['seconds']:>7.2f} {int(r['n_uncoverable']):>5}")
-        if pd.notna(r.get("size_objective")):
-            lines.append(f"  {'':<36} total size {r['size_objective']:g} (bound {r['size_bound']:g}, "
-                         f"{r['size_status']})")
-    if solutions.empty:
-        lines.append("  no failing reach, provision or presence rule: nothing to site")
-    return "\n".join(lines) + "\n"

@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.siting import milp
-from geoplan.siting.assign_model import ArcModel, build_rows
-from geoplan.siting.result import OPTIMAL, TIME_LIMIT
+from geoplan.siting.solver import milp
+from geoplan.siting.solver.arc_model import ArcModel, build_rows
+from geoplan.siting.solver.result import OPTIMAL, TIME_LIMIT
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The last step of every siting model: check the solution against the caller's own matrix before returning it.
 
-Whatever the reductions, the decomposition and HiGHS did, a :class:`~geoplan.siting.result.SitingSolution`
+Whatever the reductions, the decomposition and HiGHS did, a :class:`~geoplan.siting.solver.result.SitingSolution`
 leaves a model only if, recomputed from the caller's inputs:
 
 * every demand some column reaches is served by an open column within reach (``covered``), except in MCLP;
@@ -20,8 +20,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from geoplan._errors import GeoplanError
-from geoplan.siting.milp import tolerance
-from geoplan.siting.result import OPTIMAL, SitingSolution
+from geoplan.siting.solver.milp import tolerance
+from geoplan.siting.solver.result import OPTIMAL, SitingSolution
 
 #: Relative slack for loads against capacities and shares adding up to 1 (arc values come from an LP).
 LOAD_TOL = 1e-6

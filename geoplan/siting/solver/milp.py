@@ -11,7 +11,7 @@ Nothing HiGHS says is passed on unchecked (:func:`solve`):
   if it fails;
 * the objective reported is recomputed from that solution (``c · x``), never HiGHS's own figure;
 * a bound the returned solution beats by more than the tolerance is no bound and is dropped;
-* the status is :data:`~geoplan.siting.result.OPTIMAL` only when the recomputed objective is within
+* the status is :data:`~geoplan.siting.solver.result.OPTIMAL` only when the recomputed objective is within
   :func:`tolerance` (or the ``mip_gap`` asked for) of the bound, whatever HiGHS's model status says;
 * the warm-start defect of HiGHS 1.16.0 (after ``setSolution``, ``run()`` can report the objective and
   bound of a better solution while returning the start) is detected by the objective HiGHS claims not
@@ -30,7 +30,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.siting.result import INFEASIBLE, OPTIMAL, STOPPED, TIME_LIMIT
+from geoplan.siting.solver.result import INFEASIBLE, OPTIMAL, STOPPED, TIME_LIMIT
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class MilpOutcome:
     Attributes
     ----------
     status : str
-        :data:`~geoplan.siting.result.OPTIMAL` (objective within :func:`tolerance` or ``mip_gap`` of the
+        :data:`~geoplan.siting.solver.result.OPTIMAL` (objective within :func:`tolerance` or ``mip_gap`` of the
         bound), ``TIME_LIMIT``, ``INFEASIBLE`` or ``STOPPED``.
     x : ndarray or None
         Best primal solution (integer columns rounded), checked feasible; ``None`` when there is none.

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.siting.greedy import _drop_redundant, _rows_of
+from geoplan.siting.solver.greedy import drop_redundant, rows_of
 
 
 def improve_cover(a: sp.csr_array, chosen: np.ndarray, max_rounds: int = 20) -> np.ndarray:
@@ -62,20 +62,20 @@ def improve_cover(a: sp.csr_array, chosen: np.ndarray, max_rounds: int = 20) -> 
                 moves += 1
         if moves == 0:
             break
-    return _drop_redundant(a, np.flatnonzero(sel))
+    return drop_redundant(a, np.flatnonzero(sel))
 
 
 def _try_swap(a: sp.csr_array, at: sp.csr_array, sel: np.ndarray, cnt: np.ndarray, k: int, js: np.ndarray) -> bool:
     """Open ``k`` and close as many of ``js`` as keeps every row covered, if that is two or more."""
     if sel[k]:
         return False
-    k_rows = _rows_of(at, k)
+    k_rows = rows_of(at, k)
     removed: list[int] = []
     drop = np.zeros(0, dtype=np.int64)
     for jj in js:
         if not sel[jj]:
             continue
-        trial = np.concatenate([drop, _rows_of(at, int(jj))])
+        trial = np.concatenate([drop, rows_of(at, int(jj))])
         rows, times = np.unique(trial, return_counts=True)
         left = cnt[rows] - times + np.isin(rows, k_rows)
         if (left > 0).all():
@@ -151,7 +151,7 @@ def _try_exchange(at: sp.csr_array, w: np.ndarray, sel: np.ndarray, cnt: np.ndar
     """Close ``j`` and open ``k`` if that covers more weight now; returns 1 if done."""
     if not sel[j] or sel[k]:
         return 0
-    j_rows, k_rows = _rows_of(at, j), _rows_of(at, k)
+    j_rows, k_rows = rows_of(at, j), rows_of(at, k)
     added = float(w[k_rows][cnt[k_rows] == 0].sum())
     lost_rows = j_rows[(cnt[j_rows] == 1) & ~np.isin(j_rows, k_rows)]
     if added - float(w[lost_rows].sum()) <= 1e-9:

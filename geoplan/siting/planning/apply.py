@@ -25,7 +25,7 @@ from geoplan.layers import canonical_facilities, read_table
 from geoplan.presets import Preset, load_preset
 from geoplan.project import FACILITY_FIELDS, LayerSpec, Project, load_project
 from geoplan.result import AuditResult
-from geoplan.siting.suggestions import SitingResult
+from geoplan.siting.planning.plans import SitingResult
 
 log = logging.getLogger(__name__)
 

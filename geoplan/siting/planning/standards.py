@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from geoplan.rules import _common as cm
+from geoplan.rules import text as cm
 from geoplan.rules.base import Rule
 
 #: Text of a suggestion's ``size_basis`` when the preset has no standard for the facility types.

@@ -19,13 +19,13 @@ from numpy.typing import NDArray
 
 from geoplan.access import site_reach
 from geoplan.result import SEP
-from geoplan.rules import _common as cm
+from geoplan.rules import text as cm
 from geoplan.rules.base import FAIL, Rule
-from geoplan.siting import candidates as cand
-from geoplan.siting.context import TOLERANCE_M, SiteContext
-from geoplan.siting.demand import threshold_of
-from geoplan.siting.sizing import standard_for
-from geoplan.siting.suggestions import RulePlan, nan_sum
+from geoplan.siting.planning import candidates as cand
+from geoplan.siting.planning.context import TOLERANCE_M, SiteContext
+from geoplan.siting.planning.plans import RulePlan, nan_sum
+from geoplan.siting.planning.reach_demand import threshold_of
+from geoplan.siting.planning.standards import standard_for
 
 
 def plan_presence(ctx: SiteContext, rule: Rule) -> RulePlan:

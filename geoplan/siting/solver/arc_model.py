@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.siting import milp
+from geoplan.siting.solver import milp
 
 
 @dataclass(frozen=True)

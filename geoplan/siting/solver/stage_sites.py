@@ -2,7 +2,7 @@
 
 A part whose columns all have unlimited capacity is a plain set cover over its new sites (every demand, of
 any size, needs one open site in reach; measured on the demo's elderly rule: 0.6 s instead of 25 s for the
-same optimum with assignment variables). Otherwise the arc model of :mod:`~geoplan.siting.assign_model`,
+same optimum with assignment variables). Otherwise the arc model of :mod:`~geoplan.siting.solver.arc_model`,
 warm-started by the greedy assignment.
 """
 
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.siting import milp
-from geoplan.siting.assign_model import ArcModel, build_rows, start_from_assignment
-from geoplan.siting.components import Part, cheapest, used_sites
-from geoplan.siting.greedy import disjoint_rows_bound, greedy_capacitated, greedy_set_cover
-from geoplan.siting.result import INFEASIBLE, OPTIMAL, Stage, relative_gap
+from geoplan.siting.solver import milp
+from geoplan.siting.solver.arc_model import ArcModel, build_rows, start_from_assignment
+from geoplan.siting.solver.components import Part, cheapest, used_sites
+from geoplan.siting.solver.greedy import disjoint_rows_bound, greedy_capacitated, greedy_set_cover
+from geoplan.siting.solver.result import INFEASIBLE, OPTIMAL, Stage, relative_gap
 
 NAN = float("nan")
 
