@@ -1,4 +1,4 @@
-"""Convert an audit to what a city's GIS opens: the library side of ``geoplan export`` (:mod:`geoplan.export_cli`).
+"""Convert an audit to what a city's GIS opens: the library side of ``geoplan export`` (:mod:`geoplan.cli.export`).
 
     geoplan export SOURCE --to shp [--to gpkg ...] [--out DIR] [--crs EPSG:4549 | GK] [--encoding gbk]
 
