@@ -16,7 +16,7 @@ from geoplan.siting.solver import milp
 from geoplan.siting.solver.decompose_lscp import cover_model
 from geoplan.siting.solver.result import OPTIMAL, STOPPED
 
-DEFECT_CASES = json.loads((Path(__file__).parent / "data" / "siting_warm_start_defect.json").read_text())
+DEFECT_CASES = json.loads((Path(__file__).parents[2] / "data" / "siting_warm_start_defect.json").read_text())
 
 
 def case_model(case: dict[str, Any]) -> tuple[milp.Milp, np.ndarray]:
