@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pyproj
 
+    from geoplan.access import Access
+    from geoplan.audit import Inputs
     from geoplan.rules.base import RuleResult
 
 #: Separator between rule id and field in the wide columns, e.g. ``reach_elderly_15__status``.
@@ -72,6 +74,11 @@ class AuditResult:
     service_areas : GeoDataFrame or None
         Per reach rule, the ground within its walking distance of a facility, built from the network edges
         reached (:mod:`geoplan.service_areas`); None without a network or when not asked for.
+    access : Access or None
+        The layers' attachment to the network and the per-type distances the rules used (``access.network``
+        is the walking network): a second evaluation, e.g. with suggested sites added, reuses the network.
+    inputs : Inputs or None
+        What the evaluation ran on (:func:`geoplan.audit.evaluate_inputs` runs it again, e.g. with sites added).
     """
 
     title: str
@@ -90,6 +97,8 @@ class AuditResult:
     created: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     service_areas: gpd.GeoDataFrame | None = None
+    access: Access | None = field(default=None, repr=False, compare=False)
+    inputs: Inputs | None = field(default=None, repr=False, compare=False)
 
     def rule_columns(self, rule_id: str) -> list[str]:
         """The wide community columns of one rule."""
