@@ -340,10 +340,11 @@ def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None) 
                  else None)
     urban_field = _units.raw_text(com_raw, com_spec.fields.get("urban"), len(communities))
     for layer, raw, spec in ((communities, com_raw, com_spec), (facilities, fac_raw, proj.facilities)):
-        _township_codes(layer, raw, spec, townships, assumptions)
+        assumptions += _township_codes(layer, raw, spec, townships)
     assumptions += layer_notes(communities) + layer_notes(facilities)
     assumptions += _rowchecks.apply(communities, "communities") + _rowchecks.apply(facilities, "facilities")
-    types_report = _types_report(facilities, auto, pre, assumptions)
+    types_report, type_notes = _types_report(facilities, auto, pre)
+    assumptions += type_notes
     declared = {"communities": source_crs(communities), "facilities": source_crs(facilities)}
     crs = _metric_crs(proj, communities, facilities)
     communities, facilities = communities.to_crs(crs), facilities.to_crs(crs)
@@ -356,8 +357,8 @@ def _read_layers(proj: Project, pre: Preset, admin_codes: Sequence[str] | None) 
     census = admin.read_census(proj.census.path, read_table(proj.census, "census", admin.CENSUS_COLUMNS)) \
         if proj.census else None
     if grid is not None and proj.audit.get("population_grid_use", "spread") == "spread":
-        _spread_grid(grid, communities, assumptions)
-    _fill_population(communities, proj, assumptions)
+        assumptions += _spread_grid(grid, communities)
+    assumptions += _fill_population(communities, proj)
     extra = _units.code_units(communities, facilities, units, townships)
     if len(extra):
         units = admin.combine_units(*(f for f in (units, extra) if f is not None))
@@ -440,14 +441,14 @@ def _auto_types(raw: pd.DataFrame, proj: Project, pre: Preset) -> dict[str, str]
     return _typemap.auto_map([str(v) for v in values], proj.facility_types, pre.types)
 
 
-def _types_report(facilities: gpd.GeoDataFrame, auto: dict[str, str], pre: Preset,
-                  assumptions: list[str]) -> dict[str, Any]:
-    """Facility-type values mapped automatically and values mapped to no plan type, with counts."""
+def _types_report(facilities: gpd.GeoDataFrame, auto: dict[str, str],
+                  pre: Preset) -> tuple[dict[str, Any], list[str]]:
+    """Facility-type values mapped automatically and values mapped to no plan type, with counts; the notes."""
     used = {str(k): int(v) for k, v in facilities["source_type"].value_counts().items() if k in auto}
     unmapped = _typemap.unmapped_counts(facilities, pre.types)
-    assumptions += _typemap.notes(auto, used, unmapped)
-    return {"facility_types_auto": {v: (t, used[v]) for v, t in auto.items() if used.get(v)},
-            "facility_types_unmapped": unmapped}
+    report = {"facility_types_auto": {v: (t, used[v]) for v, t in auto.items() if used.get(v)},
+              "facility_types_unmapped": unmapped}
+    return report, _typemap.notes(auto, used, unmapped)
 
 
 def _load_network(proj: Project, crs: pyproj.CRS, use_network: bool) -> tuple[Network | None, list[str]]:
@@ -508,11 +509,12 @@ def _study_area(com: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, units: gpd.GeoData
 
 
 def _township_codes(layer: gpd.GeoDataFrame, raw: pd.DataFrame, spec: LayerSpec | None,
-                    townships: pd.DataFrame | None, assumptions: list[str]) -> None:
-    """Fill ``admin_code`` from a township-name field matched to the township list (flagged when not)."""
+                    townships: pd.DataFrame | None) -> list[str]:
+    """Fill ``admin_code`` of a layer just read from a township-name field matched to the township list
+    (flagged when not); the note saying how many matched."""
     column = spec.fields.get("township") if spec is not None else None
     if column is None:
-        return
+        return []
     if townships is None:
         msg = f"{spec.path if spec else ''}: fields.township is given but the project has no [townships] list"
         raise ProjectError(msg)
@@ -524,8 +526,8 @@ def _township_codes(layer: gpd.GeoDataFrame, raw: pd.DataFrame, spec: LayerSpec 
     matched = int((layer["admin_code"].map(lambda c: isinstance(c, str) and len(c) >= 9)
                    & names.notna()).sum())
     layer["flags"] = [f"{a}; {b}" if a and b else a or b for a, b in zip(layer["flags"], flags, strict=True)]
-    assumptions.append(f"{matched} of {int(names.notna().sum())} township names matched to the [townships] list "
-                       "/ 乡镇(街道)名称匹配")
+    return [f"{matched} of {int(names.notna().sum())} township names matched to the [townships] list "
+            "/ 乡镇(街道)名称匹配"]
 
 
 #: ``[audit]`` keys passed to the rules as options (see :mod:`geoplan.rules.ratio`).
@@ -594,27 +596,29 @@ def _metric_crs(proj: Project, communities: gpd.GeoDataFrame, facilities: gpd.Ge
     return auto_metric_crs(pts.x.to_numpy(), pts.y.to_numpy())
 
 
-def _spread_grid(grid: popgrid.Grid, communities: gpd.GeoDataFrame, assumptions: list[str]) -> None:
-    """Population from the grid where the layer has none (estimated; the formula kept per community)."""
+def _spread_grid(grid: popgrid.Grid, communities: gpd.GeoDataFrame) -> list[str]:
+    """Population from the grid where the layer just read has none (estimated; the formula kept per community);
+    the grid's notes."""
     pop, formula, notes = popgrid.spread(grid, communities)
     fill = communities["population"].isna() & pop.notna()
     communities.loc[fill, "population"] = pop[fill]
     communities["population_formula"] = formula.where(fill, "")
     communities["population_estimated"] = fill
-    assumptions += notes
+    return list(notes)
 
 
-def _fill_population(communities: gpd.GeoDataFrame, proj: Project, assumptions: list[str]) -> None:
+def _fill_population(communities: gpd.GeoDataFrame, proj: Project) -> list[str]:
+    """Population = households × the project's household size where the layer just read has none; the note."""
     size = proj.audit.get("household_size")
     # a population spread from a grid (_spread_grid) is an estimate too: ratio rules flag it
     communities["population_assumed"] = communities.get("population_estimated", False)
     if size is None:
-        return
+        return []
     fill = communities["population"].isna() & communities["households"].notna()
     communities.loc[fill, "population"] = communities.loc[fill, "households"] * float(size)
     communities.loc[fill, "population_assumed"] = True
-    assumptions.append(f"population = households × {float(size):g} (project household_size) for {int(fill.sum())} "
-                       "communities without a population")
+    return [f"population = households × {float(size):g} (project household_size) for {int(fill.sum())} "
+            "communities without a population"]
 
 
 

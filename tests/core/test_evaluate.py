@@ -134,3 +134,18 @@ def test_built_in_kinds_declare_the_fields_they_output(demo: Inputs) -> None:
     for res in result.rule_results.values():
         extra = set(res.table.columns) - set(RESULT_COLUMNS)
         assert extra <= set(KINDS[res.rule.kind].fields), (res.rule.kind, extra - set(KINDS[res.rule.kind].fields))
+
+
+def test_readme_in_memory_example_runs() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("In memory, from GeoDataFrames of your own")
+    block = readme[readme.index("```python\n", start) + len("```python\n"):]
+    code = block[:block.index("```")]
+    runnable = code[:code.index("inputs = geoplan.prepare")]  # the rest needs a project of one's own
+    namespace: dict[str, Any] = {}
+    exec(compile(runnable, "README.md", "exec"), namespace)  # the README's own example
+    status = namespace["result"].rule_results["reach_childcare_15"].table["status"]
+    # 松木场 is ~230 m from the centre (straight × 1.3 ≈ 300 m < 1125 m); 河东 ~1.1 km away (× 1.3 ≈ 1.44 km) fails
+    assert status.tolist() == [PASS, FAIL]
