@@ -100,6 +100,36 @@ class AuditResult:
     access: Access | None = field(default=None, repr=False, compare=False)
     inputs: Inputs | None = field(default=None, repr=False, compare=False)
 
+    def rule_table(self, rule_id: str, layer: str = "communities") -> pd.DataFrame:
+        """One rule's typed result (its ``RuleResult.table``) row for row with a layer of this result.
+
+        Parameters
+        ----------
+        rule_id : str
+        layer : {"communities", "facilities", "admin_units"}
+            Rows aligned by position with the communities or facilities, by ``unit_code`` with the admin units.
+
+        Returns
+        -------
+        DataFrame
+            Indexed like the layer; a row the rule has no result for is NA; no columns when the rule is not in
+            this result or is of another level. Read this rather than the ``<rule_id>__<field>`` columns.
+        """
+        frame = getattr(self, layer)
+        index = frame.index if frame is not None else pd.RangeIndex(0)
+        res = self.rule_results.get(rule_id)
+        if frame is None or res is None:
+            return pd.DataFrame(index=index)
+        codes = frame["unit_code"].astype(str).to_numpy() if layer == "admin_units" else None
+        if codes is not None and (res.level == "admin" or (res.level == "area" and res.table.index.isin(codes).any())):
+            table = res.table.reindex(codes)
+        elif res.level == {"communities": "community", "facilities": "facility"}.get(layer):
+            table = res.table.reindex(frame.index)
+        else:
+            return pd.DataFrame(index=index)
+        table.index = index
+        return table
+
     def rule_columns(self, rule_id: str) -> list[str]:
         """The wide community columns of one rule."""
         prefix = f"{rule_id}{SEP}"
