@@ -99,7 +99,8 @@ class Inputs:
     census : DataFrame or None
     community_polygons : GeoSeries or None
         The communities' outlines when the layer had polygons.
-    crs : pyproj.CRS
+    crs : pyproj.CRS or None
+        The metric CRS (None: :func:`evaluate` chooses it from the data).
     notes : tuple of str
         What reading the files assumed or flagged (the result's assumptions list them).
     title : str
@@ -124,7 +125,7 @@ class Inputs:
     admin_units: gpd.GeoDataFrame | None
     census: pd.DataFrame | None
     community_polygons: gpd.GeoSeries | None
-    crs: pyproj.CRS
+    crs: pyproj.CRS | None
     notes: tuple[str, ...] = ()
     title: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
@@ -251,31 +252,42 @@ def evaluate(
                    created=created)
     pre = preset if isinstance(preset, Preset) else load_preset(preset)
     _check_kinds(pre)
-    opts = dict(project_options or {})
-    com, fac, polygons, crs, own_notes = _own_frames(communities, facilities, community_polygons, crs, pre)
+    inputs = Inputs(communities=communities, facilities=facilities, preset=pre, network=network,
+                    admin_units=admin_units, census=census, community_polygons=community_polygons, crs=crs,
+                    notes=tuple(notes), title=title, options=dict(project_options or {}), max_snap_m=max_snap_m,
+                    network_source=network_source, admin_codes=tuple(admin_codes or ()),
+                    declared=dict(declared or {}), types_report=dict(extra or {}))
+    return _evaluate(inputs, minutes=minutes, walk_speed_m_per_min=walk_speed_m_per_min,
+                     new_build_from_year=new_build_from_year, created=created, with_service_areas=with_service_areas)
+
+
+def _evaluate(inputs: Inputs, *, minutes: float | None, walk_speed_m_per_min: float | None,
+              new_build_from_year: int | None, created: str | None, with_service_areas: bool) -> AuditResult:
+    """The evaluation proper: own copies of the layers → speed → study area → access → rules → result."""
+    pre, opts, network = inputs.preset, inputs.options, inputs.network
+    com, fac, polygons, crs, own_notes = _own_frames(inputs.communities, inputs.facilities,
+                                                     inputs.community_polygons, inputs.crs, pre)
     speed, speed_basis, speed_notes = _walk_speed(walk_speed_m_per_min, opts, pre)
     rules = _effective_rules(pre, minutes)
-    speed_notes += [f"{r.id}: walking speed {rule_speed(r.params, speed, speed_basis)[0]:g} m/min from the rule "
-                    f"({r.params.get('walk_speed_source', '')})" for r in rules
-                    if KINDS[r.kind].own_walk_speed and rule_speed(r.params, speed, speed_basis)[1] != speed_basis]
     year_from, year_basis = _first(
         ("command line", new_build_from_year), ("project", opts.get("new_build_from_year")),
         ("preset", pre.new_build_from_year),
     )
-    assumptions = [*speed_notes, *notes, *own_notes, *([_no_network_note()] if network is None else [])]
-    snap = float(max_snap_m or settings.max_snap_m)
-    units = admin_units.copy() if admin_units is not None else None
+    assumptions = [*speed_notes, *_rule_speed_notes(rules, speed, speed_basis), *inputs.notes, *own_notes,
+                   *([_no_network_note()] if network is None else [])]
+    snap = float(inputs.max_snap_m or settings.max_snap_m)
+    units = inputs.admin_units.copy() if inputs.admin_units is not None else None
     # Rows outside the study area are flagged first (against every unit given), so that a compound geocoded to
     # another province does not widen the extent whose units are judged.
     assumptions += _studyarea.flag_outside(com, fac, units, network)
-    all_units, judged, area_notes = _study_area(com, fac, units, network, admin_codes)
+    all_units, judged, area_notes = _study_area(com, fac, units, network, inputs.admin_codes)
     assumptions += area_notes
-    declared = declared if declared is not None else {"communities": source_crs(com), "facilities": source_crs(fac)}
+    declared = inputs.declared or {"communities": source_crs(com), "facilities": source_crs(fac)}
     access, com, access_notes = _access(com, fac, declared, network, rules, speed, speed_basis, snap)
     assumptions += access_notes
     ctx = RuleContext(
         communities=com, facilities=fac, access=access, walk_speed_m_per_min=speed,
-        speed_basis=speed_basis, admin_units=judged, census=census,
+        speed_basis=speed_basis, admin_units=judged, census=inputs.census,
         options={"new_build_from_year": year_from, "new_build_basis": year_basis,
                  "community_polygons": polygons,
                  "network_edge_m": _studyarea.edge_distance_m(com, network),
@@ -287,7 +299,7 @@ def evaluate(
         results[rule.id] = KINDS[rule.kind].evaluate(rule, ctx)
     areas = service_areas(access, rules, speed, speed_basis) if (with_service_areas and network is not None) else None
     return AuditResult(
-        title=title, preset_id=pre.id, preset_title=pre.title,
+        title=inputs.title, preset_id=pre.id, preset_title=pre.title,
         communities=_tables.wide(com, results, "community"),
         facilities=_tables.facilities_out(fac, access, results),
         admin_units=_tables.admin_out(all_units, results),
@@ -295,17 +307,19 @@ def evaluate(
         indicators=_tables.indicators(results),
         rule_results=results,
         rules=_tables.rules_table(rules),
-        network=_tables.network_summary(network_source, network, access, snap),
+        network=_tables.network_summary(inputs.network_source, network, access, snap),
         crs=crs, assumptions=assumptions, created=created or dt.date.today().isoformat(),
         extra={"facility_types": {**{k: dict(v) for k, v in pre.types.items()}, CANDIDATE_TYPE: CANDIDATE_LABELS},
-               "sensitivity": sensitivity(results, com, speed, speed_basis), **(extra or {})},
-        service_areas=areas, access=access,
-        inputs=Inputs(communities=communities, facilities=facilities, preset=pre, network=network,
-                      admin_units=admin_units, census=census, community_polygons=community_polygons, crs=crs,
-                      notes=tuple(notes), title=title, options=opts, max_snap_m=max_snap_m,
-                      network_source=network_source, admin_codes=tuple(admin_codes or ()),
-                      declared=dict(declared), types_report=dict(extra or {})),
+               "sensitivity": sensitivity(results, com, speed, speed_basis), **inputs.types_report},
+        service_areas=areas, access=access, inputs=inputs,
     )
+
+
+def _rule_speed_notes(rules: list[Rule], speed: float, speed_basis: str) -> list[str]:
+    """The rules that walk at their own speed (a kind with ``own_walk_speed``), in words."""
+    return [f"{r.id}: walking speed {rule_speed(r.params, speed, speed_basis)[0]:g} m/min from the rule "
+            f"({r.params.get('walk_speed_source', '')})" for r in rules
+            if KINDS[r.kind].own_walk_speed and rule_speed(r.params, speed, speed_basis)[1] != speed_basis]
 
 
 @dataclass(frozen=True)

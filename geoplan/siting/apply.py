@@ -110,7 +110,7 @@ def apply_suggestions(
     """
     pre = preset if isinstance(preset, Preset) else load_preset(preset or siting.preset_id)
     inputs = _inputs(project, result, pre, audit_options)
-    facilities = with_sites(inputs.facilities, site_rows(siting, inputs.crs, rules))
+    facilities = with_sites(inputs.facilities, site_rows(siting, inputs.facilities.crs, rules))
     log.info("re-auditing with the suggested sites added (%d facilities in all)", len(facilities))
     return evaluate_inputs(dataclasses.replace(inputs, facilities=facilities, preset=pre), **audit_options)
 
