@@ -4,6 +4,8 @@ The public surface, in data-flow order::
 
     project = geoplan.load_project("geoplan.toml")     # or geoplan.demo_project()
     result = geoplan.audit(project)                     # → AuditResult (GeoDataFrames + small dataclasses)
+    # = geoplan.evaluate_inputs(geoplan.prepare(project)); geoplan.evaluate(communities, facilities, preset)
+    #   audits GeoDataFrames of your own, in memory
     geoplan.write_all(result, "maps/")                  # gap map, GeoPackage, Shapefile, CSV, XLSX, report
 """
 
@@ -19,7 +21,7 @@ from geoplan._errors import (
     PresetError,
     ProjectError,
 )
-from geoplan.audit import audit
+from geoplan.audit import Inputs, audit, evaluate, evaluate_inputs, prepare
 from geoplan.demo import demo_names, demo_project
 from geoplan.outputs.write import write_all
 from geoplan.presets import Preset, list_presets, load_preset
@@ -32,6 +34,7 @@ __all__ = [
     "AuditResult",
     "GeoplanError",
     "InputError",
+    "Inputs",
     "MissingDependencyError",
     "NetworkError",
     "NetworkSummary",
@@ -43,9 +46,12 @@ __all__ = [
     "audit",
     "demo_names",
     "demo_project",
+    "evaluate",
+    "evaluate_inputs",
     "list_presets",
     "load_preset",
     "load_project",
+    "prepare",
     "settings",
     "write_all",
 ]

@@ -8,7 +8,6 @@ import pandas as pd
 
 from geoplan.access import Access
 from geoplan.network import Network
-from geoplan.project import Project
 from geoplan.result import SEP, NetworkSummary
 from geoplan.rules.base import INDICATOR_COLUMNS, RESULT_COLUMNS, Rule, RuleResult
 
@@ -79,10 +78,11 @@ def rules_table(rules: list[Rule]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def network_summary(proj: Project, network: Network | None, access: Access, snap: float) -> NetworkSummary:
+def network_summary(source: str, network: Network | None, access: Access, snap: float) -> NetworkSummary:
+    """What the distances were measured on; ``source`` names the network file (``"none"`` without one)."""
     ca, fa = access.community_attachment, access.facility_attachment
     return NetworkSummary(
-        source=str(proj.network.path.name) if (proj.network and network is not None) else "none",
+        source=(source or "in memory") if network is not None else "none",
         basis=access.basis,
         n_nodes=network.n_nodes if network is not None else 0,
         n_edges=network.n_edges if network is not None else 0,

@@ -32,6 +32,7 @@ from geoplan._errors import PresetError
 from geoplan._numeric import is_number
 from geoplan.rules._scope import UNIT_TYPES
 from geoplan.rules.base import Citation, Rule
+from geoplan.rules.params import DENOMINATORS, MEASURE_SPEC, Spec
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +42,8 @@ PACKAGE = "geoplan.seeds"
 # ------------------------------------------------------------------------------------------------- schema
 # A key's spec is (check, required). check is the name of a value check (see _check_value), a tuple of the
 # allowed literal values, or a dict: a nested table with its own key specs. Keep this in step with the
-# table in seeds/README.md; a kind registered in geoplan.rules.KINDS additionally runs its check_params.
-Spec = tuple[Any, bool]
-
-#: Facility fields a rule may read (canonical columns of the facilities layer).
-FIELDS = (
-    "floor_area_m2", "outdoor_area_m2", "land_area_m2", "slots", "beds", "nursing_beds", "dementia_beds",
-)
-DENOMINATORS = ("population", "elderly_60", "infants_0_3")
-MEASURE_SPEC: dict[str, Spec] = {"types": ("types", True), "field": (("count", *FIELDS), True)}
-FILTER_SPEC: dict[str, Spec] = {
-    "field": (FIELDS, True),
-    "op": ((">=", "<=", ">", "<", "==", "!="), True),
-    "value": ("number", True),
-}
+# table in seeds/README.md; a rule kind's own keys are its plugin's ``params`` (geoplan.rules.KINDS), and its
+# check_params runs after them.
 
 TOP_KEYS: dict[str, Spec] = {
     "preset": ("table", True),
@@ -94,70 +83,30 @@ RULE_KEYS: dict[str, Spec] = {
     "indicator_en": ("str", False),
     "note": ("str", False),
 }
-#: Kind-specific parameters (the table in seeds/README.md).
-KIND_PARAMS: dict[str, dict[str, Spec]] = {
-    "reach": {
-        "types": ("types", True),
-        "minutes": ("positive", True),
-        "weight": (("households", "population"), False),
-        "walk_speed_m_per_min": ("positive", False),
-        "walk_speed_source": ("str", False),
-    },
-    "provision": {
-        "types": ("types", True),
-        "measure": (("floor_area_m2", "outdoor_area_m2", "slots", "beds"), True),
-        "per": ((100, 1000), True),
-        "per_unit": (("households", "population"), True),
-        "rate": ("positive", False),
-        "rate_new": ("positive", False),
-        "rate_existing": ("positive", False),
-        "min_site": ("positive", False),
-        "share_within_m": ("positive", False),
-        "link": (("community_id", "within"), False),
-    },
-    "presence": {
-        "types": ("types", True),
-        "level": (("county", "township", "village"), True),
-        "min_count": ("count", False),
-        "filter": (FILTER_SPEC, False),
-        "unit_types": ("unit_types", False),
-    },
-    "ratio": {
-        "numerator": (MEASURE_SPEC, True),
-        "denominator": ("denominator", True),
-        "per": ("positive", True),
-        "target": ("nonnegative", True),
-        "level": (("city", "county"), False),
-        "comparison": ((">=", "<="), False),
-        "denominator_source": (("census", "communities"), False),
-    },
-    "targets": {
-        "table": (("annex",), False),
-        "rows": ("rows", True),
-        "measures": ("measures", True),
-        "level": (("county", "township", "village"), False),
-    },
-    "catchment": {
-        "types": ("types", True),
-        "minutes": ("positive", True),
-        "supply": (("slots", "beds", "floor_area_m2", "nursing_beds", "dementia_beds", "count"), True),
-        "demand": (("population", "households", "infants_0_3", "elderly_60"), True),
-        "per": ("positive", True),
-        "target": ("nonnegative", True),
-        "decay": (("none", "stepped", "gaussian"), False),
-        "steps": ("list", False),
-        "sigma_minutes": ("positive", False),
-    },
-    "count": {
-        "types": ("types", True),
-        "min_count": ("count", True),
-        "field": (("count", *FIELDS), False),
-        "filter": (FILTER_SPEC, False),
-        "level": (("city",), False),
-    },
-}
+class _FromKinds(Mapping[str, Any]):
+    """A live view of one attribute of every registered rule kind (geoplan.rules.KINDS), by kind name."""
+
+    def __init__(self, attribute: str) -> None:
+        self._attribute = attribute
+
+    def _items(self) -> dict[str, Any]:
+        return {name: getattr(kind, self._attribute) for name, kind in _registered_kinds().items()
+                if getattr(kind, self._attribute)}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+
+#: Kind-specific parameters (the table in seeds/README.md): each registered kind's ``params``.
+KIND_PARAMS: Mapping[str, Mapping[str, Spec]] = _FromKinds("params")
 #: Exactly one of these key groups must be given, complete (provision: one rate, or a new/existing pair).
-ONE_OF: dict[str, tuple[tuple[str, ...], ...]] = {"provision": (("rate",), ("rate_new", "rate_existing"))}
+ONE_OF: Mapping[str, tuple[tuple[str, ...], ...]] = _FromKinds("one_of")
 
 _TERM = re.compile(r"^[a-z][a-z0-9_]*$")
 _PRESET_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -400,7 +349,7 @@ def _check_rule_body(rule: Mapping[str, Any], base: Path_, declared: set[str]) -
         speed_problems.append(((*base, "walk_speed_m_per_min"),
                                "missing walk_speed_source: say where the rule's walking speed comes from"))
     registered = _registered_kinds()
-    known = sorted(set(KIND_PARAMS) | set(registered))
+    known = sorted(registered)
     spec = dict(RULE_KEYS)
     problems: list[Problem] = []
     if isinstance(kind, str) and kind not in known:
@@ -546,8 +495,8 @@ def _registered_kinds() -> Mapping[str, Any]:
     """geoplan.rules.KINDS, or empty when the rule modules cannot be imported (reported in the log)."""
     try:
         from geoplan.rules import KINDS
-    except ImportError as exc:  # a rule module is missing or broken: validate against the schema only
-        log.warning("rule kinds not importable (%s); presets checked against the schema table only", exc)
+    except ImportError as exc:  # a rule module is missing or broken: validate the common keys only
+        log.warning("rule kinds not importable (%s); only the keys every rule has are checked", exc)
         return {}
     return KINDS
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pyproj
 
+    from geoplan.access import Access
+    from geoplan.audit import Inputs
     from geoplan.rules.base import RuleResult
 
 #: Separator between rule id and field in the wide columns, e.g. ``reach_elderly_15__status``.
@@ -72,6 +74,11 @@ class AuditResult:
     service_areas : GeoDataFrame or None
         Per reach rule, the ground within its walking distance of a facility, built from the network edges
         reached (:mod:`geoplan.service_areas`); None without a network or when not asked for.
+    access : Access or None
+        The layers' attachment to the network and the per-type distances the rules used (``access.network``
+        is the walking network): a second evaluation, e.g. with suggested sites added, reuses the network.
+    inputs : Inputs or None
+        What the evaluation ran on (:func:`geoplan.audit.evaluate_inputs` runs it again, e.g. with sites added).
     """
 
     title: str
@@ -90,6 +97,38 @@ class AuditResult:
     created: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     service_areas: gpd.GeoDataFrame | None = None
+    access: Access | None = field(default=None, repr=False, compare=False)
+    inputs: Inputs | None = field(default=None, repr=False, compare=False)
+
+    def rule_table(self, rule_id: str, layer: str = "communities") -> pd.DataFrame:
+        """One rule's typed result (its ``RuleResult.table``) row for row with a layer of this result.
+
+        Parameters
+        ----------
+        rule_id : str
+        layer : {"communities", "facilities", "admin_units"}
+            Rows aligned by position with the communities or facilities, by ``unit_code`` with the admin units.
+
+        Returns
+        -------
+        DataFrame
+            Indexed like the layer; a row the rule has no result for is NA; no columns when the rule is not in
+            this result or is of another level. Read this rather than the ``<rule_id>__<field>`` columns.
+        """
+        frame = getattr(self, layer)
+        index = frame.index if frame is not None else pd.RangeIndex(0)
+        res = self.rule_results.get(rule_id)
+        if frame is None or res is None:
+            return pd.DataFrame(index=index)
+        codes = frame["unit_code"].astype(str).to_numpy() if layer == "admin_units" else None
+        if codes is not None and (res.level == "admin" or (res.level == "area" and res.table.index.isin(codes).any())):
+            table = res.table.reindex(codes)
+        elif res.level == {"communities": "community", "facilities": "facility"}.get(layer):
+            table = res.table.reindex(frame.index)
+        else:
+            return pd.DataFrame(index=index)
+        table.index = index
+        return table
 
     def rule_columns(self, rule_id: str) -> list[str]:
         """The wide community columns of one rule."""

@@ -25,6 +25,7 @@ from scipy import ndimage
 from geoplan import settings
 from geoplan.access import Access
 from geoplan.network import node_distances
+from geoplan.rules import KINDS
 from geoplan.rules._speed import rule_speed
 from geoplan.rules.base import Rule
 
@@ -129,7 +130,7 @@ def service_areas(access: Access, rules: list[Rule], walk_speed_m_per_min: float
     rows = []
     streets = None
     for rule in rules:
-        if rule.kind != "reach":
+        if KINDS[rule.kind].map_layer != "service_area":
             continue
         types = list(rule.params["types"])
         limit = float(rule.params["minutes"]) * rule_speed(rule.params, walk_speed_m_per_min, speed_basis)[0]

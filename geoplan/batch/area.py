@@ -86,6 +86,7 @@ def select_rules(preset: Preset, area: AreaSpec) -> Preset:
         When the selection leaves no rule, naming what the preset has.
     """
     from geoplan._errors import ProjectError
+    from geoplan.rules import KINDS
 
     rules = [r for r in preset.rules if (area.kinds is None or r.kind in area.kinds)
              and (area.rules is None or r.id in area.rules)]
@@ -95,7 +96,8 @@ def select_rules(preset: Preset, area: AreaSpec) -> Preset:
                f"rules={list(area.rules or [])}; the preset has: {have}")
         raise ProjectError(msg)
     if area.ratio_level:
-        rules = [dataclasses.replace(r, params={**r.params, "level": area.ratio_level}) if r.kind == "ratio" else r
+        level = {"level": area.ratio_level}
+        rules = [dataclasses.replace(r, params={**r.params, **level}) if KINDS[r.kind].area_level else r
                  for r in rules]
     return dataclasses.replace(preset, rules=tuple(rules))
 

@@ -1,13 +1,14 @@
 """What every rule kind shares: the rule as data, its citation, the context it is evaluated in, its result.
 
-A rule kind is one module in :mod:`geoplan.rules` exposing ``KIND`` (the preset's ``kind`` string),
-``check_params(params) -> list[str]`` (problems, empty when fine) and ``evaluate(rule, ctx) -> RuleResult``.
-Register it in :data:`geoplan.rules.KINDS`; nothing else needs to change.
+A rule kind is a plugin: one module in :mod:`geoplan.rules` (or anywhere) building a :class:`RuleKind` — its
+parameter schema and checks, ``evaluate``, its output fields and the hooks the audit, the maps, siting and
+batch read — and one :func:`geoplan.rules.register` call (a line in :mod:`geoplan.rules`). Presets then name
+it as ``kind``; nothing else needs to change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -111,3 +112,52 @@ class RuleResult:
 def indicators_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Build an indicators table with the standard columns (missing keys become NA)."""
     return pd.DataFrame(rows, columns=list(INDICATOR_COLUMNS))
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    """One rule kind as a plugin: everything the rest of geoplan asks of a kind, in one place.
+
+    Attributes
+    ----------
+    name : str
+        The preset's ``kind`` string.
+    params : mapping
+        Parameter schema, ``key -> (check, required)`` (see :mod:`geoplan.rules.params`); preset validation
+        reads it (unknown keys, missing keys, literal values).
+    check_params : callable
+        ``check_params(params) -> list[str]``: the kind's own checks beyond the schema (empty when fine).
+    evaluate : callable
+        ``evaluate(rule, ctx) -> RuleResult``.
+    fields : tuple of str
+        Columns of its result table beyond :data:`RESULT_COLUMNS` (what its outputs may carry).
+    one_of : tuple of tuples
+        Exactly one of these key groups must be given, complete (e.g. one rate, or a new/existing pair).
+    planner : str or None
+        The siting strategy that closes its gaps (a key of ``geoplan.siting`` ``PLANNERS``: "reach",
+        "provision", "presence"), or None when no sites are suggested for it.
+    site_fields : mapping
+        How a suggested site of this kind becomes a facility: facility column -> suggestion column
+        (e.g. provision ``{"community_id": "candidate_id"}``).
+    map_layer : str or None
+        "service_area": the maps draw the street ground within its walking distance; None: no map layer.
+    minutes_override : bool
+        ``audit(minutes=...)`` replaces its ``minutes``.
+    own_walk_speed : bool
+        A rule may carry its own walking speed, stated among the assumptions.
+    area_level : bool
+        A batch area's ``ratio_level`` sets its ``level``.
+    """
+
+    name: str
+    params: Mapping[str, tuple[Any, bool]]
+    check_params: Callable[[Mapping[str, Any]], list[str]]
+    evaluate: Callable[[Rule, RuleContext], RuleResult]
+    fields: tuple[str, ...] = ()
+    one_of: tuple[tuple[str, ...], ...] = ()
+    planner: str | None = None
+    site_fields: Mapping[str, str] = field(default_factory=dict)
+    map_layer: Literal["service_area"] | None = None
+    minutes_override: bool = False
+    own_walk_speed: bool = False
+    area_level: bool = False

@@ -46,9 +46,11 @@ from geoplan.rules.base import (
     RESULT_COLUMNS,
     Rule,
     RuleContext,
+    RuleKind,
     RuleResult,
     indicators_frame,
 )
+from geoplan.rules.params import Spec
 
 KIND = "catchment"
 SUPPLIES: Final = ("slots", "beds", "floor_area_m2", "nursing_beds", "dementia_beds", "count")
@@ -333,3 +335,36 @@ def _indicators(rule: Rule, ctx: RuleContext, table: pd.DataFrame, demand: dm.De
                         f"(target/{per:g} × demand − supply reached); {note}",
             })
     return indicators_frame(rows)
+
+
+#: Parameter schema (see :mod:`geoplan.rules.params`).
+PARAMS: dict[str, Spec] = {
+    "types": ("types", True),
+    "minutes": ("positive", True),
+    "supply": (("slots", "beds", "floor_area_m2", "nursing_beds", "dementia_beds", "count"), True),
+    "demand": (("population", "households", "infants_0_3", "elderly_60"), True),
+    "per": ("positive", True),
+    "target": ("nonnegative", True),
+    "decay": (("none", "stepped", "gaussian"), False),
+    "steps": ("list", False),
+    "sigma_minutes": ("positive", False),
+}
+
+#: Columns of its result table beyond RESULT_COLUMNS.
+FIELDS_OUT: tuple[str, ...] = (
+    "catchment_m",
+    "demand",
+    "demand_basis",
+    "demand_formula",
+    "distances",
+    "facilities_reached",
+    "supply_reached",
+    "value_low",
+    "value_high",
+    "shortfall_unit",
+)
+
+#: The kind as a plugin (registered in :mod:`geoplan.rules`).
+PLUGIN = RuleKind(
+    name=KIND, params=PARAMS, check_params=check_params, evaluate=evaluate, fields=FIELDS_OUT,
+)

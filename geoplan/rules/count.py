@@ -26,9 +26,11 @@ from geoplan.rules.base import (
     RESULT_COLUMNS,
     Rule,
     RuleContext,
+    RuleKind,
     RuleResult,
     indicators_frame,
 )
+from geoplan.rules.params import FIELDS, FILTER_SPEC, Spec
 from geoplan.rules.ratio import CITY
 
 KIND = "count"
@@ -136,3 +138,23 @@ def _verdict(t: Tally, target: float, field: str, unit: str, label: str,
         reason += f"; even counting all {cm.fmt(t.extra)} facilities whose filter field is unknown"
         reason += f" ({t.filter_problem})" if t.filter_problem else ""
     return FAIL, reason
+
+
+#: Parameter schema (see :mod:`geoplan.rules.params`).
+PARAMS: dict[str, Spec] = {
+    "types": ("types", True),
+    "min_count": ("count", True),
+    "field": (("count", *FIELDS), False),
+    "filter": (FILTER_SPEC, False),
+    "level": (("city",), False),
+}
+
+#: Columns of its result table beyond RESULT_COLUMNS.
+FIELDS_OUT: tuple[str, ...] = (
+    "field",
+)
+
+#: The kind as a plugin (registered in :mod:`geoplan.rules`).
+PLUGIN = RuleKind(
+    name=KIND, params=PARAMS, check_params=check_params, evaluate=evaluate, fields=FIELDS_OUT,
+)

@@ -34,9 +34,11 @@ from geoplan.rules.base import (
     RESULT_COLUMNS,
     Rule,
     RuleContext,
+    RuleKind,
     RuleResult,
     indicators_frame,
 )
+from geoplan.rules.params import FILTER_SPEC, Spec
 
 KIND = "presence"
 LEVELS: Final = ("county", "township", "village")
@@ -189,3 +191,26 @@ def _indicators(rule: Rule, table: pd.DataFrame, level: str, min_count: int, lab
     row = _rates.rate_indicator(rule.id, zh, en, table["status"], p.get("target_rate"), "; ".join(notes),
                                 basis=basis, area=LEVEL_ZH[level])
     return indicators_frame([row])
+
+
+#: Parameter schema (see :mod:`geoplan.rules.params`).
+PARAMS: dict[str, Spec] = {
+    "types": ("types", True),
+    "level": (("county", "township", "village"), True),
+    "min_count": ("count", False),
+    "filter": (FILTER_SPEC, False),
+    "unit_types": ("unit_types", False),
+}
+
+#: Columns of its result table beyond RESULT_COLUMNS.
+FIELDS_OUT: tuple[str, ...] = (
+    "unit_name",
+    "level",
+    "facilities",
+)
+
+#: The kind as a plugin (registered in :mod:`geoplan.rules`).
+PLUGIN = RuleKind(
+    name=KIND, params=PARAMS, check_params=check_params, evaluate=evaluate, fields=FIELDS_OUT,
+    planner="presence", site_fields={"admin_code": "unit_code"},
+)

@@ -71,9 +71,11 @@ from geoplan.rules.base import (
     RESULT_COLUMNS,
     Rule,
     RuleContext,
+    RuleKind,
     RuleResult,
     indicators_frame,
 )
+from geoplan.rules.params import Spec
 
 KIND = "provision"
 MEASURES: Final = ("floor_area_m2", "outdoor_area_m2", "slots", "beds")
@@ -575,3 +577,39 @@ def _indicators(rule: Rule, table: pd.DataFrame, unit: str, per: float, per_unit
             f", {n_ne} not evaluable (not in the totals)" if n_ne else ""),
     })
     return indicators_frame(rows)
+
+
+#: Parameter schema (see :mod:`geoplan.rules.params`).
+PARAMS: dict[str, Spec] = {
+    "types": ("types", True),
+    "measure": (("floor_area_m2", "outdoor_area_m2", "slots", "beds"), True),
+    "per": ((100, 1000), True),
+    "per_unit": (("households", "population"), True),
+    "rate": ("positive", False),
+    "rate_new": ("positive", False),
+    "rate_existing": ("positive", False),
+    "min_site": ("positive", False),
+    "share_within_m": ("positive", False),
+    "link": (("community_id", "within"), False),
+}
+
+#: Columns of its result table beyond RESULT_COLUMNS.
+FIELDS_OUT: tuple[str, ...] = (
+    "units",
+    "rate_used",
+    "is_new",
+    "own_requirement",
+    "sites",
+    "site_names",
+    "largest_site",
+    "sites_below_min",
+    "share_group",
+    "share_distance_m",
+)
+
+#: The kind as a plugin (registered in :mod:`geoplan.rules`).
+PLUGIN = RuleKind(
+    name=KIND, params=PARAMS, check_params=check_params, evaluate=evaluate, fields=FIELDS_OUT,
+    one_of=(("rate",), ("rate_new", "rate_existing")), planner="provision",
+    site_fields={"community_id": "candidate_id"},
+)

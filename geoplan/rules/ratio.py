@@ -44,9 +44,11 @@ from geoplan.rules.base import (
     RESULT_COLUMNS,
     Rule,
     RuleContext,
+    RuleKind,
     RuleResult,
     indicators_frame,
 )
+from geoplan.rules.params import MEASURE_SPEC, Spec
 from geoplan.rules.presence import level_units
 
 KIND = "ratio"
@@ -319,3 +321,31 @@ def _indicators(rule: Rule, table: pd.DataFrame, unit: str, num_unit: str, note:
                                           str(row["reason"])) if x),
         })
     return indicators_frame(rows)
+
+
+#: Parameter schema (see :mod:`geoplan.rules.params`).
+PARAMS: dict[str, Spec] = {
+    "numerator": (MEASURE_SPEC, True),
+    "denominator": ("denominator", True),
+    "per": ("positive", True),
+    "target": ("nonnegative", True),
+    "level": (("city", "county"), False),
+    "comparison": ((">=", "<="), False),
+    "denominator_source": (("census", "communities"), False),
+}
+
+#: Columns of its result table beyond RESULT_COLUMNS.
+FIELDS_OUT: tuple[str, ...] = (
+    "area_name",
+    "numerator",
+    "denominator",
+    "denominator_source",
+    "denominator_note",
+    "shortfall_unit",
+)
+
+#: The kind as a plugin (registered in :mod:`geoplan.rules`).
+PLUGIN = RuleKind(
+    name=KIND, params=PARAMS, check_params=check_params, evaluate=evaluate, fields=FIELDS_OUT,
+    area_level=True,
+)

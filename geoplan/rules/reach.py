@@ -27,9 +27,11 @@ from geoplan.rules.base import (
     RESULT_COLUMNS,
     Rule,
     RuleContext,
+    RuleKind,
     RuleResult,
     indicators_frame,
 )
+from geoplan.rules.params import Spec
 
 KIND = "reach"
 _WEIGHTS = ("households", "population")
@@ -176,3 +178,27 @@ def _indicators(rule: Rule, ctx: RuleContext, table: pd.DataFrame, threshold: fl
             )
         )
     return indicators_frame(rows)
+
+
+#: Parameter schema (see :mod:`geoplan.rules.params`).
+PARAMS: dict[str, Spec] = {
+    "types": ("types", True),
+    "minutes": ("positive", True),
+    "weight": (("households", "population"), False),
+    "walk_speed_m_per_min": ("positive", False),
+    "walk_speed_source": ("str", False),
+}
+
+#: Columns of its result table beyond RESULT_COLUMNS.
+FIELDS_OUT: tuple[str, ...] = (
+    "minutes",
+    "facility_id",
+    "facility_name",
+    "edge_effect",
+)
+
+#: The kind as a plugin (registered in :mod:`geoplan.rules`).
+PLUGIN = RuleKind(
+    name=KIND, params=PARAMS, check_params=check_params, evaluate=evaluate, fields=FIELDS_OUT,
+    planner="reach", map_layer="service_area", minutes_override=True, own_walk_speed=True,
+)

@@ -34,9 +34,11 @@ from geoplan.rules.base import (
     RESULT_COLUMNS,
     Rule,
     RuleContext,
+    RuleKind,
     RuleResult,
     indicators_frame,
 )
+from geoplan.rules.params import Spec
 from geoplan.rules.presence import LEVELS, level_units
 
 KIND = "targets"
@@ -217,3 +219,22 @@ def _indicators(rule: Rule, per_measure: dict[str, pd.DataFrame]) -> pd.DataFram
                      "note": f"{int(done.sum())} areas evaluated" + (f", {n_ne} not evaluable (target "
                              f"{m.loc[~done, 'target'].sum():,.0f} not in the totals)" if n_ne else "")})
     return indicators_frame(rows)
+
+
+#: Parameter schema (see :mod:`geoplan.rules.params`).
+PARAMS: dict[str, Spec] = {
+    "table": (("annex",), False),
+    "rows": ("rows", True),
+    "measures": ("measures", True),
+    "level": (("county", "township", "village"), False),
+}
+
+#: Columns of its result table beyond RESULT_COLUMNS (then each measure's <measure>__<column>).
+FIELDS_OUT: tuple[str, ...] = (
+    "unit_code",
+)
+
+#: The kind as a plugin (registered in :mod:`geoplan.rules`).
+PLUGIN = RuleKind(
+    name=KIND, params=PARAMS, check_params=check_params, evaluate=evaluate, fields=FIELDS_OUT,
+)

@@ -18,7 +18,6 @@ import shapely
 from numpy.typing import NDArray
 
 from geoplan.access import site_reach
-from geoplan.result import SEP
 from geoplan.rules import text as cm
 from geoplan.rules.base import FAIL, Rule
 from geoplan.siting.planning import candidates as cand
@@ -33,12 +32,14 @@ def plan_presence(ctx: SiteContext, rule: Rule) -> RulePlan:
     units = ctx.result.admin_units
     plan = RulePlan()
     reach_m, reach_rule = _reach(ctx, rule)
-    status_col = f"{rule.id}{SEP}status"
-    failing = (units[units[status_col].astype(object) == FAIL]
-               if units is not None and status_col in units.columns else None)
+    table = ctx.result.rule_table(rule.id, "admin_units")
+    failing = (units[(table["status"].astype(object) == FAIL).to_numpy()]
+               if units is not None and "status" in table.columns else None)
+    names = table["unit_name"] if "unit_name" in table.columns else pd.Series(None, index=table.index, dtype=object)
     n_cands = 0
-    for _, unit in (failing.iterrows() if failing is not None else iter(())):
-        code, name = str(unit["unit_code"]), str(unit.get(f"{rule.id}{SEP}unit_name", unit.get("unit_name", "")))
+    for i, unit in (failing.iterrows() if failing is not None else iter(())):
+        name = names.get(i)
+        code, name = str(unit["unit_code"]), str(name if isinstance(name, str) else unit.get("unit_name", ""))
         poly = unit.geometry
         if poly is None or poly.is_empty:
             plan.uncoverable.append(_missing(rule, code, name, "the unit has no polygon: no site can be placed in it "

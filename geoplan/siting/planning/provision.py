@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan.result import SEP
 from geoplan.rules import text as cm
 from geoplan.rules.base import FAIL, Rule
 from geoplan.siting.planning.context import SiteContext
@@ -36,10 +35,9 @@ def _ceil(x: float) -> float:
 
 def plan_provision(ctx: SiteContext, rule: Rule) -> RulePlan:
     """Suggestions for one provision rule (see the module docstring)."""
-    com = ctx.result.communities
-    col = {f: f"{rule.id}{SEP}{f}" for f in ("status", "value", "threshold", "unit", "shortfall", "own_requirement",
-                                               "largest_site", "share_group", "site_names")}
-    table = pd.DataFrame({f: com[c] if c in com.columns else np.nan for f, c in col.items()})
+    fields = ["status", "value", "threshold", "unit", "shortfall", "own_requirement", "largest_site", "share_group",
+              "site_names"]
+    table = ctx.result.rule_table(rule.id).reindex(columns=fields)
     table["status"] = table["status"].astype(object)
     failing = np.flatnonzero((table["status"] == FAIL).to_numpy())
     min_site = float(rule.params["min_site"]) if "min_site" in rule.params else None

@@ -16,7 +16,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geoplan._errors import InputError
-from geoplan.result import SEP, AuditResult
+from geoplan.result import AuditResult
 from geoplan.rules.base import FAIL, PASS, Rule
 
 DemandMode = Literal["failing", "all"]
@@ -57,18 +57,18 @@ class ReachDemand:
 
 
 def threshold_of(result: AuditResult, rule_id: str) -> float:
-    """The distance the audit used for a reach rule (``<rule>__threshold``).
+    """The distance the audit used for a reach rule (its result table's ``threshold``).
 
     Raises
     ------
     InputError
         The result has no threshold for the rule (not a reach rule, or not in this audit).
     """
-    column = f"{rule_id}{SEP}threshold"
-    values = (pd.to_numeric(result.communities[column], errors="coerce").dropna()
-              if column in result.communities.columns else pd.Series(dtype=float))
+    table = result.rule_table(rule_id)
+    values = (pd.to_numeric(table["threshold"], errors="coerce").dropna()
+              if "threshold" in table.columns else pd.Series(dtype=float))
     if values.empty:
-        msg = f"the audit has no {column} column with a value: was {rule_id} evaluated in this result?"
+        msg = f"the audit has no threshold of {rule_id} with a value: was {rule_id} evaluated in this result?"
         raise InputError(msg)
     return float(values.iloc[0])
 
@@ -92,7 +92,7 @@ def reach_demand(result: AuditResult, rule: Rule, mode: DemandMode = "failing") 
         msg = f"demand must be one of {', '.join(DEMAND_MODES)}, got {mode!r}"
         raise InputError(msg)
     com = result.communities
-    status = com[f"{rule.id}{SEP}status"].astype(object).to_numpy()
+    status = result.rule_table(rule.id)["status"].astype(object).to_numpy()
     failing = np.flatnonzero(status == FAIL).astype(np.int64)
     evaluable = np.flatnonzero(np.isin(status, [PASS, FAIL])).astype(np.int64)
     weight_name = str(rule.params.get("weight", "households"))

@@ -30,6 +30,7 @@ from geoplan.network import Network, load_network
 from geoplan.presets import Preset, load_preset
 from geoplan.project import Project, load_project
 from geoplan.result import AuditResult
+from geoplan.rules import KINDS
 from geoplan.rules.base import FAIL, Rule
 from geoplan.siting.planning import candidates as cand
 from geoplan.siting.planning.context import CANDIDATE_MODES, MODELS, CandidateMode, Model, SiteContext
@@ -41,7 +42,7 @@ from geoplan.siting.planning.reach_demand import DEMAND_MODES, DemandMode
 
 log = logging.getLogger(__name__)
 
-#: Rule kinds suggestions are made for, and the adapter of each.
+#: Siting strategies, by the name a rule kind's plugin gives as its ``planner`` (geoplan.rules.KINDS).
 PLANNERS: dict[str, Callable[[SiteContext, Rule], RulePlan]] = {
     "reach": plan_reach, "provision": plan_provision, "presence": plan_presence,
 }
@@ -131,7 +132,7 @@ def suggest_sites(
     plans = []
     for rule in chosen:
         log.info("siting %s (%s, model %s)", rule.id, rule.kind, model)
-        plans.append(PLANNERS[rule.kind](ctx, rule))
+        plans.append(PLANNERS[str(_planner(rule))](ctx, rule))
     basis = "walking network" if network is not None else f"euclidean x{settings.euclidean_detour_factor:g}"
     notes = [f"distances: {basis}", f"{len(given)} given candidate site(s) after masking"]
     siting = assemble(plans, result.crs, pre.id, notes)
@@ -182,22 +183,34 @@ def _rules(pre: Preset, result: AuditResult, wanted: Sequence[str] | None) -> li
         if unknown:
             msg = f"rules {unknown} are not in preset {pre.id} (its rules: {', '.join(by_id)})"
             raise InputError(msg)
-        wrong = [r for r in wanted if by_id[r].kind not in PLANNERS]
+        wrong = [r for r in wanted if _planner(by_id[r]) not in PLANNERS]
         if wrong:
-            msg = f"no siting for rules {wrong}: only {', '.join(PLANNERS)} rules have suggestions"
+            msg = f"no siting for rules {wrong}: only {', '.join(_sited_kinds())} rules have suggestions"
             raise InputError(msg)
         missing = [r for r in wanted if r not in result.rule_results]
         if missing:
             msg = f"rules {missing} have no results in this audit: audit with preset {pre.id} first"
             raise InputError(msg)
         return [by_id[r] for r in wanted]
-    return [r for r in pre.rules if r.kind in PLANNERS and r.id in result.rule_results
+    return [r for r in pre.rules if _planner(r) in PLANNERS and r.id in result.rule_results
             and bool((result.rule_results[r.id].table["status"] == FAIL).any())]
+
+
+def _planner(rule: Rule) -> str | None:
+    """The siting strategy of the rule's kind (its plugin's ``planner``), None for kinds without one."""
+    kind = KINDS.get(rule.kind)
+    return kind.planner if kind is not None else None
+
+
+def _sited_kinds() -> list[str]:
+    return [name for name, kind in KINDS.items() if kind.planner in PLANNERS]
 
 
 def _network(proj: Project, result: AuditResult) -> Network | None:
     if proj.network is None or result.network is None or result.network.basis != "network":
         return None
+    if result.access is not None and result.access.network is not None:
+        return result.access.network  # the audit's own, in its CRS: not loaded a second time
     return load_network(Path(proj.network.path), crs=result.crs, cache=True, layer=proj.network.layer,
                         source_crs=proj.network.crs)
 

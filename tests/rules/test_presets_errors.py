@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import types
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,8 @@ import pytest
 import geoplan.rules
 from geoplan._errors import PresetError
 from geoplan.presets import load_preset
+from geoplan.rules import reach
+from geoplan.rules.base import RuleKind
 
 HEAD = """\
 [preset]
@@ -259,7 +260,8 @@ def test_registered_kind_runs_its_own_check(tmp_path: Path, monkeypatch: pytest.
     def check_params(params: dict[str, object]) -> list[str]:
         return [] if params.get("speed", 0) <= 5 else ["speed: at most 5"]  # type: ignore[operator]
 
-    fake = types.SimpleNamespace(KIND="fake", check_params=check_params)
+    fake = RuleKind(name="fake", params={"types": ("types", True), "speed": ("positive", True)},
+                    check_params=check_params, evaluate=reach.evaluate)
     monkeypatch.setitem(geoplan.rules.KINDS, "fake", fake)
     rule = REACH.format(id="f").replace('kind = "reach"', 'kind = "fake"')
     rule = rule.replace("minutes = 15", "speed = 9")

@@ -10,9 +10,10 @@ import re
 from pathlib import Path
 
 import pytest
-from test_presets import cells, norm
 
 from geoplan.presets import Preset, load_preset
+
+from .test_presets import cells, norm
 
 
 def plan_text(policy_dir: Path, preset: Preset) -> str:

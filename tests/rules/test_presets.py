@@ -15,7 +15,7 @@ from geoplan.presets import Preset, describe_preset, list_presets, load_preset, 
 zhconv = pytest.importorskip("zhconv", reason="zhconv (test extra) normalises traditional characters")
 
 NAMES = ["hangzhou-2022", "langfang-2021", "quzhou-2022", "shaoyang-2023", "zhoukou-2022"]
-README = Path(__file__).resolve().parents[1] / "seeds" / "README.md"
+README = Path(__file__).resolve().parents[2] / "seeds" / "README.md"
 _PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")  # langfang: 區(qū)
 
 
