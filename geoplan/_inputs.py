@@ -72,7 +72,7 @@ def read_layer(spec: LayerSpec, section: str, wanted: Collection[str] | None = N
         if suffix in (".dbf", ".shx", ".prj", ".cpg", ".qpj", ".sbn"):
             save = f" (part of a Shapefile: give its .shp, path = \"{path.with_suffix('.shp').name}\")"
         msg = (f"{path}: unsupported file type {suffix or '(no suffix)'!r}{save} (the file holds "
-               f"{sn.describe(kind)}))")
+               f"{sn.describe(kind)})")
         raise InputError(msg, hint=Hint(zh="给出带 x/y 列的 CSV 或 XLSX 表，或 GeoJSON、GeoPackage、Shapefile 图层",
                  en="give a CSV or XLSX table with x/y columns, or a GeoJSON, GeoPackage or Shapefile layer"))
     if kind == sn.JSON and suffix in (".json", ".geojson"):

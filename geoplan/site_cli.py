@@ -17,7 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 from geoplan._numeric import cli_count, cli_date, cli_nonnegative, cli_positive
 from geoplan.outputs._folder import output_folder
 
@@ -84,7 +84,8 @@ def _read_layer(path: Path) -> gpd.GeoDataFrame:
         return gpd.read_file(path)
     except Exception as exc:  # GDAL raises many kinds for a missing or damaged file
         msg = f"cannot read the candidate layer {path}: {exc}"
-        raise InputError(msg) from exc
+        raise InputError(msg, hint=Hint(zh="给出 GeoPackage、Shapefile 或 GeoJSON 点图层",
+                                        en="give a GeoPackage, Shapefile or GeoJSON point layer")) from exc
 
 
 def summary(solutions: pd.DataFrame) -> str:
