@@ -68,7 +68,7 @@ CATALOGUE: Final[dict[tuple[str, str], tuple[str, str]]] = {
     ("export", "--date"): ("审计项目时输出上标注的日期（ISO）", ""),
     # site
     ("site", "--help"): ("显示此帮助并退出", ""),
-    ("site", "project"): ("geoplan.toml 或其所在文件夹（默认：内置演示）", ""),
+    ("site", "project"): ("geoplan.toml 或其所在文件夹（默认：./geoplan.toml，否则内置演示）", ""),
     ("site", "--rules"): ("逗号分隔的规则编号（默认：所有未达标的可达性/配建/覆盖规则）", ""),
     ("site", "--model"): ("可达性规则：最少站点（lscp）、--p 个站点覆盖最多户数（mclp），"
                           "或先最少站点再最小总规模（sized）", ""),
