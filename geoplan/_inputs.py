@@ -74,7 +74,8 @@ def read_layer(spec: LayerSpec, section: str, wanted: Collection[str] | None = N
         msg = (f"{path}: unsupported file type {suffix or '(no suffix)'!r}{save} (the file holds "
                f"{sn.describe(kind)})")
         raise InputError(msg, hint=Hint(zh="给出带 x/y 列的 CSV 或 XLSX 表，或 GeoJSON、GeoPackage、Shapefile 图层",
-                 en="give a CSV or XLSX table with x/y columns, or a GeoJSON, GeoPackage or Shapefile layer"))
+                                        en="give a CSV or XLSX table with x/y columns, or a GeoJSON, "
+                                           "GeoPackage or Shapefile layer"))
     if kind == sn.JSON and suffix in (".json", ".geojson"):
         records = _json_records(path, section)
         if records is not None:
@@ -133,7 +134,7 @@ def _json_records(path: Path, section: str) -> pd.DataFrame | None:
     top = ", ".join(list(data)[:8]) if isinstance(data, dict) else type(data).__name__
     msg = (f"{path}: JSON but not GeoJSON (no \"type\": \"FeatureCollection\"; top level: {top}) [{section}]")
     raise InputError(msg, hint=Hint(zh="把图层导出为 GeoJSON，或导出为带 x/y 列的数据表",
-             en="export the layer as GeoJSON, or as a table with x/y columns"))
+                                    en="export the layer as GeoJSON, or as a table with x/y columns"))
 
 
 def _read_sheet(spec: LayerSpec, section: str, kind: str, wanted: list[str]) -> pd.DataFrame:
@@ -188,8 +189,8 @@ def _read_text(spec: LayerSpec, wanted: list[str]) -> _grid.Table:
         msg = (f"{path}: line {line} is not valid {encoding}")
         raise InputError(msg,
                 hint=Hint(zh=f"从项目文件中删去 encoding = {encoding!r}，让 geoplan 自动识别，或重新保存文件",
-                 en=f"remove encoding = {encoding!r} from the project file to let geoplan detect it, or "
-                    f"re-save the file")) from exc
+                          en=f"remove encoding = {encoding!r} from the project file to let geoplan detect it, or "
+                             f"re-save the file")) from exc
     table = _grid.to_frame(grid.rows, source=path.name, wanted=wanted, header_row=spec.header_row,
                            row_notes=grid.row_notes, where=str(path), delimited=True)
     table.layer_notes[:0] = grid.layer_notes

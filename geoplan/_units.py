@@ -57,7 +57,8 @@ def admin_units(proj: Project, crs: pyproj.CRS, codes: Sequence[str] | None) -> 
             msg = f"{spec.path}: no admin unit has a code starting with {', '.join(map(str, codes))}"
             raise ProjectError(msg,
                     hint=Hint(zh="检查行政区代码（6 位县级 adcode 或其前缀）与 [admin_units] 图层是否对应",
-                     en="check the codes (6-digit county adcodes or their prefixes) against the [admin_units] layer"))
+                              en="check the codes (6-digit county adcodes or their prefixes) against the "
+                                 "[admin_units] layer"))
         units = units[keep.to_numpy()]
     return units.reset_index(drop=True).to_crs(crs)
 
@@ -282,7 +283,7 @@ def read_urban_areas(proj: Project, crs: pyproj.CRS) -> gpd.GeoSeries | None:
     if not isinstance(frame, gpd.GeoDataFrame):
         msg = f"{spec.path}: [urban_areas] must be a GIS layer of polygons (GeoJSON, GeoPackage, Shapefile)"
         raise ProjectError(msg, hint=Hint(zh="[urban_areas] 请给出城镇范围的面图层（GeoJSON、GeoPackage、Shapefile）",
-                 en="give a polygon layer of the urban area (GeoJSON, GeoPackage, Shapefile)"))
+                                          en="give a polygon layer of the urban area (GeoJSON, GeoPackage, Shapefile)"))
     if frame.crs is None:
         msg = f"{spec.path}: [urban_areas] has no coordinate system"
         raise ProjectError(msg, hint=_hints.save_with_crs("EPSG:4490"))

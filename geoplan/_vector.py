@@ -78,8 +78,8 @@ def _check_shapefile(path: Path, section: str, need_attributes: bool) -> None:
         raise InputError(msg,
                 hint=Hint(zh=f"把同名的各个文件都复制到 {path.name} 旁边，或把图层导出为 GeoPackage 并在 "
                              f"[{section}] path 中给出",
-                                        en=f"copy them all next to {path.name}, or export the layer as "
-                                           f"GeoPackage and give that in [{section}] path"))
+                          en=f"copy them all next to {path.name}, or export the layer as "
+                             f"GeoPackage and give that in [{section}] path"))
 
 
 def _check_zip(path: Path, section: str) -> None:

@@ -280,7 +280,7 @@ def _township_codes(layer: gpd.GeoDataFrame, raw: pd.DataFrame, spec: LayerSpec 
     if townships is None:
         msg = f"{spec.path if spec else ''}: fields.township is given but the project has no [townships] list"
         raise ProjectError(msg, hint=Hint(zh="在项目文件中加入 [townships] 乡镇列表，或删去 fields.township",
-                 en="add a [townships] list to the project file, or remove fields.township"))
+                                          en="add a [townships] list to the project file, or remove fields.township"))
     names = _units.raw_text(raw, column, len(layer))
     names.index = layer.index
     codes = cm.normalise_code(layer["admin_code"]) if "admin_code" in layer.columns else names.map(lambda _: None)

@@ -63,7 +63,7 @@ def buffered_area(shapes: Iterable[BaseGeometry], margin_m: float, hull: bool = 
     if not geoms:
         msg = "nothing to clip to: the area has no geometry (no placed points or polygons)"
         raise NetworkError(msg, hint=Hint(zh="检查项目图层的坐标与坐标系，或用 --bbox / --area 指定范围",
-                 en="check the project layers' coordinates and crs, or give --bbox / --area"))
+                                          en="check the project layers' coordinates and crs, or give --bbox / --area"))
     union = shapely.union_all(geoms)
     if hull:
         union = union.convex_hull

@@ -136,8 +136,8 @@ def _dask(tasks: Sequence[AreaSpec], scheduler: Any) -> Iterator[AreaOutcome]:
         raise InputError(msg,
                 hint=Hint(zh="用 `dask scheduler` 启动调度器、`dask worker ADDRESS --nthreads 1` 启动工作进程，"
                              "或去掉 --scheduler 使用本机进程",
-                 en="start one with `dask scheduler` and workers with `dask worker ADDRESS --nthreads 1`, or "
-                    "leave out --scheduler to use local processes")) from exc
+                          en="start one with `dask scheduler` and workers with `dask worker ADDRESS --nthreads 1`, or "
+                             "leave out --scheduler to use local processes")) from exc
     try:
         futures = {client.submit(run_area, task, key=f"geoplan-area-{task.id}-{task.fingerprint()[:12]}",
                                  pure=False): task for task in tasks}

@@ -362,7 +362,7 @@ def load_batch(path: str | Path, *, out: str | Path | None = None, variables: Ma
                 problems.append(f"area {b.id!r}: its folder {b.out_dir} is inside area {a.id!r}'s folder")
     if problems:
         msg = f"{path}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems)
-        raise ProjectError(msg, hint=Hint(zh="逐项修改批处理文件；写法见 docs/batch.md",
-                                          en="fix each item in the batch file (see docs/batch.md)"))
+        raise ProjectError(msg, hint=Hint(zh="逐项修改批处理文件；写法见 docs/batch-dask.md",
+                                          en="fix each item in the batch file (see docs/batch-dask.md)"))
     return BatchSpec(source=path.resolve(), title=str(meta.get("title", path.stem)), out=out_dir, created=stamp,
                      areas=tuple(kept), workers=workers, vars=variables)

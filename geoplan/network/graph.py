@@ -223,4 +223,5 @@ def check_metric(crs: pyproj.CRS, what: str) -> None:
             f"{what}: network lengths must be measured in a projected CRS in metres, got {crs.name!r}"
         )
         raise NetworkError(msg, hint=Hint(zh="用 crs=None 自动选择当地 CGCS2000 高斯-克吕格带，或如 crs='EPSG:4549'",
-                 en="pass crs=None to choose the local CGCS2000 Gauss-Krüger zone, or e.g. crs='EPSG:4549'"))
+                                          en="pass crs=None to choose the local CGCS2000 Gauss-Krüger zone, or "
+                                             "e.g. crs='EPSG:4549'"))

@@ -218,7 +218,7 @@ def read_lines(
     if not path.exists():
         msg = f"street network file {path} does not exist"
         raise NetworkError(msg, hint=Hint(zh="检查项目文件 [network] 中的 path（相对于项目文件）",
-                 en="check path in [network] of the project file (relative to it)"))
+                                          en="check path in [network] of the project file (relative to it)"))
     try:
         gdf, _ = read_vector(path, section="network", layer=layer, need_attributes=False, lines=True, columns=[])
     except InputError as exc:

@@ -92,7 +92,7 @@ def load_network(
     if not path.is_file():
         msg = f"street network file {path} does not exist"
         raise NetworkError(msg, hint=Hint(zh="检查项目文件 [network] 中的 path（相对于项目文件）",
-                 en="check path in [network] of the project file (relative to it)"))
+                                          en="check path in [network] of the project file (relative to it)"))
     _check_osm_content(path, reader)
     target: Path | None = None
     if cache:

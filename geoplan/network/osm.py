@@ -118,17 +118,18 @@ def read_osm(path: str | os.PathLike[str], crs: pyproj.CRS | None = None) -> Net
     """
     path = Path(path)
     if not path.is_file():
-        what = "is a folder: give the .osm.pbf file in it" if path.is_dir() else "does not exist"
+        what = "is a folder" if path.is_dir() else "does not exist"
         msg = f"street network file {path} {what}"
         raise NetworkError(msg, hint=Hint(zh="在项目文件 [network] path 中给出 .osm.pbf 文件本身（相对于项目文件）",
-                 en="give the .osm.pbf file itself in [network] path of the project file (relative to it)"))
+                                          en="give the .osm.pbf file itself in [network] path of the project "
+                                             "file (relative to it)"))
     refs, lons, lats, counts = _collect_ways(path)
     if not counts:
         msg = f"{path}: no walkable highway (OSM ways tagged highway=*, walk filter) found in the file"
         raise NetworkError(msg,
                 hint=Hint(zh="确认数据覆盖研究区并含道路（highway=*）；可用 `geoplan clip` 从省级数据裁剪",
-                 en="check that the extract covers the study area and has streets (highway=*); `geoplan clip` "
-                    "cuts one from a province extract"))
+                          en="check that the extract covers the study area and has streets (highway=*); `geoplan clip` "
+                             "cuts one from a province extract"))
     return _assemble(path, np.asarray(refs, dtype=np.int64), np.asarray(lons), np.asarray(lats), counts, crs)
 
 
@@ -193,7 +194,8 @@ def _assemble(
     if first.size == 0:
         msg = f"{path}: the walkable ways have no usable segment (node locations missing)"
         raise NetworkError(msg, hint=Hint(zh="用 `geoplan clip` 或 osmium 重新裁剪（保留完整路段的节点）",
-                 en="cut the extract again with `geoplan clip` or osmium (keeping the nodes of whole ways)"))
+                                          en="cut the extract again with `geoplan clip` or osmium (keeping the "
+                                             "nodes of whole ways)"))
     used = np.zeros(refs.size, dtype=bool)
     used[first] = True
     used[second] = True

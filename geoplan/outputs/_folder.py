@@ -114,7 +114,8 @@ def _acquire(out: Path, option: str) -> None:
         if pid is not None and pid != os.getpid() and _alive(pid):
             msg = (f"{option} {out} is in use by another geoplan run (process {pid})")
             raise OutputError(msg, hint=Hint(zh=f"等它结束或换一个文件夹（若没有运行中的任务，删除 {lock}）",
-                     en=f"wait for it to finish or choose another folder (if no run is active, delete {lock})"))
+                                             en=f"wait for it to finish or choose another folder (if no run is "
+                                                f"active, delete {lock})"))
         log.warning("taking over the lock of %s left by a run that stopped (process %s)", out, text or "?")
         if pid is not None:
             _remove_partials(out, pid)

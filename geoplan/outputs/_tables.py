@@ -137,7 +137,8 @@ def resolve_crs(crs: str | int | pyproj.CRS | None, default: pyproj.CRS | None) 
         )
         raise InputError(msg,
                 hint=Hint(zh="改为输出 WGS84（EPSG:4326）、CGCS2000（EPSG:4490）或高斯-克吕格带（EPSG:4534-4554）",
-                 en="write WGS84 (EPSG:4326), CGCS2000 (EPSG:4490) or a Gauss-Krüger zone (EPSG:4534-4554) instead"))
+                          en="write WGS84 (EPSG:4326), CGCS2000 (EPSG:4490) or a Gauss-Krüger zone "
+                             "(EPSG:4534-4554) instead"))
     return resolved
 
 

@@ -83,7 +83,8 @@ def given_candidates(facilities: gpd.GeoDataFrame, layer: gpd.GeoDataFrame | Non
         if layer.crs is None:
             msg = "the candidate layer has no CRS"
             raise InputError(msg, hint=Hint(zh="先为候选图层设定坐标系（Shapefile 旁放 .prj）",
-                     en="set one before siting (a .prj beside a Shapefile, or layer.set_crs('EPSG:4326'))"))
+                                            en="set one before siting (a .prj beside a Shapefile, or "
+                                               "layer.set_crs('EPSG:4326'))"))
         kinds = set(layer.geom_type.dropna()) - {"Point"}
         if kinds:
             msg = f"the candidate layer must hold points, found {', '.join(sorted(kinds))}"
@@ -131,7 +132,7 @@ def mask_geometry(mask: MaskLike, crs: pyproj.CRS) -> BaseGeometry | None:
     if layer.crs is None:
         msg = "the mask layer has no CRS"
         raise InputError(msg, hint=Hint(zh="先为禁止区域图层设定坐标系（Shapefile 旁放 .prj）",
-                 en="set one before siting (a .prj beside a Shapefile)"))
+                                        en="set one before siting (a .prj beside a Shapefile)"))
     shapes = layer.to_crs(crs).geometry.dropna() if isinstance(layer, gpd.GeoDataFrame) else layer.to_crs(crs).dropna()
     return shapely.union_all(shapes.to_numpy()) if len(shapes) else None
 
