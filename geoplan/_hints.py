@@ -45,7 +45,8 @@ def check_path(section: str) -> Hint:
 
 def set_key(key: str, section: str, value: str = "...") -> Hint:
     """Set ``key = "value"`` in ``[section]`` of the project file."""
-    return Hint(zh=f"在项目文件的 [{section}] 中设置 {key} = \"{value}\"",
+    placeholder = {"<one of them>": "<其中之一>", "<name>": "<名称>"}.get(value, value)
+    return Hint(zh=f"在项目文件的 [{section}] 中设置 {key} = \"{placeholder}\"",
                 en=f"set {key} = \"{value}\" in [{section}] of the project file")
 
 

@@ -91,11 +91,18 @@ class Problems:
 
 
 def numbered(items: list[Problem]) -> Hint:
-    """One hint for a list of problems: "fix each" in English, every remedy numbered in Chinese."""
-    todos = [f"({i}) {p.todo.zh}" for i, p in enumerate(items, 1) if p.todo]
-    if not todos:
+    """One hint for a list of problems: "fix each" in English, every remedy numbered in Chinese.
+
+    Problems with the same remedy share one line: ``(1, 2) 修改项目文件 …``.
+    """
+    numbers: dict[str, list[str]] = {}
+    for i, problem in enumerate(items, 1):
+        if problem.todo:
+            numbers.setdefault(problem.todo.zh, []).append(str(i))
+    if not numbers:
         return _hints.LIST_PROBLEMS
-    return Hint(zh=f"{_hints.LIST_PROBLEMS.zh}：" + "；".join(todos), en=_hints.LIST_PROBLEMS.en)
+    lines = [f"\n    ({', '.join(n)}) {todo}" for todo, n in numbers.items()]
+    return Hint(zh=f"{_hints.LIST_PROBLEMS.zh}：" + "".join(lines), en=_hints.LIST_PROBLEMS.en)
 
 
 def layer_source(path: Path, layer: str) -> str:
@@ -116,9 +123,7 @@ def check_columns(frame: pd.DataFrame, wanted: Mapping[str, str], problems: Prob
             hint = (f" (the file has {cut[0]!r}: the Shapefile format cut the name to 10 bytes; rename the field "
                     "in the source, or export as GeoPackage)")
         listed = ", ".join(have) or "none"
-        todo = Hint(zh=f"修改项目文件 [{section}] 中的列名（Shapefile 截断的字段名请在源数据中改名或导出为 "
-                       f"GeoPackage）。"
-                       f"文件中的列：{listed}",
+        todo = Hint(zh=f"修改项目文件 [{section}] 中的列名。文件中的列：{listed}",
                     en=f"fix the project file. Columns in the file: {listed}")
         problems.add(f"{key} = {column!r} in [{section}]: no such column{hint}", todo, field=column)
     return not missing

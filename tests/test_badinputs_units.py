@@ -48,7 +48,7 @@ def test_problems_are_raised_once_with_row_and_field() -> None:
                                "  - no rows")
     # one hint for the list: "fix each" in English, each problem's own remedy, numbered, in Chinese
     assert info.value.localised("en").endswith("\n  → fix each problem listed above and run again")
-    assert info.value.localised("zh").endswith("：(1) 改为数字")
+    assert info.value.localised("zh").endswith("：\n    (1) 改为数字")
     one = val.Problems("x.csv (communities)")
     one.add("not a number", Hint(zh="改为数字", en="fix it"), row=3)
     with pytest.raises(InputError) as info:
