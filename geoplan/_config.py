@@ -41,6 +41,8 @@ def unknown_key(where: str, key: str, allowed: Iterable[str], what: str = "key")
     return f"{where} unknown {what} {key!r}{did_you_mean(key, options)} (allowed: {', '.join(options)})"
 
 
+#: The files :func:`decode` reads, in Chinese (for hints).
+_ZH = {"project file": "项目文件", "preset": "预设文件", "batch file": "批处理文件"}
 #: What to do about a TOML syntax error, and about a project file that is not there (zh / en).
 SYNTAX_HINT = Hint(zh="文本须加英文引号，如 path = \"小区.xlsx\"；每个键的写法见 docs/project-file.md",
                    en="text needs ASCII quotes, e.g. path = \"compounds.xlsx\"; every key is in docs/project-file.md")
@@ -66,8 +68,9 @@ def decode(data: bytes, source: Path | str, what: str, error: type[GeoplanError]
             guess = ", GBK it seems"
         except UnicodeDecodeError:
             pass
-        msg = f"{source}: not UTF-8 (byte {exc.start}); save the {what} as UTF-8 (line {line} is not{guess})"
-        raise error(msg) from exc
+        msg = f"{source}: not UTF-8 (byte {exc.start}, line {line}{guess})"
+        hint = Hint(zh=f"把{_ZH.get(what, what)}另存为 UTF-8 编码", en=f"save the {what} as UTF-8")
+        raise error(msg, hint=hint) from exc
 
 
 def _hint(reason: str, line: str) -> str:
@@ -167,9 +170,10 @@ def read_text(path: Path, what: str = "project file", error: type[GeoplanError] 
         msg = f"{what} not found: {path}"
         raise error(msg, hint=NOT_FOUND_HINT if what == "project file" else None) from exc
     except IsADirectoryError as exc:
-        msg = f"{path}: is a folder; give the {what} itself"
-        raise error(msg) from exc
+        msg = f"{path}: is a folder"
+        raise error(msg, hint=Hint(zh="给出文件本身，而非文件夹", en=f"give the {what} itself")) from exc
     except OSError as exc:
         msg = f"{path}: cannot read the {what} ({exc.strerror or exc})"
-        raise error(msg) from exc
+        raise error(msg, hint=Hint(zh="检查文件的权限，或复制到可读的位置",
+                                   en="check the file's permissions, or copy it somewhere readable")) from exc
     return decode(data, path, what, error)

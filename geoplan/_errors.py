@@ -1,7 +1,14 @@
 """Exceptions raised by geoplan.
 
 Each subclasses the built-in exception a caller would naturally catch, so ``except ValueError`` still works,
-and each message names the file, row and field involved and says what to do.
+and each message names the file, row and field involved; its :class:`Hint` says what to do, in Chinese and
+English (the CLI prints the one of ``--lang``). Every ``raise`` of a GeoplanError in geoplan/ gives ``hint=``
+(tests/test_hints.py scans for one that does not); hints that recur are in :mod:`geoplan._hints`.
+
+A message that lists several problems (a project file, a preset, an input layer checked completely) keeps each
+problem's own remedy inline in English after it, and carries one hint for the list: in English "fix each problem
+listed above", in Chinese the same remedies, numbered as the problems are (see
+:meth:`geoplan._validate.Problems.raise_if_any`), so a Chinese reader gets every remedy in Chinese too.
 """
 
 from __future__ import annotations
@@ -35,9 +42,14 @@ class GeoplanError(Exception):
     def __str__(self) -> str:
         return self.localised("en")
 
+    @property
+    def what(self) -> str:
+        """The message without the hint: what is wrong."""
+        return super().__str__()
+
     def localised(self, lang: str) -> str:
         """The message with the "what to do" part in ``lang``."""
-        base = super().__str__()
+        base = self.what
         if self.hint is None:
             return base
         # a list of problems gets the hint on a line of its own, a one-line message after a semicolon

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 
 #: Rows searched for the header when it is not the first.
 HEADER_SEARCH = 30
@@ -109,8 +109,8 @@ def to_frame(rows: Sequence[Sequence[Any]], *, source: str, wanted: Collection[s
     where = where or source
     if header_row is not None:
         if header_row > len(rows):
-            msg = f"{where}: header_row = {header_row}, but the sheet has {len(rows)} rows; fix header_row"
-            raise InputError(msg)
+            msg = f"{where}: header_row = {header_row}, but the sheet has {len(rows)} rows"
+            raise InputError(msg, hint=Hint(zh="修改 header_row（表头所在的行号）", en="fix header_row"))
         start = header_row - 1
     else:
         start = find_header(rows, wanted) if rows else 0
@@ -144,9 +144,8 @@ def _refuse_duplicates(header: list[str], source: str) -> None:
     dup = {n: cols for n, cols in seen.items() if len(cols) > 1}
     if dup:
         listed = "; ".join(f"{n!r} (columns {', '.join(map(str, cols))})" for n, cols in dup.items())
-        msg = (f"{source}: two columns have the same name: {listed}; which one a field means would be a guess: "
-               "rename one of them in the file")
-        raise InputError(msg)
+        msg = (f"{source}: two columns have the same name: {listed}; which one a field means would be a guess")
+        raise InputError(msg, hint=Hint(zh="在文件中给其中一列改名", en="rename one of them in the file"))
 
 
 def _overlong_rows(raw: Sequence[Sequence[Any]], data: list[list[Any]], named: int, notes: dict[int, str]) -> None:

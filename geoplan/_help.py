@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 LANGS: Final = ("zh", "en")
 
@@ -67,7 +68,7 @@ CATALOGUE: Final[dict[tuple[str, str], tuple[str, str]]] = {
     ("export", "--date"): ("审计项目时输出上标注的日期（ISO）", ""),
     # site
     ("site", "--help"): ("显示此帮助并退出", ""),
-    ("site", "project"): ("geoplan.toml 或其所在文件夹（默认：内置演示）", ""),
+    ("site", "project"): ("geoplan.toml 或其所在文件夹（默认：./geoplan.toml，否则内置演示）", ""),
     ("site", "--rules"): ("逗号分隔的规则编号（默认：所有未达标的可达性/配建/覆盖规则）", ""),
     ("site", "--model"): ("可达性规则：最少站点（lscp）、--p 个站点覆盖最多户数（mclp），"
                           "或先最少站点再最小总规模（sized）", ""),
@@ -112,6 +113,74 @@ CATALOGUE: Final[dict[tuple[str, str], tuple[str, str]]] = {
 #: argparse's own words, in Chinese.
 _ZH_WORDS: Final = {"usage: ": "用法：", "positional arguments": "位置参数", "options": "选项",
                     "subcommands": "子命令"}
+
+
+#: argparse's own usage errors and geoplan's ``type=`` checks (English %-template → Chinese); see :func:`zh_error`.
+_ZH_ERRORS: Final = (
+    ("argument %(name)s: %(message)s", "参数 %(name)s：%(message)s"),
+    ("invalid choice: %(value)s (choose from %(choices)s)", "无效的选择：%(value)s（可选：%(choices)s）"),
+    ("the following arguments are required: %(names)s", "缺少必需的参数：%(names)s"),
+    ("unrecognized arguments: %(names)s", "无法识别的参数：%(names)s"),
+    ("expected one argument", "需要一个值"),
+    ("expected at most one argument", "最多接受一个值"),
+    ("expected at least one argument", "至少需要一个值"),
+    ("expected %(n)s arguments", "需要 %(n)s 个值"),
+    ("expected %(n)s argument", "需要 %(n)s 个值"),
+    ("invalid %(type)s value: %(value)s", "无效的%(type)s值：%(value)s"),
+    ("not allowed with argument %(name)s", "不能与参数 %(name)s 同时使用"),
+    ("one of the arguments %(names)s is required", "参数 %(names)s 须给出其一"),
+    ("ambiguous option: %(option)s could match %(matches)s", "选项 %(option)s 有歧义，可能是：%(matches)s"),
+    ("ignored explicit argument %(value)s", "忽略了多余的值 %(value)s"),
+    ("unexpected option string: %(option)s", "意外的选项：%(option)s"),
+    ("must be %(what)s, got %(value)s", "须为%(what)s，实际为 %(value)s"),
+    ("must be ≥ 0, got %(value)s", "须 ≥ 0，实际为 %(value)s"),
+    ("an ISO date such as 2024-06-01 is needed, got %(value)s", "需要 ISO 日期（如 2024-06-01），实际为 %(value)s"),
+    ("%(value)s is not a calendar date (%(why)s)", "%(value)s 不是有效的日期（%(why)s）"),
+)
+#: Phrases inside the messages above (types, what a value must be).
+_ZH_PHRASES: Final = (("a finite number > 0", "大于 0 的有限数"), ("a finite number ≥ 0", "≥ 0 的有限数"),
+                      ("a whole number ≥ 1", "≥ 1 的整数"), ("a year such as 2022", "年份（如 2022）"),
+                      ("positive number", "正数"), ("number", "数值"), ("int", "整数"), ("float", "数值"))
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"%\((\w+)\)s", template)
+    pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+    return re.compile(pattern, re.S)
+
+
+_ZH_ERROR_RES: Final = tuple((_template_regex(en), zh) for en, zh in _ZH_ERRORS)
+
+
+def _zh_phrase(text: str) -> str:
+    for en, zh in _ZH_PHRASES:
+        if text == en or text.startswith(en + " ("):
+            return zh + text[len(en):].replace(" (", "（").replace(")", "）")
+    return text
+
+
+def zh_error(message: str) -> str:
+    """argparse's English usage error in Chinese (an unknown message is returned as it is)."""
+    for regex, zh in _ZH_ERROR_RES:
+        found = regex.fullmatch(message)
+        if found is None:
+            continue
+        fields = found.groupdict()
+        if "message" in fields:
+            fields["message"] = zh_error(fields["message"])
+        for key in ("type", "what"):
+            if key in fields:
+                fields[key] = _zh_phrase(fields[key])
+        return zh % fields
+    return message
+
+
+def usage_error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
+    """Exit 2 with argparse's usage error on one line, in the parser's language (see :func:`localise`)."""
+    prog = parser.prog
+    if getattr(parser, "geoplan_lang", "en") == "zh":
+        parser.exit(2, f"{prog}: error: {zh_error(message)}（见 {prog} --help）\n")
+    parser.exit(2, f"{prog}: error: {message} (see {prog} --help)\n")
 
 
 def ui_language(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> str:
@@ -171,6 +240,7 @@ def localise(parser: argparse.ArgumentParser, lang: str) -> None:
         if text:
             action.help = text
     for sub in _subparsers(parser):
+        sub.geoplan_lang = lang  # type: ignore[attr-defined]  # read by usage_error
         if lang == "zh":
             sub.formatter_class = _ZhFormatter
             for group in sub._action_groups:

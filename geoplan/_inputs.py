@@ -27,10 +27,10 @@ from typing import Any
 
 import pandas as pd
 
-from geoplan import _grid, _sheets
+from geoplan import _grid, _hints, _sheets
 from geoplan import _sniff as sn
 from geoplan._encoding import read_text_grid, utf16_encoding
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 from geoplan._vector import BOOK_SUFFIXES, GIS_SUFFIXES, TEXT_SUFFIXES, TODO, check_path, read_vector
 from geoplan.project import LayerSpec
 
@@ -72,9 +72,10 @@ def read_layer(spec: LayerSpec, section: str, wanted: Collection[str] | None = N
         if suffix in (".dbf", ".shx", ".prj", ".cpg", ".qpj", ".sbn"):
             save = f" (part of a Shapefile: give its .shp, path = \"{path.with_suffix('.shp').name}\")"
         msg = (f"{path}: unsupported file type {suffix or '(no suffix)'!r}{save} (the file holds "
-               f"{sn.describe(kind)}); give a CSV or XLSX table with x/y columns, or a GeoJSON, GeoPackage or "
-               "Shapefile layer")
-        raise InputError(msg)
+               f"{sn.describe(kind)})")
+        raise InputError(msg, hint=Hint(zh="给出带 x/y 列的 CSV 或 XLSX 表，或 GeoJSON、GeoPackage、Shapefile 图层",
+                                        en="give a CSV or XLSX table with x/y columns, or a GeoJSON, "
+                                           "GeoPackage or Shapefile layer"))
     if kind == sn.JSON and suffix in (".json", ".geojson"):
         records = _json_records(path, section)
         if records is not None:
@@ -117,8 +118,8 @@ def _json_records(path: Path, section: str) -> pd.DataFrame | None:
         data = json.loads(raw.decode(enc, errors="replace"))
     except json.JSONDecodeError as exc:
         msg = (f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}) — a truncated download "
-               f"or a hand edit? export the layer again [{section}]")
-        raise InputError(msg) from exc
+               f"or a hand edit? [{section}]")
+        raise InputError(msg, hint=_hints.EXPORT_AGAIN) from exc
     if isinstance(data, dict) and (data.get("type") in _GEOJSON_TYPES or "features" in data):
         return None
     if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
@@ -131,9 +132,9 @@ def _json_records(path: Path, section: str) -> pd.DataFrame | None:
         frame.attrs[ROW_NOTES] = {}
         return frame
     top = ", ".join(list(data)[:8]) if isinstance(data, dict) else type(data).__name__
-    msg = (f"{path}: JSON but not GeoJSON (no \"type\": \"FeatureCollection\"; top level: {top}); export the "
-           f"layer as GeoJSON, or as a table with x/y columns [{section}]")
-    raise InputError(msg)
+    msg = (f"{path}: JSON but not GeoJSON (no \"type\": \"FeatureCollection\"; top level: {top}) [{section}]")
+    raise InputError(msg, hint=Hint(zh="把图层导出为 GeoJSON，或导出为带 x/y 列的数据表",
+                                    en="export the layer as GeoJSON, or as a table with x/y columns"))
 
 
 def _read_sheet(spec: LayerSpec, section: str, kind: str, wanted: list[str]) -> pd.DataFrame:
@@ -142,9 +143,9 @@ def _read_sheet(spec: LayerSpec, section: str, kind: str, wanted: list[str]) -> 
     notes: list[str] = []
     if kind not in sn.TABLE_KINDS | {sn.JSON, sn.XML}:
         damaged = " (a damaged or truncated file?)" if kind == sn.BINARY else ""
-        msg = (f"{path}: cannot read this file: the name says {suffix} but the file is {sn.describe(kind)}{damaged}; "
-               f"{TODO.get(kind, 'export the table again as XLSX or CSV')}")
-        raise InputError(msg)
+        msg = (f"{path}: cannot read this file: the name says {suffix} but the file is {sn.describe(kind)}{damaged}")
+        raise InputError(msg, hint=TODO.get(kind, Hint(zh="重新导出为 XLSX 或 CSV",
+                                                       en="export the table again as XLSX or CSV")))
     expected = sn.TEXT if suffix in TEXT_SUFFIXES else (sn.OLE2 if suffix == ".xls" else sn.XLSX)
     if (kind != expected and kind in (sn.XLSX, sn.OLE2, sn.HTML)) or (kind == sn.TEXT and expected != sn.TEXT):
         notes.append(f"{path.name}: the name says {suffix} but the file is {sn.describe(kind)}: read as such; "
@@ -163,9 +164,8 @@ def _read_sheet(spec: LayerSpec, section: str, kind: str, wanted: list[str]) -> 
     except (InputError, LookupError, UnicodeDecodeError):
         raise
     except Exception as exc:  # openpyxl, xlrd and zipfile raise many types for a damaged file
-        msg = f"{path}: cannot read this file: {exc} — the file is damaged or truncated? open it in Excel or WPS " \
-              "and save it again"
-        raise InputError(msg) from exc
+        msg = f"{path}: cannot read this file: {exc} — the file is damaged or truncated?"
+        raise InputError(msg, hint=_hints.RESAVE) from exc
     frame = table.frame
     notes += _ignored(spec, section, book=kind in (sn.XLSX, sn.OLE2, sn.HTML, "spreadsheet-xml"))
     frame.attrs[LAYER_NOTES] = notes + table.layer_notes
@@ -181,13 +181,16 @@ def _read_text(spec: LayerSpec, wanted: list[str]) -> _grid.Table:
     try:
         grid = read_text_grid(path, encoding, sep)
     except LookupError as exc:
-        msg = f"{path}: unknown encoding {encoding!r}; use e.g. encoding = \"GBK\" or \"UTF-8\""
-        raise InputError(msg) from exc
+        msg = f"{path}: unknown encoding {encoding!r}"
+        raise InputError(msg, hint=Hint(zh="写作 encoding = \"GBK\" 或 \"UTF-8\"",
+                                        en="use e.g. encoding = \"GBK\" or \"UTF-8\"")) from exc
     except UnicodeDecodeError as exc:
         line = exc.object[: exc.start].count(b"\n") + 1
-        msg = (f"{path}: line {line} is not valid {encoding}; remove encoding = {encoding!r} from the project file "
-               "to let geoplan detect it, or re-save the file")
-        raise InputError(msg) from exc
+        msg = (f"{path}: line {line} is not valid {encoding}")
+        raise InputError(msg,
+                hint=Hint(zh=f"从项目文件中删去 encoding = {encoding!r}，让 geoplan 自动识别，或重新保存文件",
+                          en=f"remove encoding = {encoding!r} from the project file to let geoplan detect it, or "
+                             f"re-save the file")) from exc
     table = _grid.to_frame(grid.rows, source=path.name, wanted=wanted, header_row=spec.header_row,
                            row_notes=grid.row_notes, where=str(path), delimited=True)
     table.layer_notes[:0] = grid.layer_notes
@@ -254,26 +257,26 @@ def _pick_sheet(spec: LayerSpec, section: str, sheets: list[_sheets.Sheet], want
         if 1 <= sheet <= len(sheets):
             return sheets[sheet - 1]
         msg = (f"{path}: no sheet number {sheet} (sheets are counted from 1; the workbook has {len(names)}: "
-               f"{listed}); set sheet = \"<name>\" in [{section}]")
-        raise InputError(msg)
+               f"{listed})")
+        raise InputError(msg, hint=_hints.set_key("sheet", section, "<name>"))
     if isinstance(sheet, str):
         for n, rows in sheets:
             if n == sheet or n.strip().lower() == sheet.strip().lower():
                 return n, rows
-        msg = (f"{path}: no sheet {sheet!r}; sheets in the workbook: {listed}; set sheet = \"<one of them>\" "
-               f"in [{section}]")
-        raise InputError(msg)
+        msg = (f"{path}: no sheet {sheet!r}; sheets in the workbook: {listed}")
+        raise InputError(msg, hint=_hints.set_key("sheet", section, "<one of them>"))
     first = sheets[0]
     if wanted and not _has_columns(first[1], wanted):
         holding = [n for n, rows in sheets[1:] if _has_columns(rows, wanted)]
         if holding:
             msg = (f"{path}: the columns of [{section}] are not on the first sheet {first[0]!r} but on sheet "
-                   f"{holding[0]!r}; set sheet = \"{holding[0]}\" in [{section}] (sheets in the workbook: {listed})")
-            raise InputError(msg)
+                   f"{holding[0]!r}")
+            hint = _hints.set_key("sheet", section, holding[0])
+            raise InputError(msg, hint=Hint(zh=f"{hint.zh}（工作簿中的表：{listed}）",
+                                            en=f"{hint.en} (sheets in the workbook: {listed})"))
         if not any(first[1]) and len(sheets) > 1:
-            msg = (f"{path}: the first sheet {first[0]!r} is empty; set sheet = \"<name>\" in [{section}] "
-                   f"(sheets in the workbook: {listed})")
-            raise InputError(msg)
+            msg = (f"{path}: the first sheet {first[0]!r} is empty (sheets in the workbook: {listed})")
+            raise InputError(msg, hint=_hints.set_key("sheet", section, "<name>"))
     return first
 
 
@@ -295,6 +298,6 @@ def _check_formulas(path: Path, sheet: str, rows: list[list[Any]], table: _grid.
     if cells:
         shown = ", ".join(cells[:8]) + (f" … ({len(cells)} in all)" if len(cells) > 8 else "")
         msg = (f"{source}: cell(s) {shown} hold formulas with no saved value (the workbook was written by a program "
-               "and never saved in Excel), so geoplan cannot read them; open the file in Excel or WPS and save it, "
-               "or paste the values")
-        raise InputError(msg)
+               "and never saved in Excel), so geoplan cannot read them")
+        raise InputError(msg, hint=Hint(zh="在 Excel 或 WPS 中打开并保存，或粘贴为数值",
+                                        en="open the file in Excel or WPS and save it, or paste the values"))

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 
 #: What every message says is allowed.
 POSITIVE = "a finite number > 0"
@@ -59,7 +59,8 @@ def check_positive(value: Any, where: str, unit: str = "") -> float:
     if not is_positive(number):
         what = f"{POSITIVE} ({unit})" if unit else POSITIVE
         msg = f"{where} must be {what}, got {value!r}"
-        raise InputError(msg)
+        raise InputError(msg, hint=Hint(zh=f"给出大于 0 的数{unit and '（' + unit + '）'}",
+                                        en=f"give a number > 0{unit and ' (' + unit + ')'}"))
     return float(number)
 
 
@@ -143,7 +144,8 @@ def check_iso_date(text: Any, where: str) -> str:
     problem = iso_date_problem(text)
     if problem:
         msg = f"{where}: {problem}"
-        raise InputError(msg)
+        raise InputError(msg, hint=Hint(zh="日期写作 YYYY-MM-DD，如 2026-01-01",
+                                        en="write the date as YYYY-MM-DD, e.g. 2026-01-01"))
     return str(text)
 
 

@@ -13,7 +13,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from geoplan._errors import InputError, MissingDependencyError
+from geoplan import _hints
+from geoplan._errors import Hint, InputError, MissingDependencyError
 
 Sheet = tuple[str, list[list[Any]]]
 
@@ -102,8 +103,9 @@ def read_xls(path: Path) -> list[Sheet]:
     try:
         import xlrd
     except ImportError as exc:
-        msg = f"{path}: reading old-style .xls workbooks needs xlrd: pip install xlrd (or save the file as .xlsx)"
-        raise MissingDependencyError(msg) from exc
+        msg = f"{path}: reading old-style .xls workbooks needs xlrd"
+        raise MissingDependencyError(msg,
+                hint=_hints.install("xlrd", "save the file as .xlsx", "另存为 .xlsx")) from exc
     try:
         book = xlrd.open_workbook(file_contents=path.read_bytes())
     except xlrd.XLRDError as exc:
@@ -111,7 +113,7 @@ def read_xls(path: Path) -> list[Sheet]:
         if "workbook" in why.lower():
             why += " — a password-protected workbook? remove the password and save it as .xlsx"
         msg = f"{path}: cannot read this .xls workbook: {why}"
-        raise InputError(msg) from exc
+        raise InputError(msg, hint=_hints.RESAVE) from exc
     sheets = []
     for sh in book.sheets():
         rows = []
@@ -147,8 +149,9 @@ def read_spreadsheet_xml(path: Path) -> list[Sheet]:
     try:
         root = ET.parse(path).getroot()  # expat (>= 2.4) refuses entity-expansion bombs
     except ET.ParseError as exc:
-        msg = f"{path}: cannot read this XML workbook: {exc}; open it in Excel or WPS and save it as .xlsx"
-        raise InputError(msg) from exc
+        msg = f"{path}: cannot read this XML workbook: {exc}"
+        raise InputError(msg, hint=Hint(zh="在 Excel 或 WPS 中打开并另存为 .xlsx",
+                                        en="open it in Excel or WPS and save it as .xlsx")) from exc
     sheets: list[Sheet] = []
     for ws in root.iter(f"{_SS}Worksheet"):
         rows: list[list[Any]] = []
@@ -168,8 +171,8 @@ def read_spreadsheet_xml(path: Path) -> list[Sheet]:
             rows.append(cells)
         sheets.append((ws.get(f"{_SS}Name", f"sheet {len(sheets) + 1}"), rows))
     if not sheets:
-        msg = f"{path}: an XML workbook with no worksheet; export the table again"
-        raise InputError(msg)
+        msg = f"{path}: an XML workbook with no worksheet"
+        raise InputError(msg, hint=_hints.EXPORT_AGAIN)
     return sheets
 
 
@@ -222,7 +225,7 @@ def read_html(path: Path, text: str) -> list[Sheet]:
     tables = [t for t in parser.tables if t]
     if not tables:
         msg = (f"{path}: the file is an HTML page with no table (a login or error page saved instead of the "
-               "data?); download or export the table again")
-        raise InputError(msg)
+               "data?)")
+        raise InputError(msg, hint=_hints.TODO_HTML)
     return [(f"table {i}", rows) for i, rows in enumerate(tables, 1)]
 

@@ -19,8 +19,8 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geoplan import admin
-from geoplan._errors import InputError, ProjectError
+from geoplan import _hints, admin
+from geoplan._errors import Hint, InputError, ProjectError
 from geoplan.layers import read_table
 from geoplan.project import Project
 from geoplan.rules import _common as cm
@@ -33,7 +33,8 @@ def admin_units(proj: Project, crs: pyproj.CRS, codes: Sequence[str] | None) -> 
     if spec is None:
         if codes:
             msg = f"{proj.source}: admin codes {list(codes)} given but the project has no [admin_units] layer"
-            raise ProjectError(msg)
+            raise ProjectError(msg, hint=Hint(zh="在项目文件中加入 [admin_units] 行政区图层，或删去行政区代码",
+                                              en="add an [admin_units] layer to the project file, or remove the codes"))
         return None
     raw = read_table(spec, "admin_units")
     if not isinstance(raw, gpd.GeoDataFrame):  # a table of codes and names, without polygons
@@ -43,9 +44,9 @@ def admin_units(proj: Project, crs: pyproj.CRS, codes: Sequence[str] | None) -> 
     else:
         missing = [f"{k} = {v!r}" for k, v in spec.fields.items() if v not in raw.columns]
         if missing:
-            msg = (f"{spec.path} (admin_units): no such column: {', '.join(missing)}; fix [admin_units.fields]. "
+            msg = (f"{spec.path} (admin_units): no such column: {', '.join(missing)}. "
                    f"Columns in the file: {', '.join(str(c) for c in raw.columns if c != 'geometry')}")
-            raise InputError(msg)
+            raise InputError(msg, hint=Hint(zh="修改 [admin_units.fields] 中的列名", en="fix [admin_units.fields]"))
         units = raw.rename(columns={src: canon for canon, src in spec.fields.items()})
         if "level" not in units.columns:
             units["level"] = "county"
@@ -54,7 +55,10 @@ def admin_units(proj: Project, crs: pyproj.CRS, codes: Sequence[str] | None) -> 
         keep = units["unit_code"].astype(str).str.startswith(tuple(str(c) for c in codes))
         if not keep.any():
             msg = f"{spec.path}: no admin unit has a code starting with {', '.join(map(str, codes))}"
-            raise ProjectError(msg)
+            raise ProjectError(msg,
+                    hint=Hint(zh="检查行政区代码（6 位县级 adcode 或其前缀）与 [admin_units] 图层是否对应",
+                              en="check the codes (6-digit county adcodes or their prefixes) against the "
+                                 "[admin_units] layer"))
         units = units[keep.to_numpy()]
     return units.reset_index(drop=True).to_crs(crs)
 
@@ -278,13 +282,15 @@ def read_urban_areas(proj: Project, crs: pyproj.CRS) -> gpd.GeoSeries | None:
     frame = read_table(spec)
     if not isinstance(frame, gpd.GeoDataFrame):
         msg = f"{spec.path}: [urban_areas] must be a GIS layer of polygons (GeoJSON, GeoPackage, Shapefile)"
-        raise ProjectError(msg)
+        raise ProjectError(msg, hint=Hint(zh="[urban_areas] 请给出城镇范围的面图层（GeoJSON、GeoPackage、Shapefile）",
+                                          en="give a polygon layer of the urban area (GeoJSON, GeoPackage, Shapefile)"))
     if frame.crs is None:
-        msg = f"{spec.path}: [urban_areas] has no coordinate system; save it with one (e.g. EPSG:4490)"
-        raise ProjectError(msg)
+        msg = f"{spec.path}: [urban_areas] has no coordinate system"
+        raise ProjectError(msg, hint=_hints.save_with_crs("EPSG:4490"))
     shapes = frame.geometry[frame.geometry.notna() & ~frame.geometry.is_empty]
     if not shapes.geom_type.isin(["Polygon", "MultiPolygon"]).all() or shapes.empty:
         msg = f"{spec.path}: [urban_areas] must hold polygons of the urban area"
-        raise ProjectError(msg)
+        raise ProjectError(msg, hint=Hint(zh="给出城镇范围的面图层（而非点或线）",
+                                          en="give the urban area as polygons, not points or lines"))
     # make_valid: self-intersecting rings from hand digitising must not break the point-in-polygon tests
     return gpd.GeoSeries(shapely.make_valid(shapes.to_crs(crs).to_numpy()), crs=crs)

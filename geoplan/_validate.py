@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from geoplan._errors import GeoplanError, InputError
+from geoplan import _hints
+from geoplan._errors import GeoplanError, Hint, InputError
 from geoplan.project import CANDIDATE_TYPE
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class Problem:
     """One problem: what is wrong, what to do, and where (1-based data row, source field) when it applies."""
 
     what: str
-    todo: str
+    todo: Hint | None
     row: int | None = None
     field: str | None = None
 
@@ -42,7 +43,12 @@ class Problem:
         where = ", ".join(p for p in (f"row {self.row}" if self.row else "",
                                       f"field {self.field!r}" if self.field else "") if p)
         text = f"{where}: {self.what}" if where else self.what
-        return f"{text}; {self.todo}" if self.todo else text
+        return f"{text}; {self.todo.en}" if self.todo else text
+
+    @property
+    def where_what(self) -> str:
+        """``row 3, field '户数': what`` (without what to do)."""
+        return str(Problem(self.what, None, self.row, self.field))
 
 
 @dataclass
@@ -61,7 +67,7 @@ class Problems:
     error: type[GeoplanError] = InputError
     items: list[Problem] = field(default_factory=list)
 
-    def add(self, what: str, todo: str = "", *, row: int | None = None, field: str | None = None) -> None:
+    def add(self, what: str, todo: Hint | None = None, *, row: int | None = None, field: str | None = None) -> None:
         """Record a problem (nothing is raised yet)."""
         self.items.append(Problem(what, todo, row, field))
 
@@ -70,14 +76,33 @@ class Problems:
         return bool(self.items)
 
     def raise_if_any(self) -> None:
-        """Raise one error listing every problem, or return when there is none."""
+        """Raise one error listing every problem, or return when there is none.
+
+        One problem: the message says what is wrong, its hint what to do. Several: each line keeps its remedy in
+        English; the hint says "fix each" in English and gives every remedy, numbered, in Chinese.
+        """
         if not self.items:
             return
         if len(self.items) == 1:
-            msg = f"{self.source}: {self.items[0]}"
-        else:
-            msg = f"{self.source}: {len(self.items)} problems:\n  - " + "\n  - ".join(map(str, self.items))
-        raise self.error(msg)
+            msg = f"{self.source}: {self.items[0].where_what}"
+            raise self.error(msg, hint=self.items[0].todo or _hints.LIST_PROBLEMS)
+        msg = f"{self.source}: {len(self.items)} problems:\n  - " + "\n  - ".join(map(str, self.items))
+        raise self.error(msg, hint=numbered(self.items))
+
+
+def numbered(items: list[Problem]) -> Hint:
+    """One hint for a list of problems: "fix each" in English, every remedy numbered in Chinese.
+
+    Problems with the same remedy share one line: ``(1, 2) 修改项目文件 …``.
+    """
+    numbers: dict[str, list[str]] = {}
+    for i, problem in enumerate(items, 1):
+        if problem.todo:
+            numbers.setdefault(problem.todo.zh, []).append(str(i))
+    if not numbers:
+        return _hints.LIST_PROBLEMS
+    lines = [f"\n    ({', '.join(n)}) {todo}" for todo, n in numbers.items()]
+    return Hint(zh=f"{_hints.LIST_PROBLEMS.zh}：" + "".join(lines), en=_hints.LIST_PROBLEMS.en)
 
 
 def layer_source(path: Path, layer: str) -> str:
@@ -97,31 +122,46 @@ def check_columns(frame: pd.DataFrame, wanted: Mapping[str, str], problems: Prob
         if cut and not close:
             hint = (f" (the file has {cut[0]!r}: the Shapefile format cut the name to 10 bytes; rename the field "
                     "in the source, or export as GeoPackage)")
-        problems.add(f"{key} = {column!r} in [{section}]: no such column{hint}",
-                     f"fix the project file. Columns in the file: {', '.join(have) or 'none'}", field=column)
+        listed = ", ".join(have) or "none"
+        todo = Hint(zh=f"修改项目文件 [{section}] 中的列名。文件中的列：{listed}",
+                    en=f"fix the project file. Columns in the file: {listed}")
+        problems.add(f"{key} = {column!r} in [{section}]: no such column{hint}", todo, field=column)
     return not missing
 
 
 def crs_hint(x: ArrayLike, y: ArrayLike) -> str:
     """A suggestion of the coordinate system from the range of the coordinates (for a layer without one)."""
+    return crs_hint_both(x, y).en
+
+
+def crs_hint_both(x: ArrayLike, y: ArrayLike) -> Hint:
+    """:func:`crs_hint` in Chinese and English."""
     xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     ok = np.isfinite(xa) & np.isfinite(ya)
     if not ok.any():
-        return "the layer has no usable coordinates to suggest one from"
+        return Hint(zh="该图层没有可用坐标，无法推测坐标系",
+                    en="the layer has no usable coordinates to suggest one from")
     xm, ym = float(np.median(xa[ok])), float(np.median(ya[ok]))
     if abs(xm) <= 180 and abs(ym) <= 90:
-        return _LONLAT_HINT
+        return Hint(zh='数值像经纬度：crs = "WGS84"（GPS、OSM、天地图）、"GCJ02"（高德、腾讯）或 "BD09"（百度）',
+                    en=_LONLAT_HINT)
     if 1e7 <= xm < 1e8 and 1e6 <= ym < 1e7:
         zone = int(xm // 1e6)
         if 25 <= zone <= 45:
-            return (f"eastings with zone prefix {zone}: CGCS2000 3-degree Gauss-Krüger zone {zone}, "
-                    f'crs = "EPSG:{4513 + zone - 25}"')
+            code = f'crs = "EPSG:{4513 + zone - 25}"'
+            return Hint(zh=f"东坐标带号前缀 {zone}：CGCS2000 3 度带高斯-克吕格第 {zone} 带，{code}",
+                        en=f"eastings with zone prefix {zone}: CGCS2000 3-degree Gauss-Krüger zone {zone}, {code}")
         if 13 <= zone <= 23:
-            return f'eastings with zone prefix {zone}: CGCS2000 6-degree zone {zone}, crs = "EPSG:{4491 + zone - 13}"'
+            code = f'crs = "EPSG:{4491 + zone - 13}"'
+            return Hint(zh=f"东坐标带号前缀 {zone}：CGCS2000 6 度带第 {zone} 带，{code}",
+                        en=f"eastings with zone prefix {zone}: CGCS2000 6-degree zone {zone}, {code}")
     if 1e5 <= xm < 1e6 and 1e6 <= ym < 1e7:
-        return ('the values look like metres of a Gauss-Krüger or UTM zone without zone prefix: give its EPSG code, '
-                'e.g. crs = "EPSG:4549" (CGCS2000, central meridian 120°E)')
-    return "ask the data's provider for the coordinate system and give it as an EPSG code"
+        return Hint(zh='数值像不带带号的高斯-克吕格或 UTM 米制坐标：给出其 EPSG 代码，如 crs = "EPSG:4549"'
+                       "（CGCS2000，中央经线 120°E）",
+                    en='the values look like metres of a Gauss-Krüger or UTM zone without zone prefix: give its EPSG '
+                       'code, e.g. crs = "EPSG:4549" (CGCS2000, central meridian 120°E)')
+    return Hint(zh="向数据提供方询问坐标系，并以 EPSG 代码给出",
+                en="ask the data's provider for the coordinate system and give it as an EPSG code")
 
 
 def in_china(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.bool_]:

@@ -16,9 +16,10 @@ from typing import Any
 import pandas as pd
 import pyogrio
 
+from geoplan import _hints
 from geoplan import _sniff as sn
 from geoplan._encoding import sniff_dbf_encoding
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 
 log = logging.getLogger(__name__)
 
@@ -30,28 +31,32 @@ _LINES = ("LineString", "MultiLineString", "LineString Z", "MultiLineString Z", 
           "MultiLineString M", "LineString ZM", "MultiLineString ZM", "Unknown", "Geometry")
 #: What to do with a file that holds this kind of content where another was expected.
 TODO = {
-    sn.SQLITE: "give it a .gpkg name", sn.ZIP: "unzip it and give the file inside",
-    sn.PDF: "export the table as XLSX or CSV instead", sn.HTML: "download or export the data again",
-    sn.BINARY: "export the layer again as CSV, XLSX, GeoJSON, GeoPackage or Shapefile",
+    sn.SQLITE: Hint(zh="把文件名改为 .gpkg", en="give it a .gpkg name"),
+    sn.ZIP: Hint(zh="解压后给出其中的文件", en="unzip it and give the file inside"),
+    sn.PDF: Hint(zh="改为导出 XLSX 或 CSV 数据表", en="export the table as XLSX or CSV instead"),
+    sn.HTML: Hint(zh="重新下载或导出数据（保存的可能是登录页或错误页）", en="download or export the data again"),
+    sn.BINARY: Hint(zh="重新导出为 CSV、XLSX、GeoJSON、GeoPackage 或 Shapefile",
+                    en="export the layer again as CSV, XLSX, GeoJSON, GeoPackage or Shapefile"),
 }
 
 
 def check_path(path: Path, section: str) -> None:
     """The path exists, is a file (or a FileGDB folder) and is not empty; else an error saying what to give."""
     if not path.exists():
-        msg = f"{path}: file not found; check path = \"...\" in [{section}] of the project file (relative to it)"
-        raise InputError(msg)
+        msg = f"{path}: file not found"
+        raise InputError(msg, hint=_hints.check_path(section))
     if path.is_dir() and path.suffix.lower() != ".gdb":
         inside = sorted(p.name for p in path.iterdir() if p.suffix.lower() in
                         TEXT_SUFFIXES | BOOK_SUFFIXES | GIS_SUFFIXES | {".pbf", ".osm", ".bz2", ".gz"})
         found = f"files there: {', '.join(inside[:10])}" if inside else "no layer file in it"
-        msg = f"{path}: is a folder, not a file ({found}); give the file itself in [{section}] path = \"...\""
-        raise InputError(msg)
+        msg = f"{path}: is a folder, not a file ({found})"
+        raise InputError(msg, hint=Hint(zh=f"在 [{section}] 的 path = \"...\" 中给出文件本身",
+                                        en=f"give the file itself in [{section}] path = \"...\""))
     if path.is_file() and sn.sniff(path) == sn.EMPTY:
         size = path.stat().st_size
         what = "0 bytes" if size == 0 else f"{size} bytes, all blank"
-        msg = f"{path}: the file is empty ({what}); export the layer again"
-        raise InputError(msg)
+        msg = f"{path}: the file is empty ({what})"
+        raise InputError(msg, hint=_hints.EXPORT_AGAIN)
 
 
 # --------------------------------------------------------------------------------------------------- GIS
@@ -69,9 +74,12 @@ def _check_shapefile(path: Path, section: str, need_attributes: bool) -> None:
     if missing:
         what = {".shx": "its index (.shx)", ".dbf": "its attribute table (.dbf), which holds the fields"}
         msg = (f"{path}: the Shapefile is missing {' and '.join(what[m] for m in missing)}; a Shapefile is several "
-               f"files of the same name (.shp .shx .dbf .prj .cpg): copy them all next to {path.name}, or export "
-               f"the layer as GeoPackage and give that in [{section}] path")
-        raise InputError(msg)
+               "files of the same name (.shp .shx .dbf .prj .cpg)")
+        raise InputError(msg,
+                hint=Hint(zh=f"把同名的各个文件都复制到 {path.name} 旁边，或把图层导出为 GeoPackage 并在 "
+                             f"[{section}] path 中给出",
+                          en=f"copy them all next to {path.name}, or export the layer as "
+                             f"GeoPackage and give that in [{section}] path"))
 
 
 def _check_zip(path: Path, section: str) -> None:
@@ -81,13 +89,14 @@ def _check_zip(path: Path, section: str) -> None:
         stem = shp[:-4].lower()
         missing = [ext for ext in (".shx", ".dbf") if f"{stem}{ext}" not in {m.lower() for m in members}]
         if missing:
-            msg = (f"{path}: the archive holds {shp} without {' and '.join(missing)}; put every file of the "
-                   f"Shapefile (.shp .shx .dbf .prj .cpg) in the archive [{section}]")
-            raise InputError(msg)
+            msg = (f"{path}: the archive holds {shp} without {' and '.join(missing)} [{section}]")
+            raise InputError(msg, hint=Hint(zh="把 Shapefile 的全部文件（.shp .shx .dbf .prj .cpg）放进压缩包",
+                                            en="put every file of the Shapefile (.shp .shx .dbf .prj .cpg) in "
+                                               "the archive"))
     if not shps and not any(m.lower().endswith(tuple(GIS_SUFFIXES | {".csv"})) for m in members):
         listed = ", ".join(members[:8]) or "nothing"
-        msg = f"{path}: the archive holds no GIS layer ({listed}); unzip it and give the layer file in [{section}]"
-        raise InputError(msg)
+        msg = f"{path}: the archive holds no GIS layer ({listed}) [{section}]"
+        raise InputError(msg, hint=Hint(zh="解压后给出其中的图层文件", en="unzip it and give the layer file"))
 
 
 def _check_content(path: Path, kind: str, section: str) -> None:
@@ -97,12 +106,12 @@ def _check_content(path: Path, kind: str, section: str) -> None:
                 ".zip": sn.ZIP, ".fgb": sn.FGB, ".parquet": sn.PARQUET, ".kml": sn.XML, ".gml": sn.XML}.get(suffix)
     if expected is None or kind == expected:
         return
-    todo = TODO.get(kind, "export the layer again")
+    todo = TODO.get(kind, _hints.EXPORT_AGAIN)
     if kind in (sn.XLSX, sn.OLE2, sn.TEXT):
-        todo = "if it is a table, give it its own suffix (.xlsx, .csv) and x = / y = columns"
-    msg = f"{path}: the name says {suffix} but the file is {sn.describe(kind)}, not {sn.describe(expected)}; {todo} " \
-          f"[{section}]"
-    raise InputError(msg)
+        todo = Hint(zh="若是数据表，用它自己的后缀（.xlsx、.csv）并给出 x = / y = 列",
+                    en="if it is a table, give it its own suffix (.xlsx, .csv) and x = / y = columns")
+    msg = f"{path}: the name says {suffix} but the file is {sn.describe(kind)}, not {sn.describe(expected)} [{section}]"
+    raise InputError(msg, hint=todo)
 
 
 def list_layers(path: Path) -> list[tuple[str, str]]:
@@ -114,16 +123,15 @@ def _pick_layer(path: Path, layer: str | int | None, section: str, lines: bool) 
     """The layer to read (None: the only one) and notes; an error lists the layers and says ``layer =``."""
     layers = list_layers(path)
     if not layers:
-        msg = f"{path}: the file holds no layer; export the layer again [{section}]"
-        raise InputError(msg)
+        msg = f"{path}: the file holds no layer [{section}]"
+        raise InputError(msg, hint=_hints.EXPORT_AGAIN)
     listed = ", ".join(f"{n} ({g})" for n, g in layers)
     if isinstance(layer, int) and not isinstance(layer, bool) and 0 <= layer < len(layers):
         return layers[layer][0], []  # an index, as GDAL takes it (0-based)
     if layer is not None:
         if layer not in [n for n, _ in layers]:
-            msg = (f"{path}: no layer {layer!r}; layers in the file: {listed}; set layer = \"<one of them>\" "
-                   f"in [{section}]")
-            raise InputError(msg)
+            msg = (f"{path}: no layer {layer!r}; layers in the file: {listed}")
+            raise InputError(msg, hint=_hints.set_key("layer", section, "<one of them>"))
         return layer, []
     if len(layers) <= 1 and not lines:
         return None, []
@@ -137,11 +145,14 @@ def _pick_layer(path: Path, layer: str | int | None, section: str, lines: bool) 
             return line_layers[0], [note]
         if not line_layers:
             msg = (f"{path}: no line layer for the streets (layers in the file: {listed}); a street network needs "
-                   f"LineString geometries: give the road-centreline layer or an OSM extract in [{section}] path")
+                   "LineString geometries")
+            hint = Hint(zh=f"在 [{section}] path 中给出道路中心线图层或 OSM 数据",
+                        en=f"give the road-centreline layer or an OSM extract in [{section}] path")
         else:
-            msg = (f"{path}: {len(line_layers)} line layers; layers in the file: {listed}; set layer = \"<name>\" "
-                   f"in [{section}] to say which holds the streets")
-        raise InputError(msg)
+            msg = f"{path}: {len(line_layers)} line layers; layers in the file: {listed}"
+            hint = Hint(zh=f"在 [{section}] 中设置 layer = \"<name>\"，指明哪一层是道路",
+                        en=f"set layer = \"<name>\" in [{section}] to say which holds the streets")
+        raise InputError(msg, hint=hint)
     note = (f"{path.name} has {len(layers)} layers ({listed}): read the first, {layers[0][0]!r}; set layer = \"...\" "
             f"in [{section}] to choose")
     log.warning("%s", note)
@@ -209,7 +220,7 @@ def read_vector(path: Path, *, section: str, layer: str | int | None = None, enc
         raise
     except Exception as exc:  # GDAL, sqlite and zipfile raise many types for a bad file
         msg = f"{path}: cannot read this file: {_why(exc)}"
-        raise InputError(msg) from exc
+        raise InputError(msg, hint=_hints.EXPORT_AGAIN) from exc
     return frame, notes
 
 

@@ -26,7 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 
 #: 2020 census county code → county codes after Hangzhou's 2021 reform. Codes not listed map to themselves.
 #: 下城 merged into 拱墅; 江干 split between the new 上城 and 钱塘 (下沙, 白杨 streets); 萧山 lost 河庄, 义蓬,
@@ -55,7 +55,8 @@ def _require(frame: pd.DataFrame, columns: Iterable[str], path: Path | str) -> N
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         msg = f"{path}: column(s) not found: {', '.join(missing)}; columns in the file: {', '.join(frame.columns)}"
-        raise InputError(msg)
+        raise InputError(msg, hint=Hint(zh="修改列名设置，使其与文件中的列一致",
+                                        en="fix the column names to match the file's columns"))
 
 
 def read_districts(path: Path | str, frame: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
@@ -79,7 +80,8 @@ def read_districts(path: Path | str, frame: gpd.GeoDataFrame | None = None) -> g
     if not code.str.fullmatch(r"\d{6}").all():
         bad = code[~code.str.fullmatch(r"\d{6}")].tolist()[:5]
         msg = f"{path}: adcode must be 6 digits, got {bad}"
-        raise InputError(msg)
+        raise InputError(msg, hint=Hint(zh="县级行政区代码为 6 位数字（如 330106）；检查该列",
+                                        en="county adcodes have 6 digits (e.g. 330106): check the column"))
     out = pd.DataFrame({
         "unit_code": code.to_numpy(dtype=object),
         "unit_name": frame["name"].astype(str).to_numpy(dtype=object),
@@ -101,7 +103,8 @@ def read_townships(path: Path | str, frame: pd.DataFrame | None = None) -> pd.Da
     if not code.str.fullmatch(r"\d{9}").all():
         bad = code[~code.str.fullmatch(r"\d{9}").fillna(False)].tolist()[:5]
         msg = f"{path}: township code must be 9 digits, got {bad}"
-        raise InputError(msg)
+        raise InputError(msg, hint=Hint(zh="乡镇（街道）代码为 9 位数字（如 330106001）；检查该列",
+                                        en="township codes have 9 digits (e.g. 330106001): check the column"))
     return pd.DataFrame({
         "unit_code": code.to_numpy(dtype=object),
         "unit_name": frame["name"].to_numpy(dtype=object),

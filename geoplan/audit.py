@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from geoplan import _rowchecks, _studyarea, _tables, _typemap, _units, admin, popgrid, settings
-from geoplan._errors import PresetError, ProjectError
+from geoplan import _hints, _rowchecks, _studyarea, _tables, _typemap, _units, admin, popgrid, settings
+from geoplan._errors import Hint, PresetError, ProjectError
 from geoplan._netcheck import check_against_network
 from geoplan._numeric import check_iso_date, check_positive
 from geoplan.access import Access
@@ -531,7 +531,8 @@ def _township_codes(layer: gpd.GeoDataFrame, raw: pd.DataFrame, spec: LayerSpec 
         return []
     if townships is None:
         msg = f"{spec.path if spec else ''}: fields.township is given but the project has no [townships] list"
-        raise ProjectError(msg)
+        raise ProjectError(msg, hint=Hint(zh="在项目文件中加入 [townships] 乡镇列表，或删去 fields.township",
+                                          en="add a [townships] list to the project file, or remove fields.township"))
     names = _units.raw_text(raw, column, len(layer))
     names.index = layer.index
     codes = cm.normalise_code(layer["admin_code"]) if "admin_code" in layer.columns else names.map(lambda _: None)
@@ -586,7 +587,8 @@ def _check_kinds(pre: Preset) -> None:
     unknown = sorted({r.kind for r in pre.rules} - set(KINDS))
     if unknown:
         msg = f"preset {pre.id}: rule kind(s) {', '.join(unknown)} not known (known: {', '.join(sorted(KINDS))})"
-        raise PresetError(msg)
+        raise PresetError(msg, hint=Hint(zh="改用已知的规则类型，或升级 geoplan",
+                                         en="use a known rule kind, or upgrade geoplan"))
 
 
 def _effective_rules(pre: Preset, minutes: float | None) -> list[Rule]:
@@ -604,7 +606,7 @@ def _metric_crs(proj: Project, communities: gpd.GeoDataFrame, facilities: gpd.Ge
         if isinstance(crs, pyproj.CRS) and crs.is_projected:
             return crs
         msg = f"{proj.source}: [project] crs must be a projected (metric) CRS such as EPSG:4549, got {proj.crs!r}"
-        raise PresetError(msg)
+        raise PresetError(msg, hint=_hints.PROJECTED_CRS)
     pts = pd.concat([communities.geometry, facilities.geometry]).dropna()
     pts = pts[~pts.is_empty]
     return auto_metric_crs(pts.x.to_numpy(), pts.y.to_numpy())

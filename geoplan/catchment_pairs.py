@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
 
-from geoplan import settings
+from geoplan import _hints, settings
 from geoplan._errors import InputError
 from geoplan.access import NETWORK, Access, _euclidean_pairs, _has_xy, _xy
 from geoplan.network.graph import Network
@@ -94,7 +94,7 @@ def network_pairs(network: Network, sources: IntArray, targets: IntArray, limit_
     """
     if not (math.isfinite(limit_m) and limit_m >= 0):
         msg = f"catchment distance must be a finite number of metres ≥ 0, got {limit_m}"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     src = np.asarray(sources, dtype=np.int64).reshape(-1)
     tgt = np.asarray(targets, dtype=np.int64).reshape(-1)
     empty = pd.DataFrame({"source_pos": np.zeros(0, np.int64), "target_pos": np.zeros(0, np.int64),

@@ -32,6 +32,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from tqdm import tqdm
 
+from geoplan import _hints
 from geoplan._errors import Hint, NetworkError, ProjectError
 from geoplan.crs import auto_metric_crs
 from geoplan.network.osm import OSM_SUFFIXES, is_walkable
@@ -61,7 +62,8 @@ def buffered_area(shapes: Iterable[BaseGeometry], margin_m: float, hull: bool = 
     geoms = [g for g in shapes if g is not None and not g.is_empty]
     if not geoms:
         msg = "nothing to clip to: the area has no geometry (no placed points or polygons)"
-        raise NetworkError(msg)
+        raise NetworkError(msg, hint=Hint(zh="检查项目图层的坐标与坐标系，或用 --bbox / --area 指定范围",
+                                          en="check the project layers' coordinates and crs, or give --bbox / --area"))
     union = shapely.union_all(geoms)
     if hull:
         union = union.convex_hull
@@ -148,22 +150,25 @@ def clip_extract(src: str | os.PathLike[str], area: BaseGeometry, out: str | os.
     src, out = Path(src), Path(out)
     if not src.is_file():
         msg = f"OSM extract {src} not found"
-        raise NetworkError(msg)
+        raise NetworkError(msg, hint=Hint(zh="检查路径（相对于当前文件夹）",
+                                          en="check the path (relative to the current folder)"))
     if not str(out).lower().endswith(".osm.pbf"):
-        msg = f"--out {out}: name the clipped network *.osm.pbf"
-        raise NetworkError(msg)
+        msg = f"--out {out}"
+        raise NetworkError(msg, hint=Hint(zh="输出文件名以 .osm.pbf 结尾", en="name the clipped network *.osm.pbf"))
     if not str(src).lower().endswith(OSM_SUFFIXES):
         msg = f"{src}: not an OSM file ({', '.join(OSM_SUFFIXES)})"
-        raise NetworkError(msg)
+        raise NetworkError(msg, hint=Hint(zh="给出 OpenStreetMap 数据（如 Geofabrik 的 .osm.pbf）",
+                                          en="give an OpenStreetMap extract (e.g. Geofabrik's .osm.pbf)"))
     try:
         ways, nodes, seen = _kept_ways(src, area)
     except (RuntimeError, ValueError, OSError) as exc:
         msg = f"cannot read OSM extract {src}: {exc}"
-        raise NetworkError(msg) from exc
+        raise NetworkError(msg, hint=_hints.DOWNLOAD_AGAIN) from exc
     if not ways:
-        msg = (f"{src}: no walkable way touches the area ({seen} highway ways read): check that the extract covers "
-               "the study area and the layers' coordinate systems")
-        raise NetworkError(msg)
+        msg = (f"{src}: no walkable way touches the area ({seen} highway ways read)")
+        raise NetworkError(msg, hint=Hint(zh="确认数据覆盖研究区，并检查各图层的坐标系",
+                                          en="check that the extract covers the study area and the layers' "
+                                             "coordinate systems"))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name[:-len('.osm.pbf')]}.part.osm.pbf")
     try:
@@ -241,7 +246,8 @@ def clip_for_project(proj: Project, cache: Path | None = None) -> tuple[Path, st
 
     if proj.network is None:
         msg = f"{proj.source}: no [network] to clip"
-        raise ProjectError(msg)
+        raise ProjectError(msg, hint=Hint(zh="在项目文件中加入 [network]，或用 --area / --bbox",
+                                          en="add [network] to the project file, or give --area / --bbox"))
     spec = proj.network
     if spec.clip_area is not None:
         shapes, hull, how = area_file(spec.clip_area), False, f"the polygons of {spec.clip_area.name}"

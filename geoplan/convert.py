@@ -28,7 +28,8 @@ import numpy as np
 import pyogrio
 import pyproj
 
-from geoplan._errors import InputError, OutputError
+from geoplan import _hints
+from geoplan._errors import Hint, InputError, OutputError
 from geoplan.crs import auto_metric_crs
 from geoplan.outputs._fieldnames import split_rule_column
 from geoplan.outputs._tables import child_path, clean_layer, lonlat_table, reproject, resolve_crs, write_csv
@@ -56,11 +57,13 @@ def read_audit_geopackage(path: str | Path) -> dict[str, gpd.GeoDataFrame]:
         layers = {str(name): pyogrio.read_dataframe(path, layer=str(name)) for name, kind in listed
                   if kind is not None and str(name) != "layer_styles"}
     except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        msg = f"{path}: cannot read this GeoPackage ({exc}); give an audit.gpkg written by geoplan, or a project"
-        raise InputError(msg) from exc
+        msg = f"{path}: cannot read this GeoPackage ({exc})"
+        raise InputError(msg, hint=Hint(zh="给出 geoplan 写出的 audit.gpkg，或项目文件",
+                                        en="give an audit.gpkg written by geoplan, or a project")) from exc
     if not layers:
         msg = f"{path}: no spatial layer in this GeoPackage"
-        raise InputError(msg)
+        raise InputError(msg, hint=Hint(zh="给出 geoplan 写出的 audit.gpkg，或项目文件",
+                                        en="give an audit.gpkg written by geoplan, or a project"))
     return layers
 
 
@@ -73,7 +76,8 @@ def target_crs(crs: str | None, layers: Iterable[gpd.GeoDataFrame]) -> pyproj.CR
     ys = [p.y.to_numpy() for p in points]
     if not xs:
         msg = "--crs GK: the layers have no located features to choose a Gauss-Krüger zone from"
-        raise InputError(msg)
+        raise InputError(msg, hint=Hint(zh="用 --crs 给出 EPSG 代码，如 EPSG:4549",
+                                        en="give --crs as an EPSG code, e.g. EPSG:4549"))
     return auto_metric_crs(np.concatenate(xs), np.concatenate(ys))
 
 
@@ -101,8 +105,9 @@ def export_layers(layers: dict[str, gpd.GeoDataFrame], out_dir: str | Path, form
     """
     unknown = [f for f in formats if f not in EXPORT_FORMATS]
     if unknown:
-        msg = f"format(s) {unknown} cannot be made from a GeoPackage: choose from {', '.join(EXPORT_FORMATS)}"
-        raise InputError(msg)
+        msg = f"format(s) {unknown} cannot be made from a GeoPackage"
+        raise InputError(msg, hint=Hint(zh=f"可选：{', '.join(EXPORT_FORMATS)}",
+                                        en=f"choose from {', '.join(EXPORT_FORMATS)}"))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     target = target_crs(crs, layers.values())
@@ -112,8 +117,8 @@ def export_layers(layers: dict[str, gpd.GeoDataFrame], out_dir: str | Path, form
     if "gpkg" in formats:
         path = child_path(out, f"{stem}.gpkg")
         if source is not None and path.resolve() == source.resolve():
-            msg = f"{path} is the GeoPackage being exported: choose another --out folder"
-            raise OutputError(msg)
+            msg = f"{path} is the GeoPackage being exported"
+            raise OutputError(msg, hint=_hints.OTHER_FOLDER)
         written[path.name] = write_geopackage(moved, path)
     for name, gdf in moved.items():
         if "shp" in formats:

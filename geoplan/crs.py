@@ -15,7 +15,8 @@ import numpy as np
 import pyproj
 from numpy.typing import ArrayLike, NDArray
 
-from geoplan._errors import InputError
+from geoplan import _hints
+from geoplan._errors import Hint, InputError
 
 FloatArray = NDArray[np.float64]
 
@@ -58,10 +59,9 @@ def normalise_crs_name(crs: str | int | pyproj.CRS) -> str | pyproj.CRS:
         return pyproj.CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError as exc:
         msg = (
-            f"unknown coordinate system {crs!r}: use WGS84, CGCS2000, GCJ02 (Amap), BD09 (Baidu), "
-            "or an EPSG code such as EPSG:4490 or EPSG:4549"
+            f"unknown coordinate system {crs!r}"
         )
-        raise InputError(msg) from exc
+        raise InputError(msg, hint=_hints.CRS_NAMES) from exc
 
 
 def _outside_china(lon: FloatArray, lat: FloatArray) -> NDArray[np.bool_]:
@@ -173,7 +173,8 @@ def auto_metric_crs(lon: ArrayLike, lat: ArrayLike) -> pyproj.CRS:
     finite = np.isfinite(lon_a) & np.isfinite(lat_a)
     if not finite.any():
         msg = "cannot choose a metric CRS: no valid coordinates in the input"
-        raise InputError(msg)
+        raise InputError(msg, hint=Hint(zh="检查图层的坐标列是否有数值",
+                                        en="check that the layers' coordinate columns hold numbers"))
     lon0 = float(np.median(lon_a[finite]))
     lat0 = float(np.median(lat_a[finite]))
     central = 3 * round(lon0 / 3)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from geoplan._errors import ProjectError
+from geoplan._errors import Hint, ProjectError
 
 DEFAULT = "hangzhou-central"
 
@@ -27,5 +27,5 @@ def demo_project(name: str = DEFAULT) -> Path:
     path = resources.files("geoplan.datasets") / name / "geoplan.toml"
     if not path.is_file():
         msg = f"no demo project named {name!r}; available: {', '.join(demo_names()) or 'none'}"
-        raise ProjectError(msg)
+        raise ProjectError(msg, hint=Hint(zh="用上面列出的演示名称", en="use one of the demo names listed"))
     return Path(str(path))

@@ -23,9 +23,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-from geoplan import _rowchecks
+from geoplan import _hints, _rowchecks
 from geoplan import _validate as val
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 from geoplan._inputs import LAYER_NOTES, ROW_NOTES, SHEETS, read_layer
 from geoplan.crs import BD09, GCJ02, normalise_crs_name, to_wgs84
 from geoplan.parsing import parse_count, parse_number, parse_year
@@ -89,7 +89,7 @@ def _source_crs(frame: pd.DataFrame, spec: LayerSpec, problems: val.Problems,
         try:
             return normalise_crs_name(spec.crs)
         except InputError as exc:
-            problems.add(str(exc), field="crs")
+            problems.add(exc.what, exc.hint, field="crs")
             return None
     if spec.x and spec.y:
         layer_notes_.append(f"[{layer}] gives no crs: x/y taken as WGS84 (assumed); set crs = \"GCJ02\" for 高德, "
@@ -97,12 +97,12 @@ def _source_crs(frame: pd.DataFrame, spec: LayerSpec, problems: val.Problems,
         return normalise_crs_name("WGS84")
     if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
         return pyproj.CRS.from_user_input(frame.crs)
-    hint = ""
+    todo = Hint(zh=f"在项目文件的 [{layer}] 中加 crs = \"...\"",
+                en=f"add crs = \"...\" to [{layer}] in the project file")
     if isinstance(frame, gpd.GeoDataFrame) and len(frame):
         bounds = frame.geometry.bounds
-        hint = val.crs_hint(bounds["minx"].to_numpy(), bounds["miny"].to_numpy())
-    problems.add("the file has no coordinate system (no .prj?)",
-                 f"add crs = \"...\" to [{layer}] in the project file; {hint}".rstrip("; "))
+        todo = _hints.join(todo, val.crs_hint_both(bounds["minx"].to_numpy(), bounds["miny"].to_numpy()))
+    problems.add("the file has no coordinate system (no .prj?)", todo)
     return None
 
 
@@ -174,8 +174,9 @@ def _place(frame: pd.DataFrame, spec: LayerSpec, layer: str, crs: str | pyproj.C
     n = len(frame)
     if n and not ok.any():
         problems.add(f"none of the {n} rows has usable coordinates (first: {notes.iloc[0] or _NO_XY})",
-                     "check the x/y (or geometry) columns and crs in the project file; "
-                     + _rowchecks.likely_crs(x, y))
+                     _hints.join(Hint(zh="检查项目文件中的 x/y（或几何）列与 crs",
+                                      en="check the x/y (or geometry) columns and crs in the project file"),
+                                 val.crs_hint_both(x, y)))
     points = gpd.GeoSeries(shapely.points(np.where(ok, lon, np.nan), np.where(ok, lat, np.nan)),
                            index=frame.index, crs=4326)
     points[~ok] = None
@@ -237,10 +238,12 @@ def _prepare(frame: pd.DataFrame, spec: LayerSpec, layer: str) -> tuple[pd.DataF
     columns_ok = val.check_columns(frame, wanted, problems, layer)
     if not columns_ok and len(sheets) > 1:
         problems.add(f"the workbook has {len(sheets)} sheets: {', '.join(map(repr, sheets))}",
-                     f"if the columns are on another one, set sheet = \"...\" in [{layer}]")
+                     Hint(zh=f"若列在另一张工作表上，在 [{layer}] 中设置 sheet = \"...\"",
+                          en=f"if the columns are on another one, set sheet = \"...\" in [{layer}]"))
     if not spec.x and not isinstance(frame, gpd.GeoDataFrame):
         problems.add("a table needs coordinate columns",
-                     f"give x = \"经度 column\" and y = \"纬度 column\" in [{layer}]")
+                     Hint(zh=f"在 [{layer}] 中给出 x = \"经度列\" 与 y = \"纬度列\"",
+                          en=f"give x = \"经度 column\" and y = \"纬度 column\" in [{layer}]"))
         columns_ok = False
     crs = _source_crs(frame, spec, problems, notes_, layer) if len(frame) else normalise_crs_name("WGS84")
     if problems or crs is None or not columns_ok:

@@ -27,7 +27,8 @@ import pyproj
 import shapely
 from numpy.typing import NDArray
 
-from geoplan._errors import InputError, MissingDependencyError
+from geoplan import _hints
+from geoplan._errors import Hint, InputError, MissingDependencyError
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,12 @@ def _rasterio() -> Any:
     try:
         import rasterio
     except ImportError as exc:
-        msg = ("a population grid (GeoTIFF) needs rasterio: pip install rasterio  (or pip install "
-               "'geoplan[grid]'), or leave [population_grid] out of the project")
-        raise MissingDependencyError(msg) from exc
+        msg = ("a population grid (GeoTIFF) needs rasterio")
+        raise MissingDependencyError(msg,
+
+                        hint=_hints.install("rasterio", "pip install 'geoplan[grid]', or leave "
+                                                        "[population_grid] out of the project",
+                 "pip install 'geoplan[grid]'，或从项目中删去 [population_grid]")) from exc
     return rasterio
 
 
@@ -75,15 +79,15 @@ def read_grid(path: str | Path) -> Grid:
             band = src.read(1, masked=True)
             transform, crs, shape = src.transform, src.crs, (src.height, src.width)
     except rasterio.errors.RasterioIOError as exc:
-        msg = f"{path}: cannot read the population grid ({exc}); give a GeoTIFF"
-        raise InputError(msg) from exc
+        msg = f"{path}: cannot read the population grid ({exc})"
+        raise InputError(msg, hint=Hint(zh="给出 GeoTIFF 人口栅格", en="give a GeoTIFF")) from exc
     if crs is None:
-        msg = f"{path}: the population grid has no coordinate system; save it with one (e.g. EPSG:4326)"
-        raise InputError(msg)
+        msg = f"{path}: the population grid has no coordinate system"
+        raise InputError(msg, hint=_hints.save_with_crs("EPSG:4326"))
     data = np.ma.filled(band.astype(np.float64), np.nan)
     if np.nanmin(data, initial=0.0) < 0:
-        msg = f"{path}: negative residents in the population grid (band 1); set nodata for empty cells"
-        raise InputError(msg)
+        msg = f"{path}: negative residents in the population grid (band 1)"
+        raise InputError(msg, hint=Hint(zh="为空单元格设置 nodata 值", en="set nodata for empty cells"))
     rows, cols = np.nonzero(np.isfinite(data) & (data > 0))
     xs, ys = rasterio.transform.xy(transform, rows, cols, offset="center")
     return Grid(rows.astype(np.int64), cols.astype(np.int64), np.asarray(xs, float), np.asarray(ys, float),

@@ -26,9 +26,10 @@ from typing import Any
 
 import pandas as pd
 
+from geoplan import _hints
 from geoplan._config import parse as toml_parse
 from geoplan._config import read_text as toml_text
-from geoplan._errors import PresetError
+from geoplan._errors import Hint, PresetError
 from geoplan._numeric import is_number
 from geoplan.rules._scope import UNIT_TYPES
 from geoplan.rules.base import Citation, Rule
@@ -164,7 +165,8 @@ class Preset:
             if r.id == rule_id:
                 return r
         msg = f"preset {self.id!r} has no rule {rule_id!r}; its rules: {', '.join(r.id for r in self.rules)}"
-        raise PresetError(msg)
+        raise PresetError(msg, hint=Hint(zh="`geoplan presets show 预设名` 列出其规则编号",
+                                         en="`geoplan presets show NAME` lists its rule ids"))
 
 
 # ------------------------------------------------------------------------------------------------ public
@@ -201,7 +203,8 @@ def load_preset(name_or_path: str | os.PathLike[str]) -> Preset:
         located = sorted(((where.line_of(path), path, what) for path, what in problems), key=lambda t: t[0])
         lines = [f"line {n}: {_label(raw, path)}: {what}" for n, path, what in located]
         msg = f"{source}: {len(lines)} problem(s) in preset:\n  " + "\n  ".join(lines)
-        raise PresetError(msg)
+        raise PresetError(msg, hint=Hint(zh="逐项修改预设文件；每个键的写法见 docs/presets.md",
+                                         en="fix each item in the preset file; every key is in docs/presets.md"))
     return _build(raw, source)
 
 
@@ -262,13 +265,13 @@ def _read(name_or_path: str | os.PathLike[str]) -> tuple[str, Path]:
         path = Path(text_arg)
         if not path.is_file():
             msg = f"preset file not found: {path}"
-            raise PresetError(msg)
+            raise PresetError(msg, hint=Hint(zh="检查路径（相对于当前文件夹或项目文件）",
+                                             en="check the path (relative to the current folder or the project file)"))
         return toml_text(path, "preset", PresetError), path
     names = list_presets()
     if text_arg not in names:
-        msg = (f"unknown preset {text_arg!r}; available presets: {', '.join(names)} "
-               "(or pass the path to a preset .toml file)")
-        raise PresetError(msg)
+        msg = (f"unknown preset {text_arg!r}; available presets: {', '.join(names)}")
+        raise PresetError(msg, hint=_hints.PRESET_NAMES)
     res = importlib.resources.files(PACKAGE) / f"{text_arg}.toml"
     return res.read_text(encoding="utf-8"), Path(str(res))
 

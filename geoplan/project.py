@@ -324,9 +324,12 @@ def load_project(path: str | Path) -> Project:
     if path.is_dir():
         path = path / "geoplan.toml"
     if path.suffix.lower() in _DATA_SUFFIXES:
-        msg = (f"{path}: a data file ({path.suffix}), not a project file; write a geoplan.toml that names it, "
-               "e.g. [communities] path = \"" + path.name + "\" (see README.md, \"Your own project\")")
-        raise ProjectError(msg)
+        msg = (f"{path}: a data file ({path.suffix}), not a project file")
+        hint = Hint(zh=f"写一个引用它的 geoplan.toml，如 [communities] path = \"{path.name}\"；"
+                       f"或用 `geoplan init {path.name} …` 生成",
+                    en=f"write a geoplan.toml that names it, e.g. [communities] path = \"{path.name}\" (see "
+                       "README.md, \"Your own project\")")
+        raise ProjectError(msg, hint=hint)
     raw = read_toml(path)
     base = path.parent.resolve()
     problems: list[str] = []

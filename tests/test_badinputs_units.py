@@ -10,7 +10,7 @@ import pytest
 
 from geoplan import _validate as val
 from geoplan._encoding import read_csv_text, sniff_dbf_encoding
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 from geoplan.parsing import parse_count, parse_number
 
 
@@ -40,12 +40,21 @@ def test_duplicate_notes_name_every_row_sharing_the_id() -> None:
 def test_problems_are_raised_once_with_row_and_field() -> None:
     problems = val.Problems("x.csv (communities)")
     problems.raise_if_any()  # nothing yet
-    problems.add("not a number", "fix it", row=3, field="户数")
+    problems.add("not a number", Hint(zh="改为数字", en="fix it"), row=3, field="户数")
     problems.add("no rows")
     with pytest.raises(InputError) as info:
         problems.raise_if_any()
-    assert str(info.value) == ("x.csv (communities): 2 problems:\n  - row 3, field '户数': not a number; fix it\n"
+    assert info.value.what == ("x.csv (communities): 2 problems:\n  - row 3, field '户数': not a number; fix it\n"
                                "  - no rows")
+    # one hint for the list: "fix each" in English, each problem's own remedy, numbered, in Chinese
+    assert info.value.localised("en").endswith("\n  → fix each problem listed above and run again")
+    assert info.value.localised("zh").endswith("：\n    (1) 改为数字")
+    one = val.Problems("x.csv (communities)")
+    one.add("not a number", Hint(zh="改为数字", en="fix it"), row=3)
+    with pytest.raises(InputError) as info:
+        one.raise_if_any()
+    assert str(info.value) == "x.csv (communities): row 3: not a number; fix it"
+    assert info.value.localised("zh") == "x.csv (communities): row 3: not a number; 改为数字"
 
 
 def test_csv_with_bytes_neither_utf8_nor_gbk(tmp_path: Path) -> None:

@@ -165,8 +165,8 @@ def test_toml_boms_and_utf16_are_read(tmp_path: Path) -> None:
 def test_toml_in_gbk_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "a.toml"
     path.write_bytes('a = 1\nb = "甲"\n'.encode("gbk"))
-    with pytest.raises(ProjectError, match=r"not UTF-8 \(byte 11\); save the project file as UTF-8 \(line 2 is not, "
-                                           r"GBK it seems\)"):
+    with pytest.raises(ProjectError, match=r"not UTF-8 \(byte 11, line 2, GBK it seems\); save the project file as "
+                                           r"UTF-8"):
         _config.load_toml(path)
 
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -25,7 +25,8 @@ def _value(value: Any, where: str) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             msg = f"{where}: {value!r} cannot be written to a project file"
-            raise InputError(msg)
+            raise InputError(msg, hint=Hint(zh="只用有限的数值与可编码的文本",
+                                            en="use finite numbers and encodable text only"))
         return repr(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
@@ -34,7 +35,8 @@ def _value(value: Any, where: str) -> str:
     if isinstance(value, Mapping):
         return "{ " + ", ".join(f"{_key(str(k))} = {_value(v, where)}" for k, v in value.items()) + " }"
     msg = f"{where}: value {value!r} of type {type(value).__name__} cannot be written to a project file"
-    raise InputError(msg)
+    raise InputError(msg, hint=Hint(zh="只用文本、数字、布尔值、列表或表",
+                                    en="use text, numbers, booleans, lists or tables only"))
 
 
 def dumps(tables: Mapping[str, Mapping[str, Any]], header: str = "") -> str:

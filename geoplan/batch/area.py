@@ -29,6 +29,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from geoplan._errors import Hint
 from geoplan.batch._toml import dumps
 from geoplan.batch.spec import AreaSpec
 from geoplan.batch.tables import area_tables
@@ -94,7 +95,8 @@ def select_rules(preset: Preset, area: AreaSpec) -> Preset:
         have = ", ".join(f"{r.id} ({r.kind})" for r in preset.rules)
         msg = (f"area {area.id!r}: no rule of preset {preset.id} matches kinds={list(area.kinds or [])} "
                f"rules={list(area.rules or [])}; the preset has: {have}")
-        raise ProjectError(msg)
+        raise ProjectError(msg, hint=Hint(zh="修改该区域的 kinds / rules，使其对应预设中的规则",
+                                          en="fix the area's kinds / rules to name rules of the preset"))
     if area.ratio_level:
         level = {"level": area.ratio_level}
         rules = [dataclasses.replace(r, params={**r.params, **level}) if KINDS[r.kind].area_level else r

@@ -26,7 +26,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from geoplan._errors import InputError, MissingDependencyError
+from geoplan import _hints
+from geoplan._errors import Hint, InputError, MissingDependencyError
 from geoplan.batch.area import DONE, ERROR, SKIPPED, AreaOutcome, is_complete, run_area
 from geoplan.batch.consolidate import consolidate
 from geoplan.batch.spec import AreaSpec, BatchSpec
@@ -126,15 +127,17 @@ def _dask(tasks: Sequence[AreaSpec], scheduler: Any) -> Iterator[AreaOutcome]:
         from distributed import Client
         from distributed import as_completed as dask_completed
     except ImportError as exc:
-        msg = 'running on a Dask cluster needs dask.distributed: pip install "geoplan[batch]"'
-        raise MissingDependencyError(msg) from exc
+        msg = 'running on a Dask cluster needs dask.distributed'
+        raise MissingDependencyError(msg, hint=_hints.install('"geoplan[batch]"')) from exc
     try:
         client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as exc:
-        msg = (f"cannot reach the Dask scheduler at {scheduler!r} ({type(exc).__name__}: {exc}); start one with "
-               "`dask scheduler` and workers with `dask worker ADDRESS --nthreads 1`, or leave out --scheduler "
-               "to use local processes")
-        raise InputError(msg) from exc
+        msg = (f"cannot reach the Dask scheduler at {scheduler!r} ({type(exc).__name__}: {exc})")
+        raise InputError(msg,
+                hint=Hint(zh="用 `dask scheduler` 启动调度器、`dask worker ADDRESS --nthreads 1` 启动工作进程，"
+                             "或去掉 --scheduler 使用本机进程",
+                          en="start one with `dask scheduler` and workers with `dask worker ADDRESS --nthreads 1`, or "
+                             "leave out --scheduler to use local processes")) from exc
     try:
         futures = {client.submit(run_area, task, key=f"geoplan-area-{task.id}-{task.fingerprint()[:12]}",
                                  pure=False): task for task in tasks}

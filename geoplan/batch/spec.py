@@ -45,7 +45,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Final
 
 from geoplan._config import unknown_key
-from geoplan._errors import OutputError, ProjectError
+from geoplan._errors import Hint, OutputError, ProjectError
 from geoplan._numeric import is_positive, iso_date_problem
 from geoplan.project import read_toml
 
@@ -207,20 +207,24 @@ def inside(root: Path, relative: str, what: str) -> Path:
     if not relative or PurePosixPath(relative).is_absolute() or PureWindowsPath(relative).is_absolute() or (
             PureWindowsPath(relative).drive):
         msg = (f"{what} = {relative!r} is refused: output paths in a batch file must be relative and stay inside "
-               f"{root}; to write elsewhere give the output folder on the command line (--out)")
-        raise OutputError(msg)
+               f"{root}")
+        raise OutputError(msg, hint=Hint(zh="要写到别处，请在命令行用 --out 给出输出文件夹",
+                                         en="to write elsewhere give the output folder on the command line (--out)"))
     parts = PurePosixPath(relative.replace("\\", "/")).parts
     depth = 0
     for part in parts:
         depth += -1 if part == ".." else (0 if part == "." else 1)
         if depth < 0:
             msg = (f"{what} = {relative!r} is refused: its '..' climbs out of {root}; output paths in a batch "
-                   "file must stay inside it (to write elsewhere give the output folder on the command line, --out)")
-            raise OutputError(msg)
+                   "file must stay inside it")
+            raise OutputError(msg, hint=Hint(zh="要写到别处，请在命令行用 --out 给出输出文件夹",
+                                             en="to write elsewhere give the output folder on the command line "
+                                                "(--out)"))
     target = root / Path(*parts) if parts else root
     if not target.resolve().is_relative_to(root.resolve()):
         msg = f"{what} = {relative!r} is refused: it leads outside {root} (through a link?)"
-        raise OutputError(msg)
+        raise OutputError(msg, hint=Hint(zh="给出批处理文件夹内的相对路径（不经过符号链接）",
+                                         en="give a relative path inside the batch folder (not through a link)"))
     return target
 
 
@@ -358,6 +362,7 @@ def load_batch(path: str | Path, *, out: str | Path | None = None, variables: Ma
                 problems.append(f"area {b.id!r}: its folder {b.out_dir} is inside area {a.id!r}'s folder")
     if problems:
         msg = f"{path}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems)
-        raise ProjectError(msg)
+        raise ProjectError(msg, hint=Hint(zh="逐项修改批处理文件；写法见 docs/batch-dask.md",
+                                          en="fix each item in the batch file (see docs/batch-dask.md)"))
     return BatchSpec(source=path.resolve(), title=str(meta.get("title", path.stem)), out=out_dir, created=stamp,
                      areas=tuple(kept), workers=workers, vars=variables)

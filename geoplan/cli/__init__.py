@@ -38,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (``geoplan audit: error: argument --minutes: ...``), exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        _help.usage_error(self, message)  # in the --lang of the help
 
 
 def build_parser(lang: str = "en") -> argparse.ArgumentParser:

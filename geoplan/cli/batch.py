@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from geoplan._errors import ProjectError
+from geoplan._errors import Hint, ProjectError
 from geoplan._numeric import cli_count, cli_date
 
 
@@ -40,8 +40,9 @@ def _variables(items: list[str]) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            msg = f"--var {item!r}: write NAME=VALUE, e.g. --var shared=/data/shared/data"
-            raise ProjectError(msg)
+            msg = f"--var {item!r}"
+            raise ProjectError(msg, hint=Hint(zh="写作 NAME=VALUE，如 --var shared=/data/shared/data",
+                                              en="write NAME=VALUE, e.g. --var shared=/data/shared/data"))
         is_path = ("/" in value or "\\" in value or value.startswith(".")) and not value.startswith("${")
         out[name] = str(Path(value).resolve()) if is_path and not Path(value).is_absolute() else value
     return out

@@ -4,8 +4,9 @@
                  [--candidates given|generated|both] [--spacing 300] [--candidate-layer FILE] [--mask FILE]
                  [--mask-buffer 0] [--demand failing|all] [--time-limit 60] [--out maps]
 
-Audits the project (the embedded demo by default), suggests sites for the failing rules
-(:func:`geoplan.siting.suggest_sites`) and writes them (:func:`geoplan.outputs.suggestions.write_suggestions`).
+Audits the project (``./geoplan.toml`` by default, else the embedded demo, as ``geoplan audit``), suggests
+sites for the failing rules (:func:`geoplan.siting.suggest_sites`) and writes them
+(:func:`geoplan.outputs.suggestions.write_suggestions`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 from geoplan._numeric import cli_count, cli_date, cli_nonnegative, cli_positive
 from geoplan.outputs._folder import output_folder
 
@@ -25,8 +26,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     """Add the ``site`` subcommand."""
     p = sub.add_parser("site", help="suggest new facility sites that close an audit's gaps",
                        description="Audit a project, then suggest sites for its failing reach, provision and "
-                                   "presence rules (default project: the embedded demo).")
-    p.add_argument("project", nargs="?", help="geoplan.toml or its folder (default: embedded demo)")
+                                   "presence rules (default project: ./geoplan.toml, else the embedded demo).")
+    p.add_argument("project", nargs="?", help="geoplan.toml or its folder (default: ./geoplan.toml, else the demo)")
     p.add_argument("--rules", help="comma-separated rule ids (default: every failing reach/provision/presence rule)")
     p.add_argument("--model", choices=("lscp", "mclp", "sized"), default="lscp",
                    help="reach rules: fewest sites (lscp), most households with --p sites (mclp), or fewest "
@@ -54,14 +55,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     """Run ``geoplan site`` with parsed arguments; returns the exit status."""
     from geoplan.audit import audit
-    from geoplan.demo import demo_project
+    from geoplan.init import default_project
     from geoplan.outputs.console import site_table, written_list
     from geoplan.outputs.suggestions import write_suggestions
     from geoplan.siting import suggest_sites
     from geoplan.siting.planning import check_options
 
     check_options(args.model, args.p, args.candidates, args.spacing)  # before the audit, which takes a while
-    project = Path(args.project) if args.project else demo_project()
+    project, which = default_project(args.project)  # ./geoplan.toml, else the demo, as `geoplan audit`
+    sys.stderr.write(which + "\n")
     with output_folder(args.out):  # checked and locked before the audit and the solver
         result = audit(project, preset=args.preset, created=args.date)
         rules = [r.strip() for r in args.rules.split(",") if r.strip()] if args.rules else None
@@ -82,4 +84,5 @@ def _read_layer(path: Path) -> gpd.GeoDataFrame:
         return gpd.read_file(path)
     except Exception as exc:  # GDAL raises many kinds for a missing or damaged file
         msg = f"cannot read the candidate layer {path}: {exc}"
-        raise InputError(msg) from exc
+        raise InputError(msg, hint=Hint(zh="给出 GeoPackage、Shapefile 或 GeoJSON 点图层",
+                                        en="give a GeoPackage, Shapefile or GeoJSON point layer")) from exc

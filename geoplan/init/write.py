@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan import _hints
 from geoplan._errors import Hint, ProjectError
 from geoplan.crs import to_wgs84
 from geoplan.init.columns import Recognised, recognise
@@ -341,8 +342,8 @@ def init_project(opts: InitOptions, network: Network | None = None) -> InitRepor
     try:
         load_project(out)
     except ProjectError as exc:
-        msg = f"the project file written to {out} does not load (please report): {exc}"
-        raise ProjectError(msg) from exc
+        msg = f"the project file written to {out} does not load: {exc}"
+        raise ProjectError(msg, hint=_hints.REPORT_BUG) from exc
     return InitReport(out, text, decided, undecided)
 
 

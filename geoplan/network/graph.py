@@ -19,8 +19,8 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import connected_components
 
-from geoplan import settings
-from geoplan._errors import NetworkError
+from geoplan import _hints, settings
+from geoplan._errors import Hint, NetworkError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -89,20 +89,20 @@ class Network:
         n, m = self.x.size, self.u.size
         if self.y.size != n or (self.osm_ids is not None and self.osm_ids.size != n):
             msg = f"node arrays differ in length: x {n}, y {self.y.size}{where}"
-            raise NetworkError(msg)
+            raise NetworkError(msg, hint=_hints.API_ARGUMENT)
         if self.v.size != m or self.length.size != m:
             msg = f"edge arrays differ in length: u {m}, v {self.v.size}, length {self.length.size}{where}"
-            raise NetworkError(msg)
+            raise NetworkError(msg, hint=_hints.API_ARGUMENT)
         if m and (min(self.u.min(), self.v.min()) < 0 or max(self.u.max(), self.v.max()) >= n):
             msg = f"edge endpoints must be node indices in 0..{n - 1}{where}"
-            raise NetworkError(msg)
+            raise NetworkError(msg, hint=_hints.API_ARGUMENT)
         if m and not (np.isfinite(self.length).all() and (self.length >= 0).all()):
             bad = int(np.count_nonzero(~(np.isfinite(self.length) & (self.length >= 0))))
             msg = f"{bad} edge lengths are negative or not finite{where}"
-            raise NetworkError(msg)
+            raise NetworkError(msg, hint=_hints.API_ARGUMENT)
         if not (np.isfinite(self.x).all() and np.isfinite(self.y).all()):
             msg = f"node coordinates must be finite{where}"
-            raise NetworkError(msg)
+            raise NetworkError(msg, hint=_hints.API_ARGUMENT)
 
     @property
     def n_nodes(self) -> int:
@@ -220,7 +220,8 @@ def check_metric(crs: pyproj.CRS, what: str) -> None:
     units = {(axis.unit_name or "").lower() for axis in crs.axis_info}
     if not crs.is_projected or not units <= {"metre", "meter", "metres", "meters"}:
         msg = (
-            f"{what}: network lengths must be measured in a projected CRS in metres, got {crs.name!r}; "
-            "pass crs=None to choose the local CGCS2000 Gauss-Krüger zone, or e.g. crs='EPSG:4549'"
+            f"{what}: network lengths must be measured in a projected CRS in metres, got {crs.name!r}"
         )
-        raise NetworkError(msg)
+        raise NetworkError(msg, hint=Hint(zh="用 crs=None 自动选择当地 CGCS2000 高斯-克吕格带，或如 crs='EPSG:4549'",
+                                          en="pass crs=None to choose the local CGCS2000 Gauss-Krüger zone, or "
+                                             "e.g. crs='EPSG:4549'"))

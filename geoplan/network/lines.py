@@ -24,7 +24,8 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from geoplan._errors import InputError, NetworkError
+from geoplan import _hints
+from geoplan._errors import Hint, InputError, NetworkError
 from geoplan.crs import auto_metric_crs
 from geoplan.network.graph import Network, check_metric
 
@@ -73,10 +74,11 @@ def network_from_lines(
     what = source or "line layer"
     if snap_tolerance_m < 0 or not np.isfinite(snap_tolerance_m):
         msg = f"{what}: snap_tolerance_m must be a finite number >= 0, got {snap_tolerance_m}"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     if gdf.crs is None:
-        msg = f"{what}: the road layer has no coordinate system; set it (e.g. gdf.set_crs('EPSG:4549'))"
-        raise InputError(msg)
+        msg = f"{what}: the road layer has no coordinate system"
+        raise InputError(msg, hint=Hint(zh="先设定坐标系（如 gdf.set_crs('EPSG:4549')）",
+                                        en="set it (e.g. gdf.set_crs('EPSG:4549'))"))
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
@@ -87,7 +89,8 @@ def network_from_lines(
     if bad.any():
         names = ", ".join(sorted({g.geom_type for g in geoms[bad]}))
         msg = f"{what}: a street network needs line geometries; {int(bad.sum())} features are {names}"
-        raise InputError(msg)
+        raise InputError(msg, hint=Hint(zh="给出道路中心线（线）图层，而非点或面",
+                                        en="give the road-centreline (line) layer, not points or polygons"))
     target = _target_crs(gdf, geoms, crs, what)
     if not pyproj.CRS.from_user_input(gdf.crs).equals(target):
         geoms = np.asarray(gpd.GeoSeries(geoms, crs=gdf.crs).to_crs(target).values, dtype=object)
@@ -131,7 +134,9 @@ def _from_vertices(
     a, b = a[~loops], b[~loops]
     if a.size == 0:
         msg = f"{what}: no line segment longer than the snap tolerance ({tolerance} m)"
-        raise NetworkError(msg)
+        raise NetworkError(msg, hint=Hint(zh="检查道路图层的坐标系与单位（线段是否极短）",
+                                          en="check the road layer's coordinate system and units (are the "
+                                             "segments tiny?)"))
     # Keep only nodes used by an edge (a collapsed short line would otherwise leave an isolated node).
     used, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
     u, v = inverse[: a.size], inverse[a.size :]
@@ -212,14 +217,15 @@ def read_lines(
     path = Path(path)
     if not path.exists():
         msg = f"street network file {path} does not exist"
-        raise NetworkError(msg)
+        raise NetworkError(msg, hint=Hint(zh="检查项目文件 [network] 中的 path（相对于项目文件）",
+                                          en="check path in [network] of the project file (relative to it)"))
     try:
         gdf, _ = read_vector(path, section="network", layer=layer, need_attributes=False, lines=True, columns=[])
     except InputError as exc:
-        raise NetworkError(str(exc)) from exc
+        raise NetworkError(exc.what, hint=exc.hint) from exc
     if not isinstance(gdf, gpd.GeoDataFrame):
         msg = f"street network file {path} has no geometry column"
-        raise NetworkError(msg)
+        raise NetworkError(msg, hint=Hint(zh="给出含线几何的道路图层", en="give a road layer with line geometries"))
     gdf = _declare_crs(gdf, path, source_crs)
     return network_from_lines(gdf, crs, snap_tolerance_m=snap_tolerance_m, planarize=planarize,
                               source=str(path))
@@ -227,21 +233,23 @@ def read_lines(
 
 def _declare_crs(gdf: gpd.GeoDataFrame, path: Path, source_crs: str | None) -> gpd.GeoDataFrame:
     """The road layer in its declared CRS (offset systems undone), or an error saying to add ``[network] crs``."""
-    from geoplan._validate import crs_hint
+    from geoplan._validate import crs_hint_both
     from geoplan.crs import BD09, GCJ02, normalise_crs_name, to_wgs84
 
     if source_crs is None:
         if gdf.crs is None:
             xy = shapely.get_coordinates(gdf.geometry.to_numpy())
-            hint = crs_hint(xy[:, 0], xy[:, 1]) if len(xy) else ""
-            msg = (f"{path}: the road layer has no coordinate system (no .prj?); add crs = \"...\" to [network] in "
-                   f"the project file; {hint}").rstrip("; ")
-            raise NetworkError(msg)
+            hint = Hint(zh="在项目文件的 [network] 中加 crs = \"...\"",
+                        en="add crs = \"...\" to [network] in the project file")
+            if len(xy):
+                hint = _hints.join(hint, crs_hint_both(xy[:, 0], xy[:, 1]))
+            msg = f"{path}: the road layer has no coordinate system (no .prj?)"
+            raise NetworkError(msg, hint=hint)
         return gdf
     try:
         declared = normalise_crs_name(source_crs)
     except InputError as exc:
-        raise NetworkError(f"{path}: [network] crs: {exc}") from exc
+        raise NetworkError(f"{path}: [network] crs: {exc.what}", hint=exc.hint) from exc
     if isinstance(declared, str) and declared in (GCJ02, BD09):
         def undo(xy: np.ndarray) -> np.ndarray:
             lon, lat = to_wgs84(xy[:, 0], xy[:, 1], str(declared))

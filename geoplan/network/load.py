@@ -12,8 +12,9 @@ import numpy as np
 import pyproj
 import shapely
 
+from geoplan import _hints
 from geoplan import _sniff as sn
-from geoplan._errors import InputError, MissingDependencyError, NetworkError
+from geoplan._errors import Hint, InputError, MissingDependencyError, NetworkError
 from geoplan._vector import check_path
 from geoplan.crs import auto_metric_crs
 from geoplan.network import cache as _cache
@@ -38,10 +39,9 @@ def _reader(path: Path) -> str:
     if suffix == ".graphml":
         return "graphml"
     msg = (
-        f"{path}: unknown street network format {suffix!r}; use an OpenStreetMap extract (.osm.pbf, .osm, "
-        ".osm.bz2), a road-centreline layer (.shp, .gpkg, .geojson) or an osmnx .graphml"
+        f"{path}: unknown street network format {suffix!r}"
     )
-    raise NetworkError(msg)
+    raise NetworkError(msg, hint=_hints.OSM_OR_LAYER)
 
 
 def load_network(
@@ -87,11 +87,12 @@ def load_network(
         try:
             check_path(path, "network")
         except InputError as exc:
-            raise NetworkError(str(exc)) from exc
+            raise NetworkError(exc.what, hint=exc.hint) from exc
     reader = _reader(path)
     if not path.is_file():
         msg = f"street network file {path} does not exist"
-        raise NetworkError(msg)
+        raise NetworkError(msg, hint=Hint(zh="检查项目文件 [network] 中的 path（相对于项目文件）",
+                                          en="check path in [network] of the project file (relative to it)"))
     _check_osm_content(path, reader)
     target: Path | None = None
     if cache:
@@ -123,14 +124,15 @@ def _check_osm_content(path: Path, reader: str) -> None:
     """An OSM extract that is something else (an HTML error page, an empty download) is named as such."""
     kind = sn.sniff(path)
     if kind == sn.EMPTY:
-        msg = f"{path}: the street network file is empty; download or copy it again"
-        raise NetworkError(msg)
+        msg = f"{path}: the street network file is empty"
+        raise NetworkError(msg, hint=_hints.DOWNLOAD_AGAIN)
     expected = _OSM_CONTENT.get(path.suffix.lower()) if reader == "osm" else None
     if expected is not None and kind not in expected:
-        todo = "rename it .osm.pbf" if kind == sn.PBF else "(a failed download?) download the extract again"
+        todo = (Hint(zh="把文件名改为 .osm.pbf", en="rename it .osm.pbf") if kind == sn.PBF else
+                Hint(zh="（下载失败？）重新下载该数据", en="(a failed download?) download the extract again"))
         what = "" if kind == sn.PBF else ", not an OpenStreetMap extract"
-        msg = f"{path}: the name says {path.suffix} but the file is {sn.describe(kind)}{what}; {todo}"
-        raise NetworkError(msg)
+        msg = f"{path}: the name says {path.suffix} but the file is {sn.describe(kind)}{what}"
+        raise NetworkError(msg, hint=todo)
 
 
 def read_graphml(path: str | os.PathLike[str], crs: pyproj.CRS | None = None) -> Network:
@@ -151,14 +153,15 @@ def read_graphml(path: str | os.PathLike[str], crs: pyproj.CRS | None = None) ->
     try:
         import osmnx
     except ImportError as exc:
-        msg = "reading .graphml networks needs osmnx: pip install osmnx (or give the .osm.pbf extract)"
-        raise MissingDependencyError(msg) from exc
+        msg = "reading .graphml networks needs osmnx"
+        raise MissingDependencyError(msg,
+                hint=_hints.install("osmnx", "give the .osm.pbf extract", "改用 .osm.pbf 数据")) from exc
     path = Path(path)
     try:
         graph = osmnx.load_graphml(path)
     except Exception as exc:  # osmnx/networkx raise many types for a bad file
         msg = f"cannot read GraphML network {path}: {exc}"
-        raise NetworkError(msg) from exc
+        raise NetworkError(msg, hint=_hints.DOWNLOAD_AGAIN) from exc
     return _from_nx(graph, path, crs)
 
 
@@ -189,7 +192,8 @@ def _from_nx(graph: Any, path: Path, crs: pyproj.CRS | None) -> Network:
     u, v = node_of[:-1][pair], node_of[1:][pair]
     if u.size == 0:
         msg = f"{path}: the GraphML network has no edges"
-        raise NetworkError(msg)
+        raise NetworkError(msg, hint=Hint(zh="给出含道路的 GraphML，或改用 .osm.pbf 数据",
+                                          en="give a GraphML with streets, or the .osm.pbf extract"))
     osm_of_vertex = np.full(node_xy.shape[0], -1, dtype=np.int64)
     osm_of_vertex[node_of[: ids.size]] = ids
     # Drop isolated graph nodes, as read_osm does.

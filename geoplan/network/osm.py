@@ -27,7 +27,8 @@ import numpy as np
 import osmium
 import pyproj
 
-from geoplan._errors import NetworkError
+from geoplan import _hints
+from geoplan._errors import Hint, NetworkError
 from geoplan.crs import auto_metric_crs
 from geoplan.network.graph import Network, check_metric
 
@@ -117,13 +118,18 @@ def read_osm(path: str | os.PathLike[str], crs: pyproj.CRS | None = None) -> Net
     """
     path = Path(path)
     if not path.is_file():
-        what = "is a folder: give the .osm.pbf file in it" if path.is_dir() else "does not exist"
+        what = "is a folder" if path.is_dir() else "does not exist"
         msg = f"street network file {path} {what}"
-        raise NetworkError(msg)
+        raise NetworkError(msg, hint=Hint(zh="在项目文件 [network] path 中给出 .osm.pbf 文件本身（相对于项目文件）",
+                                          en="give the .osm.pbf file itself in [network] path of the project "
+                                             "file (relative to it)"))
     refs, lons, lats, counts = _collect_ways(path)
     if not counts:
         msg = f"{path}: no walkable highway (OSM ways tagged highway=*, walk filter) found in the file"
-        raise NetworkError(msg)
+        raise NetworkError(msg,
+                hint=Hint(zh="确认数据覆盖研究区并含道路（highway=*）；可用 `geoplan clip` 从省级数据裁剪",
+                          en="check that the extract covers the study area and has streets (highway=*); `geoplan clip` "
+                             "cuts one from a province extract"))
     return _assemble(path, np.asarray(refs, dtype=np.int64), np.asarray(lons), np.asarray(lats), counts, crs)
 
 
@@ -161,8 +167,8 @@ def _collect_ways(path: Path) -> tuple[list[int], list[float], list[float], list
                 count += 1
             counts.append(count)
     except (RuntimeError, ValueError, OSError) as exc:
-        msg = f"cannot read OSM file {path}: {exc} — the extract is damaged or truncated? download or copy it again"
-        raise NetworkError(msg) from exc
+        msg = f"cannot read OSM file {path}: {exc} — the extract is damaged or truncated?"
+        raise NetworkError(msg, hint=_hints.DOWNLOAD_AGAIN) from exc
     log.info("%s: %d highway ways, %d kept by the walk filter", path, n_highway, len(counts))
     return refs, lons, lats, counts
 
@@ -187,7 +193,9 @@ def _assemble(
                     n_missing)
     if first.size == 0:
         msg = f"{path}: the walkable ways have no usable segment (node locations missing)"
-        raise NetworkError(msg)
+        raise NetworkError(msg, hint=Hint(zh="用 `geoplan clip` 或 osmium 重新裁剪（保留完整路段的节点）",
+                                          en="cut the extract again with `geoplan clip` or osmium (keeping the "
+                                             "nodes of whole ways)"))
     used = np.zeros(refs.size, dtype=bool)
     used[first] = True
     used[second] = True

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import dijkstra
 
+from geoplan import _hints
 from geoplan._errors import InputError
 from geoplan.network.graph import Network
 
@@ -39,7 +40,7 @@ def _graph(network: Network | sp.sparray | sp.spmatrix) -> tuple[sp.csr_array, b
         return network.to_csr(), True
     if not sp.issparse(network) or network.ndim != 2 or network.shape[0] != network.shape[1]:
         msg = "network must be a geoplan Network or a square scipy.sparse matrix of edge lengths"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     return sp.csr_array(network), False
 
 
@@ -48,12 +49,12 @@ def _node_indices(values: ArrayLike, n_nodes: int, what: str) -> IntArray:
     arr = np.asarray(values)
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
         msg = f"{what} must be integer node indices, got dtype {arr.dtype}"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     arr = arr.astype(np.int64).reshape(-1)
     bad = (arr < -1) | (arr >= n_nodes)
     if bad.any():
         msg = f"{what}: {int(bad.sum())} indices outside 0..{n_nodes - 1} (use -1 for 'not attached')"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     return arr
 
 
@@ -167,7 +168,7 @@ def distances_within(
     """
     if not (math.isfinite(limit_m) and limit_m >= 0):
         msg = f"limit_m must be a finite distance in metres, got {limit_m}"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     graph, symmetric = _graph(network)
     n = graph.shape[0]
     src = _node_indices(sources, n, "sources")

@@ -22,7 +22,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from geoplan._errors import InputError
+from geoplan import _hints
+from geoplan._errors import Hint, InputError
 from geoplan.network.graph import Network
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class Attachment:
             object.__setattr__(self, name, arr)
         if not self.node.size == self.offset_m.size == self.edge.size == self.attached.size:
             msg = "Attachment arrays must all have one entry per point"
-            raise InputError(msg)
+            raise InputError(msg, hint=_hints.API_ARGUMENT)
 
     @property
     def n_attached(self) -> int:
@@ -112,14 +113,14 @@ def attach_points(
     """
     if not (max_snap_m > 0):
         msg = f"max_snap_m must be a positive distance in metres, got {max_snap_m}"
-        raise InputError(msg)
+        raise InputError(msg, hint=Hint(zh="max_snap_m 给出大于 0 的米数", en="give max_snap_m in metres > 0"))
     names = list(groups)
     arrays = []
     for name in names:
         arr = np.asarray(groups[name], dtype=np.float64)
         if arr.ndim != 2 or arr.shape[1] != 2:
             msg = f"points of group {name!r} must be an (n, 2) array of x, y (network CRS), not {arr.shape}"
-            raise InputError(msg)
+            raise InputError(msg, hint=_hints.API_ARGUMENT)
         arrays.append(arr)
     sizes = [a.shape[0] for a in arrays]
     pts = np.concatenate(arrays) if arrays else np.empty((0, 2))

@@ -14,7 +14,8 @@ import json
 import re
 from pathlib import Path
 
-from geoplan._errors import OutputError
+from geoplan import _hints
+from geoplan._errors import Hint, OutputError
 
 ASSETS = Path(__file__).resolve().with_name("assets")
 
@@ -28,6 +29,12 @@ _CSS_URL = re.compile(r"url\((['\"]?)images/([\w.-]+\.png)\1\)")
 
 
 @functools.cache
+def _refetch() -> Hint:
+    """Fetch the vendored map assets again."""
+    script = ASSETS / "fetch_assets.py"
+    return Hint(zh=f"重新运行 {script}", en=f"re-run {script}")
+
+
 def _manifest() -> dict[str, str]:
     """Vendored relative path -> sha256, from MANIFEST.json."""
     data = json.loads((ASSETS / "MANIFEST.json").read_text(encoding="utf-8"))
@@ -53,9 +60,9 @@ def vendored(rel: str) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise OutputError(f"map asset {path} is missing; re-run {ASSETS / 'fetch_assets.py'}") from exc
+        raise OutputError(f"map asset {path} is missing", hint=_refetch()) from exc
     if expected is not None and hashlib.sha256(data).hexdigest() != expected:
-        raise OutputError(f"map asset {path} differs from MANIFEST.json; re-run {ASSETS / 'fetch_assets.py'}")
+        raise OutputError(f"map asset {path} differs from MANIFEST.json", hint=_refetch())
     return data
 
 
@@ -63,7 +70,8 @@ def _text(rel: str) -> str:
     text = vendored(rel).decode("utf-8")
     if "</script" in text.lower() or "</style" in text.lower():
         # Inlined as-is, such a string would end the enclosing tag early.
-        raise OutputError(f"map asset {rel} contains a closing script/style tag and cannot be inlined")
+        raise OutputError(f"map asset {rel} contains a closing script/style tag and cannot be inlined",
+                          hint=_hints.REPORT_BUG)
     return text
 
 

@@ -23,6 +23,7 @@ import secrets
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from geoplan import _hints
 from geoplan._errors import OutputError
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def replacing(path: Path, *, what: str = "the file", sidecars: Sequence[str] = (
         yield tmp
         if not tmp.exists():
             msg = f"cannot write {what} {path}: the writer produced no file"
-            raise OutputError(msg)
+            raise OutputError(msg, hint=_hints.REPORT_BUG)
         moves = [(tmp, path)] + [(tmp.with_suffix(s), path.with_suffix(s)) for s in sidecars
                                  if tmp.with_suffix(s).exists()]
         for src, _ in moves:

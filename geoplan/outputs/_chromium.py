@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geoplan._errors import MissingDependencyError
+from geoplan import _hints
+from geoplan._errors import Hint, MissingDependencyError
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
@@ -66,11 +67,13 @@ def chromium_context(
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
-        raise MissingDependencyError("map screenshots need playwright: pip install playwright") from exc
+        raise MissingDependencyError("map screenshots need playwright", hint=_hints.install("playwright")) from exc
     path = executable or find_chromium()
     if path is None:
         raise MissingDependencyError(
-            "map screenshots need Chromium: apt-get install chromium (or set GEOPLAN_CHROMIUM to a browser)"
+            "map screenshots need Chromium",
+            hint=Hint(zh="安装：apt-get install chromium（或把 GEOPLAN_CHROMIUM 设为浏览器路径）",
+                      en="apt-get install chromium (or set GEOPLAN_CHROMIUM to a browser)"),
         )
     with tempfile.TemporaryDirectory(prefix="geoplan-chromium-") as profile, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(

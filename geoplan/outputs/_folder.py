@@ -23,7 +23,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from geoplan._errors import OutputError
+from geoplan import _hints
+from geoplan._errors import Hint, OutputError
 from geoplan.outputs._atomic import PARTIAL
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,8 @@ def check_out_dir(out: Path, *, option: str = "--out") -> None:
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
-        msg = f"{option} {out} is an existing file, not a folder: give a folder for the outputs"
-        raise OutputError(msg)
+        msg = f"{option} {out} is an existing file, not a folder"
+        raise OutputError(msg, hint=Hint(zh="给出用于输出的文件夹", en="give a folder for the outputs"))
     if not out.is_dir():
         return
     root = Path(os.path.realpath(out))
@@ -67,8 +68,9 @@ def check_out_dir(out: Path, *, option: str = "--out") -> None:
             entry = Path(folder) / name
             if entry.is_symlink() and _outside(entry, root):
                 msg = (f"{option} {out}: {entry} is a symbolic link to {os.path.realpath(entry)}, outside the "
-                       "output folder; remove it or choose another folder (outputs are never written through it)")
-                raise OutputError(msg)
+                       "output folder (outputs are never written through it)")
+                raise OutputError(msg, hint=Hint(zh="删除该链接或换一个文件夹",
+                                                 en="remove it or choose another folder"))
 
 
 def _alive(pid: int) -> bool:
@@ -110,22 +112,23 @@ def _acquire(out: Path, option: str) -> None:
         text = lock.read_text(encoding="ascii", errors="replace").strip()
         pid = int(text) if text.isdigit() else None
         if pid is not None and pid != os.getpid() and _alive(pid):
-            msg = (f"{option} {out} is in use by another geoplan run (process {pid}); wait for it to finish or "
-                   f"choose another folder (if no run is active, delete {lock})")
-            raise OutputError(msg)
+            msg = (f"{option} {out} is in use by another geoplan run (process {pid})")
+            raise OutputError(msg, hint=Hint(zh=f"等它结束或换一个文件夹（若没有运行中的任务，删除 {lock}）",
+                                             en=f"wait for it to finish or choose another folder (if no run is "
+                                                f"active, delete {lock})"))
         log.warning("taking over the lock of %s left by a run that stopped (process %s)", out, text or "?")
         if pid is not None:
             _remove_partials(out, pid)
         lock.unlink(missing_ok=True)
         if not _create_lock(lock):
-            msg = f"{option} {out} was taken by another geoplan run just now; choose another folder"
-            raise OutputError(msg)
+            msg = f"{option} {out} was taken by another geoplan run just now"
+            raise OutputError(msg, hint=Hint(zh="换一个文件夹", en="choose another folder"))
     except OutputError:
         raise
     except OSError as exc:
         reason = "the file system is read-only" if exc.errno == errno.EROFS else (exc.strerror or str(exc))
-        msg = f"{option} {out}: cannot write into the folder ({reason}); choose a writable folder"
-        raise OutputError(msg) from exc
+        msg = f"{option} {out}: cannot write into the folder ({reason})"
+        raise OutputError(msg, hint=_hints.WRITABLE_FOLDER) from exc
 
 
 @contextlib.contextmanager
@@ -143,8 +146,8 @@ def output_folder(out: Path, *, option: str = "--out") -> Iterator[Path]:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         reason = "the file system is read-only" if exc.errno == errno.EROFS else (exc.strerror or str(exc))
-        msg = f"{option} {out}: cannot create the folder ({reason}); choose a writable folder"
-        raise OutputError(msg) from exc
+        msg = f"{option} {out}: cannot create the folder ({reason})"
+        raise OutputError(msg, hint=_hints.WRITABLE_FOLDER) from exc
     key = Path(os.path.realpath(out))
     with _guard:
         first = key not in _held

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 from geoplan.outputs import _maptext
 from geoplan.result import SEP
 
@@ -92,7 +92,9 @@ def to_wgs84(gdf: gpd.GeoDataFrame, fallback: pyproj.CRS | None, what: str) -> g
     """
     if gdf.crs is None:
         if fallback is None:
-            raise InputError(f"{what}: no CRS on the layer or the result; cannot place it on a map")
+            raise InputError(f"{what}: no CRS on the layer or the result", hint=Hint(zh="先为图层设定坐标系",
+                                                                                     en="set the layer's "
+                                                                                        "coordinate system"))
         gdf = gdf.set_crs(fallback)
     return gdf.to_crs(4326)
 
@@ -124,7 +126,8 @@ def rules_in(frame: pd.DataFrame, titles: dict[str, str], only: Sequence[str] | 
         return ordered
     unknown = [r for r in only if r not in present]
     if unknown:
-        raise InputError(f"rules {unknown} have no community results; mappable rules: {ordered}")
+        raise InputError(f"rules {unknown} have no community results; mappable rules: {ordered}",
+                         hint=Hint(zh="只选择有小区结果的规则", en="choose rules with community results"))
     return [r for r in ordered if r in only]
 
 

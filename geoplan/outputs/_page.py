@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from geoplan import _hints
 from geoplan._errors import OutputError
 from geoplan.outputs import _assets
 from geoplan.outputs._mapdata import script_json
@@ -40,7 +41,7 @@ def skeleton() -> tuple[str, ...]:
     parts = tuple(_SLOT.split(text))
     if sorted(parts[1::2]) != sorted(_SLOTS):
         msg = f"map skeleton {_assets.ASSETS / 'gapmap.html'} must have the slots {_SLOTS} once each"
-        raise OutputError(msg)
+        raise OutputError(msg, hint=_hints.REPORT_BUG)
     return parts
 
 

@@ -6,7 +6,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from geoplan._errors import OutputError
+from geoplan._errors import Hint, OutputError
 from geoplan.outputs._atomic import replacing
 from geoplan.outputs._chromium import chromium_context
 
@@ -56,7 +56,8 @@ def write_map_png(
     src = Path(html_path).resolve()
     out = Path(png_path)
     if not src.is_file():
-        raise OutputError(f"no map at {src}")
+        raise OutputError(f"no map at {src}", hint=Hint(zh="先运行 geoplan audit 生成地图",
+                                                        en="write the map first (geoplan audit)"))
     # playwright's sync API refuses to run where an asyncio loop runs (Jupyter, or another sync session in
     # this thread), so the browser gets a thread of its own.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -75,7 +76,9 @@ def _shoot(src: Path, out: Path, width: int, height: int, scale: float, timeout_
             page.wait_for_function(_READY, timeout=timeout_s * 1000)
         except Exception as exc:  # playwright's TimeoutError; the message below says what matters
             raise OutputError(
-                f"{src} did not finish drawing in {timeout_s:.0f} s (not a gap map?); script errors: {errors}"
+                f"{src} did not finish drawing in {timeout_s:.0f} s (not a gap map?); script errors: {errors}",
+                hint=Hint(zh="给出 geoplan 写出的缺口地图（gap_map.html），或加大超时",
+                          en="give a gap map written by geoplan (gap_map.html), or a longer timeout"),
             ) from exc
         page.add_style_tag(content=_PRINT_CSS)
         page.evaluate("document.querySelector('.gp-map').classList.add('gp-print')")

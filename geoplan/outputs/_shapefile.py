@@ -22,7 +22,8 @@ import pandas as pd
 import pyogrio
 import pyproj
 
-from geoplan._errors import InputError, OutputError
+from geoplan import _hints
+from geoplan._errors import Hint, InputError, OutputError
 from geoplan.outputs._atomic import replacing
 from geoplan.outputs._fieldnames import describe, shapefile_names
 from geoplan.outputs._tables import clean_layer, reproject, resolve_crs, write_csv
@@ -73,8 +74,9 @@ def check_encoding(encoding: str) -> str:
     """``"utf-8"`` or ``"gbk"`` for an accepted spelling; InputError otherwise."""
     key = encoding.lower().replace("-", "").replace("_", "")
     if key not in _ENCODING_ALIASES:
-        msg = f"Shapefile encoding {encoding!r} is not supported: use 'utf-8' (default) or 'gbk' (old ArcGIS)"
-        raise InputError(msg)
+        msg = f"Shapefile encoding {encoding!r} is not supported"
+        raise InputError(msg, hint=Hint(zh="用 utf-8（默认）或 gbk（旧版 ArcGIS）",
+                                        en="use 'utf-8' (default) or 'gbk' (old ArcGIS)"))
     return _ENCODING_ALIASES[key]
 
 
@@ -209,7 +211,7 @@ def write_shapefile(
         path = path.with_suffix(".shp")
     if path.suffix.lower() != ".shp":
         msg = f"{path}: a Shapefile path must end in .shp"
-        raise OutputError(msg)
+        raise OutputError(msg, hint=Hint(zh="路径以 .shp 结尾", en="end the path in .shp"))
     enc = check_encoding(encoding)
     codec, cpg, ldid = _ENCODINGS[enc]
     target = resolve_crs(crs, gdf.crs)
@@ -235,7 +237,7 @@ def write_shapefile(
             _stamp_encoding(tmp, cpg, ldid)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         msg = f"cannot write the Shapefile {path}: {exc}"
-        raise OutputError(msg) from exc
+        raise OutputError(msg, hint=_hints.WRITABLE_FOLDER) from exc
     write_csv(table, fields_path)
     _warn_renamed(field_names, fields_path)
     log.info("wrote %s (%d features, %s)", path, len(out), enc)

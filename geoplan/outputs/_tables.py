@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from geoplan._errors import InputError, OutputError
+from geoplan._errors import Hint, InputError, OutputError
 from geoplan.crs import normalise_crs_name
 from geoplan.outputs._atomic import write_text
 
@@ -84,8 +84,8 @@ def clean_layer(frame: Frame) -> Frame:
     out.columns = [str(c) for c in out.columns]
     duplicated = out.columns[out.columns.duplicated()].tolist()
     if duplicated:
-        msg = f"the table has duplicate column names {duplicated}: rename them before export"
-        raise InputError(msg)
+        msg = f"the table has duplicate column names {duplicated}"
+        raise InputError(msg, hint=Hint(zh="导出前为重名的列改名", en="rename them before export"))
     geometry = out.geometry.name if isinstance(out, gpd.GeoDataFrame) else None
     for column in out.columns:
         if column != geometry:
@@ -107,8 +107,8 @@ def lonlat_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     table = pd.DataFrame(gdf.drop(columns=[geometry.name, *[c for c in ("lon", "lat") if c in gdf.columns]]))
     has_shapes = bool((geometry.notna() & ~geometry.is_empty).any())
     if has_shapes and gdf.crs is None:
-        msg = "the layer has no coordinate system (crs): lon/lat cannot be computed; set it with set_crs()"
-        raise InputError(msg)
+        msg = "the layer has no coordinate system (crs): lon/lat cannot be computed"
+        raise InputError(msg, hint=Hint(zh="先用 set_crs() 设定坐标系", en="set it with set_crs()"))
     points = geometry.where(geometry.geom_type == "Point", geometry.representative_point())
     if has_shapes:
         points = gpd.GeoSeries(points, crs=gdf.crs).to_crs(4326)
@@ -133,10 +133,12 @@ def resolve_crs(crs: str | int | pyproj.CRS | None, default: pyproj.CRS | None) 
     resolved = normalise_crs_name(crs)
     if not isinstance(resolved, pyproj.CRS):
         msg = (
-            f"cannot write coordinates in {resolved}: it is an offset of WGS84 with no .prj or EPSG code; "
-            "write WGS84 (EPSG:4326), CGCS2000 (EPSG:4490) or a Gauss-Krüger zone (EPSG:4534-4554) instead"
+            f"cannot write coordinates in {resolved}: it is an offset of WGS84 with no .prj or EPSG code"
         )
-        raise InputError(msg)
+        raise InputError(msg,
+                hint=Hint(zh="改为输出 WGS84（EPSG:4326）、CGCS2000（EPSG:4490）或高斯-克吕格带（EPSG:4534-4554）",
+                          en="write WGS84 (EPSG:4326), CGCS2000 (EPSG:4490) or a Gauss-Krüger zone "
+                             "(EPSG:4534-4554) instead"))
     return resolved
 
 
@@ -152,7 +154,7 @@ def reproject(gdf: gpd.GeoDataFrame, crs: pyproj.CRS | None) -> gpd.GeoDataFrame
         return gdf
     if gdf.crs is None:
         msg = f"the layer has no coordinate system (crs), so it cannot be converted to {crs.name}"
-        raise InputError(msg)
+        raise InputError(msg, hint=Hint(zh="先用 set_crs() 设定坐标系", en="set it with set_crs()"))
     return gdf.to_crs(crs)
 
 
@@ -171,12 +173,13 @@ def child_path(out_dir: Path, name: str) -> Path:
         or name.strip() in {"", "."}
         or Path(name).is_absolute()
     ):
-        msg = f"output name {name!r} is not a plain file name: use letters, digits, '_', '-' and '.' only"
-        raise OutputError(msg)
+        msg = f"output name {name!r} is not a plain file name"
+        raise OutputError(msg, hint=Hint(zh="只用字母、数字、_、- 和 .",
+                                         en="use letters, digits, '_', '-' and '.' only"))
     path = out_dir / name
     if not path.resolve().is_relative_to(out_dir.resolve()):
-        msg = f"output {name!r} would be written outside {out_dir} (a link?); choose another folder"
-        raise OutputError(msg)
+        msg = f"output {name!r} would be written outside {out_dir} (a link?)"
+        raise OutputError(msg, hint=Hint(zh="换一个文件夹", en="choose another folder"))
     return path
 
 

@@ -24,7 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 from geoplan.outputs._atomic import replacing
 from geoplan.outputs._fieldnames import header
 from geoplan.outputs._stamp import restamp_zip
@@ -154,8 +154,9 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path, *, stam
     wb = Workbook(write_only=True)
     for name, table in tables.items():
         if not name or len(name) > 31 or set(name) & _BAD_SHEET_CHARS:
-            msg = f"sheet name {name!r}: Excel needs 1-31 characters without []:*?/\\"
-            raise InputError(msg)
+            msg = f"sheet name {name!r}"
+            raise InputError(msg, hint=Hint(zh="Excel 工作表名须为 1-31 个字符，且不含 []:*?/\\",
+                                            en="Excel needs 1-31 characters without []:*?/\\"))
         if isinstance(table, gpd.GeoDataFrame):
             table = lonlat_table(clean_layer(table))
         _sheet(wb.create_sheet(name), table)

@@ -28,7 +28,8 @@ import pandas as pd
 import pyogrio
 import pyproj
 
-from geoplan._errors import InputError, OutputError
+from geoplan import _hints
+from geoplan._errors import Hint, InputError, OutputError
 from geoplan.outputs._atomic import replacing
 from geoplan.outputs._fieldnames import split_rule_column
 from geoplan.outputs._folder import output_folder
@@ -96,11 +97,11 @@ def write_geopackage(
     path = Path(path)
     if not layers:
         msg = "write_geopackage needs at least one layer"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     for name in layers:
         if not name or name.lower().startswith(("gpkg_", "rtree_", "sqlite_")) or name == "layer_styles":
-            msg = f"layer name {name!r} is empty or reserved in a GeoPackage: choose another"
-            raise InputError(msg)
+            msg = f"layer name {name!r} is empty or reserved in a GeoPackage"
+            raise InputError(msg, hint=Hint(zh="换一个图层名", en="choose another"))
     found: list[tuple[str, str, str]] = []
     try:
         with replacing(path, what="the GeoPackage") as tmp:
@@ -117,7 +118,7 @@ def write_geopackage(
                 stamp_geopackage(tmp, stamp)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, sqlite3.Error) as exc:
         msg = f"cannot write the GeoPackage {path}: {exc}"
-        raise OutputError(msg) from exc
+        raise OutputError(msg, hint=_hints.WRITABLE_FOLDER) from exc
     log.info("wrote %s (layers %s; %d styled)", path, ", ".join(layers), len(found) if styles else 0)
     return path
 
@@ -141,7 +142,7 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
                                     layer_options={"RFC7946": "YES"}, geometry_type=geometry_type(layer))
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         msg = f"cannot write the GeoJSON {path}: {exc}"
-        raise OutputError(msg) from exc
+        raise OutputError(msg, hint=_hints.WRITABLE_FOLDER) from exc
     log.info("wrote %s (%d features)", path, len(layer))
     return path
 
@@ -173,8 +174,8 @@ def _check_formats(formats: Iterable[str]) -> list[str]:
     wanted = list(dict.fromkeys(f.lower().lstrip(".") for f in formats))
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown:
-        msg = f"unknown output format(s) {unknown}: choose from {', '.join(FORMATS)}"
-        raise InputError(msg)
+        msg = f"unknown output format(s) {unknown}"
+        raise InputError(msg, hint=Hint(zh=f"可选：{', '.join(FORMATS)}", en=f"choose from {', '.join(FORMATS)}"))
     return wanted
 
 

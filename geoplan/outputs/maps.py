@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 from geoplan.outputs import _atomic, _mapdata, _maptext, _page
 from geoplan.outputs._png import write_map_png
 
@@ -297,9 +297,11 @@ def _basemap(tiles: str | None, offline: bool) -> dict[str, Any] | None:
     try:
         provider = providers.query_name(tiles)
     except ValueError as exc:
-        msg = (f"basemap {tiles!r}: not a URL template with {{z}}/{{x}}/{{y}} nor a known provider name "
-               "(e.g. 'osm', 'OpenStreetMap.Mapnik')")
-        raise InputError(msg) from exc
+        msg = f"basemap {tiles!r}: not a URL template with {{z}}/{{x}}/{{y}} nor a known provider name"
+        hint = Hint(zh="给出含 {z}/{x}/{y} 的瓦片 URL 或已知底图名（如 'osm'、'OpenStreetMap.Mapnik'）",
+                    en="give a URL template with {z}/{x}/{y} or a known provider name (e.g. 'osm', "
+                       "'OpenStreetMap.Mapnik')")
+        raise InputError(msg, hint=hint) from exc
     # The provider's own attribution (links to its licence) is markup shipped with xyzservices, not data.
     return {"url": provider.build_url(), "attribution": provider.html_attribution, "html": True,
             "max_zoom": int(provider.get("max_zoom", 19))}

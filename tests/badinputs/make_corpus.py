@@ -687,7 +687,7 @@ def build_project_wrong_types(root: Path) -> Path:
 
 
 @case(group="project not UTF-8", input="geoplan.toml saved as GBK", answer="error",
-      expect=r"geoplan\.toml: not UTF-8 \(byte \d+\); save the project file as UTF-8",
+      expect=r"geoplan\.toml: not UTF-8 \(byte \d+, line \d+.*\); save the project file as UTF-8",
       does="error naming the file")
 def build_project_not_utf8(root: Path) -> Path:
     project = write_project(root)

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 from geoplan.network import Network, attach_points, nearest_source
 from geoplan.project import CANDIDATE_TYPE
 
@@ -81,12 +81,14 @@ def given_candidates(facilities: gpd.GeoDataFrame, layer: gpd.GeoDataFrame | Non
     parts = [facilities[facilities["facility_type"] == CANDIDATE_TYPE]] if len(facilities) else []
     if layer is not None:
         if layer.crs is None:
-            msg = "the candidate layer has no CRS: set one (e.g. layer.set_crs('EPSG:4326')) before siting"
-            raise InputError(msg)
+            msg = "the candidate layer has no CRS"
+            raise InputError(msg, hint=Hint(zh="先为候选图层设定坐标系（Shapefile 旁放 .prj）",
+                                            en="set one before siting (a .prj beside a Shapefile, or "
+                                               "layer.set_crs('EPSG:4326'))"))
         kinds = set(layer.geom_type.dropna()) - {"Point"}
         if kinds:
             msg = f"the candidate layer must hold points, found {', '.join(sorted(kinds))}"
-            raise InputError(msg)
+            raise InputError(msg, hint=Hint(zh="候选站点图层须为点图层", en="give a layer of points as candidates"))
         extra = layer.to_crs(crs).reset_index(drop=True)
         id_col = next((c for c in ("candidate_id", "facility_id") if c in extra.columns), None)
         ids = extra[id_col].astype(str) if id_col else pd.Series([f"G{i + 1:04d}" for i in range(len(extra))])
@@ -123,12 +125,14 @@ def mask_geometry(mask: MaskLike, crs: pyproj.CRS) -> BaseGeometry | None:
             layer = gpd.read_file(Path(mask))
         except Exception as exc:  # GDAL raises many kinds for an unreadable file
             msg = f"cannot read the mask layer {mask}: {exc}"
-            raise InputError(msg) from exc
+            raise InputError(msg, hint=Hint(zh="给出 GeoPackage、Shapefile 或 GeoJSON 面图层",
+                                            en="give a GeoPackage, Shapefile or GeoJSON polygon layer")) from exc
     else:
         layer = mask
     if layer.crs is None:
-        msg = "the mask layer has no CRS: set one before siting (a .prj beside a Shapefile)"
-        raise InputError(msg)
+        msg = "the mask layer has no CRS"
+        raise InputError(msg, hint=Hint(zh="先为禁止区域图层设定坐标系（Shapefile 旁放 .prj）",
+                                        en="set one before siting (a .prj beside a Shapefile)"))
     shapes = layer.to_crs(crs).geometry.dropna() if isinstance(layer, gpd.GeoDataFrame) else layer.to_crs(crs).dropna()
     return shapely.union_all(shapes.to_numpy()) if len(shapes) else None
 
@@ -151,7 +155,7 @@ def thin_to_grid(xy: NDArray[np.float64], spacing_m: float) -> NDArray[np.int64]
     """
     if not spacing_m > 0:
         msg = f"spacing must be a positive distance in metres, got {spacing_m}"
-        raise InputError(msg)
+        raise InputError(msg, hint=Hint(zh="--spacing 给出大于 0 的米数", en="give --spacing in metres > 0"))
     if len(xy) == 0:
         return np.zeros(0, dtype=np.int64)
     cell = np.floor(xy / spacing_m).astype(np.int64)

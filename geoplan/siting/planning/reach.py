@@ -21,7 +21,7 @@ import scipy.sparse as sp
 import shapely
 from numpy.typing import NDArray
 
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 from geoplan.access import site_reach
 from geoplan.rules import text as cm
 from geoplan.rules.base import Rule
@@ -113,8 +113,9 @@ def _solve(ctx: SiteContext, d: ReachDemand, costs: sp.csr_array, limit: float, 
     if ctx.model == "sized":
         if standard is None:
             msg = (f"{d.rule.id}: the sized model needs a provision standard for {'/'.join(d.rule.params['types'])}"
-                   " in the preset; use model lscp or mclp")
-            raise InputError(msg)
+                   " in the preset")
+            raise InputError(msg, hint=Hint(zh="改用 --model lscp 或 mclp，或在预设中加入配建标准",
+                                            en="use model lscp or mclp"))
         units = _units(ctx.result.communities, standard.per_unit)[d.demand]
         size = np.full(costs.shape[1], np.inf)
         existing = pd.to_numeric(fac.get(standard.measure, pd.Series(np.nan, index=fac.index)), errors="coerce")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 from geoplan.result import AuditResult
 from geoplan.rules.base import FAIL, PASS, Rule
 
@@ -69,7 +69,8 @@ def threshold_of(result: AuditResult, rule_id: str) -> float:
               if "threshold" in table.columns else pd.Series(dtype=float))
     if values.empty:
         msg = f"the audit has no threshold of {rule_id} with a value: was {rule_id} evaluated in this result?"
-        raise InputError(msg)
+        raise InputError(msg, hint=Hint(zh="先用同一预设审计并包含该规则，再推荐选址",
+                                        en="audit with this rule first (same preset), then site"))
     return float(values.iloc[0])
 
 
@@ -90,7 +91,7 @@ def reach_demand(result: AuditResult, rule: Rule, mode: DemandMode = "failing") 
     """
     if mode not in DEMAND_MODES:
         msg = f"demand must be one of {', '.join(DEMAND_MODES)}, got {mode!r}"
-        raise InputError(msg)
+        raise InputError(msg, hint=Hint(zh="--demand 用 failing 或 all", en="use --demand failing or all"))
     com = result.communities
     status = result.rule_table(rule.id)["status"].astype(object).to_numpy()
     failing = np.flatnonzero(status == FAIL).astype(np.int64)

@@ -24,7 +24,7 @@ import geopandas as gpd
 import numpy as np
 
 from geoplan import settings
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 from geoplan.audit import audit
 from geoplan.network import Network, load_network
 from geoplan.presets import Preset, load_preset
@@ -162,7 +162,7 @@ def check_options(model: str, p: int | None, candidates: str, spacing_m: float =
         problems.append(f"demand must be one of {', '.join(DEMAND_MODES)}, got {demand!r}")
     if problems:
         msg = "; ".join(problems)
-        raise InputError(msg)
+        raise InputError(msg, hint=Hint(zh="修改上述选址参数", en="fix the siting options named"))
 
 
 def _preset(preset: str | os.PathLike[str] | Preset | None, result: AuditResult | None, proj: Project) -> Preset:
@@ -182,15 +182,17 @@ def _rules(pre: Preset, result: AuditResult, wanted: Sequence[str] | None) -> li
         unknown = [r for r in wanted if r not in by_id]
         if unknown:
             msg = f"rules {unknown} are not in preset {pre.id} (its rules: {', '.join(by_id)})"
-            raise InputError(msg)
+            raise InputError(msg, hint=Hint(zh="`geoplan presets show 预设名` 列出其规则编号",
+                                            en="`geoplan presets show NAME` lists its rule ids"))
         wrong = [r for r in wanted if _planner(by_id[r]) not in PLANNERS]
         if wrong:
             msg = f"no siting for rules {wrong}: only {', '.join(_sited_kinds())} rules have suggestions"
-            raise InputError(msg)
+            raise InputError(msg, hint=Hint(zh="--rules 只列出有选址方法的规则（可达、配建、设置）",
+                                            en="list in --rules only rules of a kind siting serves"))
         missing = [r for r in wanted if r not in result.rule_results]
         if missing:
-            msg = f"rules {missing} have no results in this audit: audit with preset {pre.id} first"
-            raise InputError(msg)
+            msg = f"rules {missing} have no results in this audit"
+            raise InputError(msg, hint=Hint(zh=f"先用预设 {pre.id} 审计", en=f"audit with preset {pre.id} first"))
         return [by_id[r] for r in wanted]
     return [r for r in pre.rules if _planner(r) in PLANNERS and r.id in result.rule_results
             and bool((result.rule_results[r.id].table["status"] == FAIL).any())]

@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 
+from geoplan import _hints
 from geoplan._errors import InputError
 from geoplan.siting.solver.arc_model import (
     ArcModel,
@@ -55,12 +56,12 @@ def _capacity(values: MatrixLike, n: int, name: str) -> np.ndarray:
         arr = np.full(n, float(arr))
     if arr.shape != (n,):
         msg = f"{name} has shape {arr.shape}; expected one value per column ({n},)"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     bad = np.isnan(arr) | (arr < 0)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
         msg = f"{name} must be non-negative (inf = unlimited); {name}[{first}] = {arr[first]}"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     return arr
 
 
@@ -366,13 +367,13 @@ def sized_lscp(
     n_rows, n_cols = cover_pattern(costs, math.inf if limit is None else limit)[0].shape
     if not (np.isfinite(rate) and rate > 0 and np.isfinite(per) and per > 0 and min_size >= 0):
         msg = f"rate, per must be positive, min_size non-negative; got rate={rate}, per={per}, min={min_size}"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     if max_size is not None and max_size < min_size:
         msg = f"max_size ({max_size}) is below min_size ({min_size})"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     if fixed is not None and fixed_size is None:
         msg = "fixed facilities need fixed_size (their existing size per column; np.inf for unlimited)"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     h = vector(households, n_rows, "households")
     factor = rate / per
     cap = np.full(n_cols, math.inf if max_size is None else max_size / factor)

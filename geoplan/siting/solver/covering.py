@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geoplan import settings
-from geoplan._errors import InputError
+from geoplan._errors import Hint, InputError
 from geoplan.siting.solver import milp
 from geoplan.siting.solver.decompose_lscp import (
     REGION_ROWS,
@@ -286,7 +286,7 @@ def mclp(
     t0 = time.perf_counter()
     if isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 0:
         msg = f"p must be a non-negative integer number of new sites; got {p!r}"
-        raise InputError(msg)
+        raise InputError(msg, hint=Hint(zh="--p 给出 0 或正整数", en="give --p as a whole number ≥ 0"))
     cover, costs, fixed_idx, uncoverable, by_fixed = _split(coverage, limit, fixed)
     n_rows, n_cols = cover.shape
     w = vector(weights, n_rows, "weights")

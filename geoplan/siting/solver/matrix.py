@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan._errors import InputError
+from geoplan import _hints
+from geoplan._errors import Hint, InputError
 
 MatrixLike = Any  # numpy array or any scipy.sparse matrix / array
 
@@ -44,13 +45,13 @@ def as_csr(matrix: MatrixLike, name: str = "coverage") -> sp.csr_array:
         dense = np.asarray(matrix, dtype=np.float64)
         if dense.ndim != 2:
             msg = f"{name} must be a 2-D matrix (demand × candidates); got shape {dense.shape}"
-            raise InputError(msg)
+            raise InputError(msg, hint=_hints.API_ARGUMENT)
         keep = np.isfinite(dense)
         rows, cols = np.nonzero(keep)
         out = sp.csr_array((dense[rows, cols], (rows, cols)), shape=dense.shape)
     if out.ndim != 2:
         msg = f"{name} must be a 2-D matrix (demand × candidates); got shape {out.shape}"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     out.sum_duplicates()
     out.sort_indices()
     return out
@@ -81,18 +82,19 @@ def cover_pattern(matrix: MatrixLike, limit: float | None = None) -> tuple[sp.cs
     """
     csr = as_csr(matrix)
     if csr.data.size and np.isnan(csr.data).any():
-        msg = "coverage/cost matrix holds NaN as a stored value; leave out-of-reach entries unstored"
-        raise InputError(msg)
+        msg = "coverage/cost matrix holds NaN as a stored value"
+        raise InputError(msg, hint=Hint(zh="不可达的项不要存储（稀疏矩阵留空）",
+                                        en="leave out-of-reach entries unstored"))
     if limit is None:
         keep = csr.data != 0
         costs = None
     else:
         if np.isnan(limit) or limit < 0:
             msg = f"limit must be a non-negative cost (inf = every stored entry); got {limit!r}"
-            raise InputError(msg)
+            raise InputError(msg, hint=_hints.API_ARGUMENT)
         if csr.data.size and csr.data.min() < 0:
             msg = f"costs must be non-negative; the smallest stored cost is {csr.data.min():g}"
-            raise InputError(msg)
+            raise InputError(msg, hint=_hints.API_ARGUMENT)
         keep = csr.data <= limit
     cover = _mask(csr, keep)
     if limit is not None:
@@ -135,15 +137,15 @@ def fixed_columns(fixed: MatrixLike | None, n_cols: int) -> np.ndarray:
     if arr.dtype == bool:
         if arr.shape != (n_cols,):
             msg = f"fixed mask has length {arr.size}; the matrix has {n_cols} columns"
-            raise InputError(msg)
+            raise InputError(msg, hint=_hints.API_ARGUMENT)
         return np.flatnonzero(arr).astype(np.int64)
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
         msg = f"fixed must be column indices (int) or a boolean mask; got dtype {arr.dtype}"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     idx = np.unique(arr.astype(np.int64).ravel())
     if idx.size and (idx[0] < 0 or idx[-1] >= n_cols):
         msg = f"fixed column index out of range 0..{n_cols - 1}: {idx[0] if idx[0] < 0 else idx[-1]}"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     return idx
 
 
@@ -174,16 +176,16 @@ def vector(values: MatrixLike, n: int, name: str, *, positive: bool = False) -> 
         arr = np.full(n, float(arr))
     if arr.shape != (n,):
         msg = f"{name} has shape {arr.shape}; expected ({n},)"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     if not np.isfinite(arr).all():
         first = int(np.flatnonzero(~np.isfinite(arr))[0])
         msg = f"{name} holds NaN or infinite values (first at position {first})"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     bad = arr <= 0 if positive else arr < 0
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
         msg = f"{name} must be {'positive' if positive else 'non-negative'}; {name}[{first}] = {arr[first]:g}"
-        raise InputError(msg)
+        raise InputError(msg, hint=_hints.API_ARGUMENT)
     return arr
 
 

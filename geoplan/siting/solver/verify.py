@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan._errors import GeoplanError
+from geoplan._errors import GeoplanError, Hint
 from geoplan.siting.solver.milp import tolerance
 from geoplan.siting.solver.result import OPTIMAL, SitingSolution
 
@@ -32,8 +32,9 @@ class SolutionCheckError(GeoplanError, RuntimeError):
 
 
 def _fail(model: str, what: str) -> None:
-    msg = f"{model}: the solution failed its check ({what}); this is a geoplan or HiGHS defect, please report it"
-    raise SolutionCheckError(msg)
+    msg = f"{model}: the solution failed its check ({what})"
+    raise SolutionCheckError(msg, hint=Hint(zh="这是 geoplan 或 HiGHS 的缺陷：请附上命令与数据报告此问题",
+                                            en="this is a geoplan or HiGHS defect, please report it"))
 
 
 def _open_mask(sol: SitingSolution, n_cols: int) -> np.ndarray:
