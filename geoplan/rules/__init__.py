@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geoplan._errors import PresetError
+from geoplan._errors import Hint, PresetError
 from geoplan.rules import catchment, count, presence, provision, ratio, reach, targets
 from geoplan.rules._rates import pass_rate
 from geoplan.rules.base import RuleKind
@@ -32,7 +32,8 @@ def register(kind: RuleKind, *, replace: bool = False) -> RuleKind:
     """
     if not replace and KINDS.get(kind.name, kind) is not kind:
         msg = f"rule kind {kind.name!r} is registered already; pass replace=True to replace it"
-        raise PresetError(msg)
+        raise PresetError(msg, hint=Hint(zh="换一个规则类型名称，或传入 replace=True 以替换",
+                                         en="choose another kind name, or pass replace=True"))
     KINDS[kind.name] = kind
     return kind
 

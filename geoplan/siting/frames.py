@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 
 from geoplan import settings
 from geoplan._errors import InputError
+from geoplan._hints import API_ARGUMENT
 from geoplan.access import site_reach
 from geoplan.network import Network
 from geoplan.siting.solver import SitingSolution, lscp, mclp
@@ -65,17 +66,17 @@ def _points(frame: gpd.GeoDataFrame, name: str, crs: pyproj.CRS | None) -> NDArr
     """The (x, y) of a point layer in ``crs``; an :class:`InputError` naming the layer when it cannot be used."""
     if not isinstance(frame, gpd.GeoDataFrame):
         msg = f"{name}: a GeoDataFrame of points is needed, got {type(frame).__name__}"
-        raise InputError(msg)
+        raise InputError(msg, hint=API_ARGUMENT)
     if crs is not None and frame.crs is not None and not pyproj.CRS(frame.crs).equals(crs):
         msg = f"{name}: CRS {frame.crs} differs from the network's {crs.to_string()}; reproject it with to_crs()"
-        raise InputError(msg)
+        raise InputError(msg, hint=API_ARGUMENT)
     geoms = frame.geometry.to_numpy()
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     kinds = shapely.get_type_id(geoms[present])
     if (kinds != shapely.GeometryType.POINT).any():
         row = int(np.flatnonzero(present)[np.flatnonzero(kinds != shapely.GeometryType.POINT)[0]])
         msg = f"{name}: row {row} is not a point; pass points (e.g. the layer's representative_point())"
-        raise InputError(msg)
+        raise InputError(msg, hint=API_ARGUMENT)
     xy = np.full((len(frame), 2), np.nan)
     if present.any():
         xy[present] = shapely.get_coordinates(geoms[present])
@@ -115,7 +116,7 @@ def cost_matrix(
     """
     if not (isinstance(limit_m, (int, float)) and np.isfinite(limit_m) and limit_m > 0):
         msg = f"limit_m={limit_m!r}: give the reach as a positive number of metres"
-        raise InputError(msg)
+        raise InputError(msg, hint=API_ARGUMENT)
     crs = network.crs if network is not None else None
     dem_xy = _points(demand, "demand", crs)
     xy = [_points(candidates, "candidates", crs)]
@@ -180,13 +181,13 @@ def mclp_from_geodataframe(
     """
     if weight not in demand.columns:
         msg = f"demand: no column {weight!r} for the weight (columns: {', '.join(map(str, demand.columns))})"
-        raise InputError(msg)
+        raise InputError(msg, hint=API_ARGUMENT)
     w = pd.to_numeric(demand[weight], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         msg = (f"demand row {row}, column {weight!r}: {demand[weight].iloc[row]!r} is not a non-negative number "
                f"({int(bad.sum())} such rows); fill or drop them")
-        raise InputError(msg)
+        raise InputError(msg, hint=API_ARGUMENT)
     m = cost_matrix(demand, candidates, network, limit_m=limit_m, existing=existing)
     return mclp(m.costs, w, p, limit=m.limit_m, fixed=m.fixed, time_limit=time_limit, mip_gap=mip_gap)
