@@ -24,7 +24,6 @@ from scipy import ndimage
 
 from geoplan import settings
 from geoplan.access import Access
-from geoplan.network import node_distances
 from geoplan.rules._speed import rule_speed
 from geoplan.rules.base import Rule
 
@@ -64,8 +63,7 @@ def service_area(access: Access, types: list[str], limit_m: float, *,
     graph, att = access.graph, access.facility_attachment
     if graph is None or att is None:
         return shapely.Polygon()
-    sources = att.node[access.facility_mask(types) & att.attached]
-    dist = node_distances(graph, sources, limit_m)
+    dist = access.node_distances(types, limit_m)  # the reach rules' own pass when within the search radius
     pieces = reached_pieces(graph.x, graph.y, graph.u, graph.v, graph.length, dist, limit_m)
     if not len(pieces):
         return shapely.Polygon()
