@@ -76,17 +76,8 @@ def frontage(ends: NDArray[np.float64], width_m: float) -> shapely.Geometry:
     ``width_m / 2`` cells."""
     cell = width_m / 2
     radius = 2  # cells: the dilation disc reaches width_m
-    a, b = ends[:, 0], ends[:, 1]
-    # Sample every piece at least once per cell: a cell it only grazes between two samples is within the
-    # dilation disc of a sampled neighbour anyway.
-    k = np.ceil(np.hypot(*(b - a).T) / cell).astype(np.int64) + 1
-    piece = np.repeat(np.arange(len(ends)), k)
-    step = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)
-    t = step / np.repeat(np.maximum(k - 1, 1), k)
-    pts = a[piece] + t[:, None] * (b - a)[piece]
-    x0, y0 = pts.min(axis=0) - (radius + 1) * cell
-    ix = ((pts[:, 0] - x0) // cell).astype(np.int64)
-    iy = ((pts[:, 1] - y0) // cell).astype(np.int64)
+    ix, iy = _sample_cells(ends, cell, radius + 1)
+    x0, y0 = _origin(ends, cell, radius + 1)
     mask = np.zeros((iy.max() + radius + 2, ix.max() + radius + 2), dtype=bool)
     mask[iy, ix] = True
     yy, xx = np.mgrid[-radius:radius + 1, -radius:radius + 1]
@@ -97,6 +88,37 @@ def frontage(ends: NDArray[np.float64], width_m: float) -> shapely.Geometry:
     _, last = np.nonzero(edges == -1)
     boxes = shapely.box(x0 + first * cell, y0 + rows * cell, x0 + last * cell, y0 + (rows + 1) * cell)
     return shapely.union_all(boxes)
+
+
+def _origin(ends: NDArray[np.float64], cell: float, margin: int) -> tuple[float, float]:
+    # The grid's lower-left corner: ``margin`` cells below the lowest sample. The samples a + t·(b − a) are
+    # monotone in t, so their extremes are a and a + 1·(b − a) (computed as the samples are, to the last bit).
+    a, d = ends[:, 0], ends[:, 1] - ends[:, 0]
+    low = np.minimum(a.min(axis=0), (a + d).min(axis=0)) - margin * cell
+    return float(low[0]), float(low[1])
+
+
+def _sample_cells(ends: NDArray[np.float64], cell: float, margin: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Grid cells (column, row) of every piece sampled at least once per cell, its ends included.
+
+    Sample j of a piece cut into k samples is a + (j / (k − 1))·(b − a), computed coordinate by coordinate
+    in place (millions of samples at city scale: no (n, 2) temporaries, no fancy indexing).
+    """
+    x0, y0 = _origin(ends, cell, margin)
+    ax, ay = ends[:, 0, 0], ends[:, 0, 1]
+    dx, dy = ends[:, 1, 0] - ax, ends[:, 1, 1] - ay
+    k = np.ceil(np.hypot(dx, dy) / cell).astype(np.int64) + 1
+    t = np.arange(k.sum(), dtype=np.float64)
+    t -= np.repeat((np.cumsum(k) - k).astype(np.float64), k)
+    t /= np.repeat(np.maximum(k - 1, 1).astype(np.float64), k)
+    cells = []
+    for start, delta, origin in ((ax, dx, x0), (ay, dy, y0)):
+        coord = np.repeat(delta, k)
+        coord *= t
+        coord += np.repeat(start, k)
+        coord -= origin
+        cells.append((coord // cell).astype(np.int64))
+    return cells[0], cells[1]
 
 
 def _cut_unreached(area: shapely.Geometry, access: Access, dist: NDArray[np.float64], limit_m: float,
