@@ -86,8 +86,45 @@ def frontage(ends: NDArray[np.float64], width_m: float) -> shapely.Geometry:
     edges = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)
     rows, first = np.nonzero(edges == 1)
     _, last = np.nonzero(edges == -1)
-    boxes = shapely.box(x0 + first * cell, y0 + rows * cell, x0 + last * cell, y0 + (rows + 1) * cell)
-    return shapely.union_all(boxes)
+    try:  # the rectangles tile the area: a coverage union (about 3x faster), once their shared edges are noded
+        cells = shapely.coverage_union_all(_noded_runs(rows, first, last, mask.shape[1] + 2))
+    except shapely.errors.GEOSException:  # never seen; the general union gives the same area
+        cells = shapely.union_all(shapely.box(first, rows, last, rows + 1))
+    return shapely.transform(cells, lambda xy: xy * cell + np.array([x0, y0]))
+
+
+def _noded_runs(rows: NDArray[np.int64], first: NDArray[np.int64], last: NDArray[np.int64],
+                width: int) -> NDArray[np.object_]:
+    """Row runs [first, last) × [row, row + 1) as rectangles in cell units, with a vertex wherever a run of the
+    row above or below starts or ends along their bottom and top edges (what a coverage union needs)."""
+    # Breakpoints on grid line L (between rows L - 1 and L), keyed L * width + x.
+    keys = np.unique(np.concatenate([rows * width + first, rows * width + last,
+                                     (rows + 1) * width + first, (rows + 1) * width + last]))
+    b_lo = np.searchsorted(keys, rows * width + first, side="right")
+    nb = np.searchsorted(keys, rows * width + last, side="left") - b_lo
+    t_lo = np.searchsorted(keys, (rows + 1) * width + first, side="right")
+    nt = np.searchsorted(keys, (rows + 1) * width + last, side="left") - t_lo
+    size = 5 + nb + nt  # (f, r), bottom breakpoints, (l, r), (l, r + 1), top breakpoints backwards, (f, r + 1), (f, r)
+    off = np.cumsum(size) - size
+    xs, ys = np.empty(int(size.sum())), np.empty(int(size.sum()))
+
+    def ragged(count: NDArray[np.int64]) -> NDArray[np.int64]:
+        return np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)  # rank within its run
+
+    rank_b, rank_t = ragged(nb), ragged(nt)
+    xs[off], ys[off] = first, rows
+    at = np.repeat(off + 1, nb) + rank_b
+    xs[at], ys[at] = keys[np.repeat(b_lo, nb) + rank_b] % width, np.repeat(rows, nb)
+    p = off + 1 + nb
+    xs[p], ys[p] = last, rows
+    xs[p + 1], ys[p + 1] = last, rows + 1
+    at = np.repeat(p + 1 + nt, nt) - rank_t
+    xs[at], ys[at] = keys[np.repeat(t_lo, nt) + rank_t] % width, np.repeat(rows + 1, nt)
+    q = p + 2 + nt
+    xs[q], ys[q] = first, rows + 1
+    xs[q + 1], ys[q + 1] = first, rows
+    rings = shapely.linearrings(np.column_stack([xs, ys]), indices=np.repeat(np.arange(rows.size), size))
+    return np.asarray(shapely.polygons(rings), dtype=object)
 
 
 def _origin(ends: NDArray[np.float64], cell: float, margin: int) -> tuple[float, float]:
