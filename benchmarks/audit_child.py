@@ -1,8 +1,10 @@
-"""One full preset audit, as a user runs it, in its own process: ``python -m benchmarks.audit_child TOML CACHE``.
+"""One full preset audit, as a user runs it, in its own process: ``python -m benchmarks.audit_child TOML CACHE [OUT]``.
 
 Prints one JSON line: wall and CPU seconds of ``geoplan.audit(project)``, the process's peak RSS, and where
-the wall time went (network load, attaching, each rule kind; the rest is reading the layers and assembling
-the result). The network cache folder is given, so the caller chooses a cold (empty) or a warm cache.
+the wall time went (network load, attaching, each rule kind, the gap-map service areas; the rest is reading the
+layers, the network check and assembling the result). The network cache folder is given, so the caller chooses a
+cold (empty) or a warm cache. With OUT, every output ``geoplan audit --out OUT`` writes is written too (as the CLI
+does, ``write_all``), timed as "outputs written" and included in the totals.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def _peak_rss() -> int:
 
 def main(argv: list[str]) -> int:
     """Run the audit of ``argv[0]`` with the network cache in ``argv[1]``; print the JSON report."""
-    toml, cache = argv
+    toml, cache, *out = argv
     os.environ["GEOPLAN_CACHE_DIR"] = cache
     import geoplan
     from geoplan.rules import KINDS
@@ -50,11 +52,16 @@ def main(argv: list[str]) -> int:
     phases: dict[str, float] = {}
     audit_module.load_network = _timed(phases, "network load", audit_module.load_network)  # type: ignore[attr-defined]
     audit_module.Access = _timed(phases, "attach points", audit_module.Access)  # type: ignore[attr-defined]
+    audit_module.service_areas = _timed(phases, "service areas", audit_module.service_areas)  # type: ignore[attr-defined]
     for kind, module in list(KINDS.items()):
         KINDS[kind] = SimpleNamespace(KIND=kind, check_params=module.check_params,  # type: ignore[assignment]
                                       evaluate=_timed(phases, f"rules: {kind}", module.evaluate))
     wall, cpu = time.perf_counter(), time.process_time()
     result = geoplan.audit(toml)
+    if out:
+        from geoplan.outputs.write import write_all
+
+        _timed(phases, "outputs written", write_all)(result, out[0])
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak = _peak_rss()
     phases["layers, result (rest)"] = wall - sum(phases.values())

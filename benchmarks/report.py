@@ -55,7 +55,8 @@ def case_report(res: dict[str, Any], targets: dict[str, float] | None) -> tuple[
         lines.append(f"| {_LABELS[key]} | {wall} | {shown[0]} | {shown[1]} | {by_cpu} | {goal} | {met} |")
         if ok is not None:
             verdicts.append((f"reach vs {_LABELS[key]} {goal}: {shown[0]}", ok))
-    lines += ["", "Full preset audit, `geoplan.audit(project)` in a fresh process (peak RSS of that process):", "",
+    lines += ["", "Full preset audit, `geoplan.audit(project)` and every output `geoplan audit --out` writes, in a "
+              "fresh process (peak RSS of that process):", "",
               "| network cache | wall s | CPU s | peak RSS | where the wall time went |", "|---|---:|---:|---:|---|"]
     for label, key in (("cold: read the PBF, write the cache", "audit_cold"), ("warm: from the cache", "audit_warm")):
         a = res[key]
@@ -64,9 +65,12 @@ def case_report(res: dict[str, Any], targets: dict[str, float] | None) -> tuple[
         lines.append(f"| {label} | {_fmt(a['wall'])} | {_fmt(a['cpu'])} | {a['peak_rss'] / 2**30:.2f} GiB | "
                      f"{phases} |")
     if targets:
-        cold = res["audit_cold"]
-        verdicts.append((f"full preset audit, network from PBF ≤ {targets['audit_s']:g} s wall: "
-                         f"{cold['wall']:.1f} s", cold["wall"] <= targets["audit_s"]))
+        cold, warm = res["audit_cold"], res["audit_warm"]
+        verdicts.append((f"full preset audit, outputs written, network from PBF ≤ {targets['audit_s']:g} s wall: "
+                         f"{cold['wall']:.1f} s ({cold['cpu']:.1f} CPU s)", cold["wall"] <= targets["audit_s"]))
+        verdicts.append((f"full preset audit, outputs written, network from the cache ≤ {targets['audit_warm_s']:g} "
+                         f"s wall: {warm['wall']:.1f} s ({warm['cpu']:.1f} CPU s)",
+                         warm["wall"] <= targets["audit_warm_s"]))
         peak = max(res["audit_cold"]["peak_rss"], res["audit_warm"]["peak_rss"]) / 2**30
         verdicts.append((f"full preset audit ≤ {targets['rss_gb']:g} GB peak RSS: {peak:.2f} GiB",
                          peak <= targets["rss_gb"]))

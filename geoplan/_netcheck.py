@@ -101,7 +101,8 @@ def detect_offset(points: gpd.GeoSeries, declared: str | pyproj.CRS | None, netw
     layer : str
         Named in the message.
     tree : shapely.STRtree, optional
-        :func:`street_index` of the network, when already built.
+        :func:`street_index` of the network, when already built; default the network's own
+        :attr:`~geoplan.network.Network.edge_index` (the k-d tree the points were attached with).
 
     Returns
     -------
@@ -138,10 +139,11 @@ def check_offset(points: gpd.GeoSeries, declared: str | pyproj.CRS | None, netwo
     lon, lat = pts.x.to_numpy()[idx], pts.y.to_numpy()[idx]
     raw_lon, raw_lat = _raw(lon, lat, system)
     to_net = pyproj.Transformer.from_crs(4326, network.crs, always_xy=True)
-    tree = street_index(network) if tree is None else tree
 
     def distances(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
         x, y = to_net.transform(a, b)
+        if tree is None:  # no shapely geometry for every edge: the attachment's k-d tree answers
+            return network.edge_index.distance(np.column_stack([x, y]))
         _, d = tree.query_nearest(shapely.points(x, y), return_distance=True, all_matches=False)
         return np.asarray(d, dtype=float)
 
@@ -223,9 +225,8 @@ def check_against_network(access: Access, declared: dict[str, str | pyproj.CRS |
     if access.network is None:
         return [], notes
     warnings = []
-    tree = street_index(access.network)
     for layer, gdf in (("communities", access.communities), ("facilities", access.facilities)):
-        suspicion, undecided = check_offset(gdf.geometry, declared.get(layer), access.network, layer, tree)
+        suspicion, undecided = check_offset(gdf.geometry, declared.get(layer), access.network, layer)
         if suspicion is not None:
             warnings.append(suspicion.message())
         if undecided is not None:

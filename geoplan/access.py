@@ -19,7 +19,15 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from geoplan import settings
-from geoplan.network import Attachment, Network, attach_points, distances_within, nearest_source
+from geoplan.network import (
+    Attachment,
+    Network,
+    attach_points,
+    distances_within,
+    nearest_source,
+    node_distances,
+    source_field,
+)
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +114,8 @@ class Access:
     community_attachment: Attachment | None = field(init=False, default=None)
     facility_attachment: Attachment | None = field(init=False, default=None)
     _cache: dict[tuple[str, ...], Nearest] = field(init=False, default_factory=dict)
+    _fields: dict[tuple[str, ...], tuple[NDArray[np.float64], NDArray[np.int64]]] = field(init=False,
+                                                                                        default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.network is None:
@@ -146,6 +156,27 @@ class Access:
             self._cache[key] = self._network_nearest(key) if self.network else self._euclidean_nearest(key)
         return self._cache[key]
 
+    def node_distances(self, types: Sequence[str], limit_m: float) -> NDArray[np.float64]:
+        """Walking distance from every node of :attr:`graph` to the nearest attached facility of ``types``.
+
+        Exact up to ``limit_m`` (inf or any larger value beyond it). Within the audit's search radius this is
+        the pass :meth:`nearest` made (no second search); a larger ``limit_m`` searches again.
+        """
+        assert self.graph is not None and self.facility_attachment is not None
+        key = tuple(sorted(types))
+        if limit_m <= self.limit_m:
+            return self._field(key)[0]
+        sources = self.facility_attachment.node[self.facility_mask(key) & self.facility_attachment.attached]
+        return node_distances(self.graph, sources, limit_m)
+
+    def _field(self, types: tuple[str, ...]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        # One multi-source pass per type set, kept: the per-node distances serve the rules and the service areas.
+        assert self.graph is not None and self.facility_attachment is not None
+        if types not in self._fields:
+            fac_ok = self.facility_mask(types) & self.facility_attachment.attached
+            self._fields[types] = source_field(self.graph, self.facility_attachment.node[fac_ok], self.limit_m)
+        return self._fields[types]
+
     def _network_nearest(self, types: tuple[str, ...]) -> Nearest:
         assert self.graph is not None and self.community_attachment is not None
         assert self.facility_attachment is not None
@@ -157,7 +188,7 @@ class Access:
         targets = np.flatnonzero(com.attached)
         if len(fac_pos) and len(targets):
             d, src = nearest_source(self.graph, self.facility_attachment.node[fac_pos], com.node[targets],
-                                    limit_m=self.limit_m)
+                                    limit_m=self.limit_m, field=self._field(types))
             dist[targets] = d
             nearest[targets] = np.where(src >= 0, fac_pos[np.maximum(src, 0)], -1)
         reason = np.full(len(self.communities), None, dtype=object)

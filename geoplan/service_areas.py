@@ -24,7 +24,6 @@ from scipy import ndimage
 
 from geoplan import settings
 from geoplan.access import Access
-from geoplan.network import node_distances
 from geoplan.rules import KINDS
 from geoplan.rules._speed import rule_speed
 from geoplan.rules.base import Rule
@@ -65,8 +64,7 @@ def service_area(access: Access, types: list[str], limit_m: float, *,
     graph, att = access.graph, access.facility_attachment
     if graph is None or att is None:
         return shapely.Polygon()
-    sources = att.node[access.facility_mask(types) & att.attached]
-    dist = node_distances(graph, sources, limit_m)
+    dist = access.node_distances(types, limit_m)  # the reach rules' own pass when within the search radius
     pieces = reached_pieces(graph.x, graph.y, graph.u, graph.v, graph.length, dist, limit_m)
     if not len(pieces):
         return shapely.Polygon()
@@ -79,17 +77,8 @@ def frontage(ends: NDArray[np.float64], width_m: float) -> shapely.Geometry:
     ``width_m / 2`` cells."""
     cell = width_m / 2
     radius = 2  # cells: the dilation disc reaches width_m
-    a, b = ends[:, 0], ends[:, 1]
-    # Sample every piece at least once per cell: a cell it only grazes between two samples is within the
-    # dilation disc of a sampled neighbour anyway.
-    k = np.ceil(np.hypot(*(b - a).T) / cell).astype(np.int64) + 1
-    piece = np.repeat(np.arange(len(ends)), k)
-    step = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)
-    t = step / np.repeat(np.maximum(k - 1, 1), k)
-    pts = a[piece] + t[:, None] * (b - a)[piece]
-    x0, y0 = pts.min(axis=0) - (radius + 1) * cell
-    ix = ((pts[:, 0] - x0) // cell).astype(np.int64)
-    iy = ((pts[:, 1] - y0) // cell).astype(np.int64)
+    ix, iy = _sample_cells(ends, cell, radius + 1)
+    x0, y0 = _origin(ends, cell, radius + 1)
     mask = np.zeros((iy.max() + radius + 2, ix.max() + radius + 2), dtype=bool)
     mask[iy, ix] = True
     yy, xx = np.mgrid[-radius:radius + 1, -radius:radius + 1]
@@ -98,8 +87,76 @@ def frontage(ends: NDArray[np.float64], width_m: float) -> shapely.Geometry:
     edges = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)
     rows, first = np.nonzero(edges == 1)
     _, last = np.nonzero(edges == -1)
-    boxes = shapely.box(x0 + first * cell, y0 + rows * cell, x0 + last * cell, y0 + (rows + 1) * cell)
-    return shapely.union_all(boxes)
+    try:  # the rectangles tile the area: a coverage union (about 3x faster), once their shared edges are noded
+        cells = shapely.coverage_union_all(_noded_runs(rows, first, last, mask.shape[1] + 2))
+    except shapely.errors.GEOSException:  # never seen; the general union gives the same area
+        cells = shapely.union_all(shapely.box(first, rows, last, rows + 1))
+    return shapely.transform(cells, lambda xy: xy * cell + np.array([x0, y0]))
+
+
+def _noded_runs(rows: NDArray[np.int64], first: NDArray[np.int64], last: NDArray[np.int64],
+                width: int) -> NDArray[np.object_]:
+    """Row runs [first, last) × [row, row + 1) as rectangles in cell units, with a vertex wherever a run of the
+    row above or below starts or ends along their bottom and top edges (what a coverage union needs)."""
+    # Breakpoints on grid line L (between rows L - 1 and L), keyed L * width + x.
+    keys = np.unique(np.concatenate([rows * width + first, rows * width + last,
+                                     (rows + 1) * width + first, (rows + 1) * width + last]))
+    b_lo = np.searchsorted(keys, rows * width + first, side="right")
+    nb = np.searchsorted(keys, rows * width + last, side="left") - b_lo
+    t_lo = np.searchsorted(keys, (rows + 1) * width + first, side="right")
+    nt = np.searchsorted(keys, (rows + 1) * width + last, side="left") - t_lo
+    size = 5 + nb + nt  # (f, r), bottom breakpoints, (l, r), (l, r + 1), top breakpoints backwards, (f, r + 1), (f, r)
+    off = np.cumsum(size) - size
+    xs, ys = np.empty(int(size.sum())), np.empty(int(size.sum()))
+
+    def ragged(count: NDArray[np.int64]) -> NDArray[np.int64]:
+        return np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)  # rank within its run
+
+    rank_b, rank_t = ragged(nb), ragged(nt)
+    xs[off], ys[off] = first, rows
+    at = np.repeat(off + 1, nb) + rank_b
+    xs[at], ys[at] = keys[np.repeat(b_lo, nb) + rank_b] % width, np.repeat(rows, nb)
+    p = off + 1 + nb
+    xs[p], ys[p] = last, rows
+    xs[p + 1], ys[p + 1] = last, rows + 1
+    at = np.repeat(p + 1 + nt, nt) - rank_t
+    xs[at], ys[at] = keys[np.repeat(t_lo, nt) + rank_t] % width, np.repeat(rows + 1, nt)
+    q = p + 2 + nt
+    xs[q], ys[q] = first, rows + 1
+    xs[q + 1], ys[q + 1] = first, rows
+    rings = shapely.linearrings(np.column_stack([xs, ys]), indices=np.repeat(np.arange(rows.size), size))
+    return np.asarray(shapely.polygons(rings), dtype=object)
+
+
+def _origin(ends: NDArray[np.float64], cell: float, margin: int) -> tuple[float, float]:
+    # The grid's lower-left corner: ``margin`` cells below the lowest sample. The samples a + t·(b − a) are
+    # monotone in t, so their extremes are a and a + 1·(b − a) (computed as the samples are, to the last bit).
+    a, d = ends[:, 0], ends[:, 1] - ends[:, 0]
+    low = np.minimum(a.min(axis=0), (a + d).min(axis=0)) - margin * cell
+    return float(low[0]), float(low[1])
+
+
+def _sample_cells(ends: NDArray[np.float64], cell: float, margin: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Grid cells (column, row) of every piece sampled at least once per cell, its ends included.
+
+    Sample j of a piece cut into k samples is a + (j / (k − 1))·(b − a), computed coordinate by coordinate
+    in place (millions of samples at city scale: no (n, 2) temporaries, no fancy indexing).
+    """
+    x0, y0 = _origin(ends, cell, margin)
+    ax, ay = ends[:, 0, 0], ends[:, 0, 1]
+    dx, dy = ends[:, 1, 0] - ax, ends[:, 1, 1] - ay
+    k = np.ceil(np.hypot(dx, dy) / cell).astype(np.int64) + 1
+    t = np.arange(k.sum(), dtype=np.float64)
+    t -= np.repeat((np.cumsum(k) - k).astype(np.float64), k)
+    t /= np.repeat(np.maximum(k - 1, 1).astype(np.float64), k)
+    cells = []
+    for start, delta, origin in ((ax, dx, x0), (ay, dy, y0)):
+        coord = np.repeat(delta, k)
+        coord *= t
+        coord += np.repeat(start, k)
+        coord -= origin
+        cells.append((coord // cell).astype(np.int64))
+    return cells[0], cells[1]
 
 
 def _cut_unreached(area: shapely.Geometry, access: Access, dist: NDArray[np.float64], limit_m: float,

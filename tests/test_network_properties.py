@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyproj
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import dijkstra
@@ -106,3 +107,17 @@ def _min_segment_distance(net: Network, p: np.ndarray) -> float:
     denom = (ab * ab).sum(axis=1)
     t = np.where(denom > 0, ((p - a) * ab).sum(axis=1) / np.where(denom > 0, denom, 1), 0).clip(0, 1)
     return float(np.hypot(*(p - (a + t[:, None] * ab)).T).min())
+
+
+@settings(max_examples=80, deadline=None)
+@given(net=networks(geometric=True), data=st.data())
+def test_edge_index_distance_is_shapelys_distance_to_the_edges(net: Network, data: st.DataObject) -> None:
+    # The network check measures "distance to the nearest street" with the attachment's k-d tree; it must be
+    # the distance to the edges as straight LineStrings (self-loops are points), near or far (pieces of 100 m:
+    # points up to 5 km away are drawn).
+    far = st.floats(-5000, 6000, allow_nan=False)
+    pts = np.array(data.draw(st.lists(st.tuples(far, far), min_size=1, max_size=8)))
+    lines = shapely.linestrings(np.stack([np.column_stack([net.x[net.u], net.y[net.u]]),
+                                          np.column_stack([net.x[net.v], net.y[net.v]])], axis=1))
+    want = shapely.distance(shapely.points(pts)[:, None], lines[None, :]).min(axis=1)
+    np.testing.assert_allclose(net.edge_index.distance(pts), want, rtol=1e-9, atol=1e-9)

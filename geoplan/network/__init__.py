@@ -15,7 +15,7 @@ from geoplan.network.graph import Network
 from geoplan.network.lines import network_from_lines, read_lines
 from geoplan.network.load import load_network, read_graphml
 from geoplan.network.osm import read_osm
-from geoplan.network.paths import distances_within, nearest_source, node_distances
+from geoplan.network.paths import distances_within, nearest_source, node_distances, source_field
 from geoplan.network.snap import Attachment, attach_points
 
 __all__ = [
@@ -30,4 +30,5 @@ __all__ = [
     "read_graphml",
     "read_lines",
     "read_osm",
+    "source_field",
 ]

@@ -25,6 +25,8 @@ from geoplan._errors import Hint, NetworkError
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from geoplan.network.snap import EdgeIndex
+
 log = logging.getLogger(__name__)
 
 FloatArray = NDArray[np.float64]
@@ -162,6 +164,13 @@ class Network:
         cols = np.concatenate([b, a])
         data = np.concatenate([w, w])
         return sp.csr_array((data, (rows, cols)), shape=(n, n))
+
+    @cached_property
+    def edge_index(self) -> EdgeIndex:
+        """A k-d tree of the edges (:class:`~geoplan.network.snap.EdgeIndex`), built on first use and kept."""
+        from geoplan.network.snap import EdgeIndex
+
+        return EdgeIndex(self)
 
     def components(self) -> IntArray:
         """Connected-component label of every node, 0 being the largest component.

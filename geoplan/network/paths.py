@@ -58,11 +58,42 @@ def _node_indices(values: ArrayLike, n_nodes: int, what: str) -> IntArray:
     return arr
 
 
+def source_field(
+    network: Network | sp.sparray | sp.spmatrix, sources: ArrayLike, limit_m: float = math.inf
+) -> tuple[FloatArray, IntArray]:
+    """Distance from every node to its nearest source, and that source's node, in one multi-source pass.
+
+    Parameters
+    ----------
+    network, sources, limit_m
+        As for :func:`nearest_source`.
+
+    Returns
+    -------
+    distance : ndarray of float64, shape (n_nodes,)
+        Metres to the nearest source; inf beyond ``limit_m`` or on another component.
+    source_node : ndarray of int64, shape (n_nodes,)
+        Node index of that source, -1 where unreached.
+    """
+    graph, symmetric = _graph(network)
+    n = graph.shape[0]
+    src = _node_indices(sources, n, "sources")
+    valid_src = np.unique(src[src >= 0])
+    if valid_src.size == 0:
+        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+    d_all, _, src_node = dijkstra(
+        graph, directed=symmetric, indices=valid_src, min_only=True, limit=limit_m, return_predecessors=True
+    )
+    return np.asarray(d_all, dtype=np.float64), np.asarray(src_node, dtype=np.int64)
+
+
 def nearest_source(
     network: Network | sp.sparray | sp.spmatrix,
     sources: ArrayLike,
     targets: ArrayLike,
     limit_m: float = math.inf,
+    *,
+    field: tuple[FloatArray, IntArray] | None = None,
 ) -> tuple[FloatArray, IntArray]:
     """Network distance from each target to its nearest source, in one multi-source Dijkstra pass.
 
@@ -77,6 +108,8 @@ def nearest_source(
         Target node indices (e.g. communities). A -1 target gets (inf, -1).
     limit_m : float, default inf
         Stop searching beyond this distance; farther targets get (inf, -1), which bounds the work.
+    field : (distance, source_node), optional
+        :func:`source_field` of the same network, sources and limit, when already computed (no search then).
 
     Returns
     -------
@@ -91,18 +124,15 @@ def nearest_source(
     InputError
         If an index is out of range or not an integer.
     """
-    graph, symmetric = _graph(network)
+    graph, _ = _graph(network)
     n = graph.shape[0]
     src = _node_indices(sources, n, "sources")
     tgt = _node_indices(targets, n, "targets")
     dist = np.full(tgt.size, np.inf)
     pos = np.full(tgt.size, -1, dtype=np.int64)
-    valid_src = np.unique(src[src >= 0])
-    if valid_src.size == 0 or tgt.size == 0:
+    if not (src >= 0).any() or tgt.size == 0:
         return dist, pos
-    d_all, _, src_node = dijkstra(
-        graph, directed=symmetric, indices=valid_src, min_only=True, limit=limit_m, return_predecessors=True
-    )
+    d_all, src_node = source_field(network, src, limit_m) if field is None else field
     ok = tgt >= 0
     dist[ok] = d_all[tgt[ok]]
     reached = ok.copy()
@@ -112,7 +142,7 @@ def nearest_source(
     sorted_src = src[order]
     nodes = src_node[tgt[reached]]
     pos[reached] = order[np.searchsorted(sorted_src, nodes, side="left")]
-    log.debug("nearest_source: %d sources, %d of %d targets reached within %g m", valid_src.size,
+    log.debug("nearest_source: %d sources, %d of %d targets reached within %g m", int(np.unique(src[src >= 0]).size),
               int(reached.sum()), tgt.size, limit_m)
     return dist, pos
 

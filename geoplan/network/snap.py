@@ -160,37 +160,85 @@ def attach_points(
 _PIECE_M = 100.0
 
 
+class EdgeIndex:
+    """A k-d tree of the midpoints of a network's edges cut into pieces of at most 100 m.
+
+    Built once per network (:meth:`Network.edge_index`) and shared by attaching points and by the checks that
+    need distances to the nearest street: no shapely geometry per edge. Self-loops are points, not streets:
+    they are kept apart and only count as places in :meth:`distance`.
+    """
+
+    def __init__(self, network: Network) -> None:
+        self.candidates = np.flatnonzero(network.u != network.v)
+        c = self.candidates
+        self.ax, self.ay = network.x[network.u[c]], network.y[network.u[c]]
+        self.dx, self.dy = network.x[network.v[c]] - self.ax, network.y[network.v[c]] - self.ay
+        pieces = np.maximum(np.ceil(np.hypot(self.dx, self.dy) / _PIECE_M), 1).astype(np.int64)
+        self.owner = np.repeat(np.arange(c.size), pieces)
+        within = (np.arange(self.owner.size) - np.repeat(np.cumsum(pieces) - pieces, pieces) + 0.5) / pieces[self.owner]
+        self.tree = cKDTree(np.column_stack([self.ax[self.owner] + within * self.dx[self.owner],
+                                             self.ay[self.owner] + within * self.dy[self.owner]]))
+        loops = network.u[network.u == network.v]
+        self.loop_xy = np.column_stack([network.x[loops], network.y[loops]])
+
+    def candidates_within(self, q: FloatArray, max_m: float) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
+        """Every edge that may be the nearest to each point of ``q`` within ``max_m`` (``inf`` allowed).
+
+        (1) the nearest midpoint gives an edge and an upper bound D on the distance; (2) every edge within
+        min(D, max_m) has a midpoint within that + half a piece, so the exact segment distances of those
+        candidates decide.
+
+        Returns
+        -------
+        rows : positions in ``q`` of the points with a midpoint within ``max_m`` + half a piece
+        which, seg, dist : one row per (point, candidate edge) pair within ``max_m``: position in ``rows``,
+            edge index in the network, exact distance in metres
+        """
+        half = _PIECE_M / 2
+        near_d, near = self.tree.query(q, k=1, distance_upper_bound=max_m + half)
+        rows = np.flatnonzero(np.isfinite(near_d))
+        q, near = q[rows], near[rows]
+        bound = _segment_distance(q, self.ax, self.ay, self.dx, self.dy, self.owner[near])
+        found = self.tree.query_ball_point(q, np.minimum(bound, max_m) + half)
+        counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
+        piece = np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64, count=int(counts.sum()))
+        which = np.repeat(np.arange(q.shape[0]), counts)
+        seg = self.owner[piece]
+        dist = _segment_distance(q[which], self.ax, self.ay, self.dx, self.dy, seg)
+        ok = dist <= max_m
+        return rows, which[ok], self.candidates[seg[ok]], dist[ok]
+
+    def distance(self, pts: FloatArray) -> FloatArray:
+        """Straight-line distance (metres) from each point to the nearest edge (or self-loop node).
+
+        Equal, to rounding, to the distance to the nearest of the edges as straight LineStrings; ``inf`` for a
+        point with a non-finite coordinate or when the network has no edge.
+        """
+        pts = np.asarray(pts, dtype=np.float64).reshape(-1, 2)
+        out = np.full(pts.shape[0], np.inf)
+        finite = np.flatnonzero(np.isfinite(pts).all(axis=1))
+        if finite.size and self.candidates.size:
+            rows, which, _, dist = self.candidates_within(pts[finite], np.inf)
+            best = np.full(rows.size, np.inf)
+            np.minimum.at(best, which, dist)
+            out[finite[rows]] = best
+        if finite.size and self.loop_xy.shape[0]:
+            loop_d, _ = cKDTree(self.loop_xy).query(pts[finite], k=1)
+            out[finite] = np.minimum(out[finite], loop_d)
+        return out
+
+
 def _nearest_edges(network: Network, pts: FloatArray, max_snap_m: float) -> IntArray:
     # Index of the nearest edge within max_snap_m for every point, -1 if none (or bad coordinates).
     # A k-d tree of piece midpoints instead of an STRtree of shapely segments: no 1.7 million geometry objects
-    # for a city, a third of the time. (1) the nearest midpoint gives an edge and an upper bound D on the
-    # distance; (2) every edge within min(D, max_snap_m) has a midpoint within that + half a piece, so the
-    # exact segment distances of those candidates decide, ties going to the lowest edge index.
+    # for a city, a third of the time (see EdgeIndex); ties go to the lowest edge index.
     edge = np.full(pts.shape[0], -1, dtype=np.int64)
     finite = np.flatnonzero(np.isfinite(pts).all(axis=1))
-    candidates = np.flatnonzero(network.u != network.v)  # a self-loop is a point, not a street
-    if finite.size == 0 or candidates.size == 0:
+    index = network.edge_index
+    if finite.size == 0 or index.candidates.size == 0:
         return edge
-    ax, ay = network.x[network.u[candidates]], network.y[network.u[candidates]]
-    dx, dy = network.x[network.v[candidates]] - ax, network.y[network.v[candidates]] - ay
-    pieces = np.maximum(np.ceil(np.hypot(dx, dy) / _PIECE_M), 1).astype(np.int64)
-    owner = np.repeat(np.arange(candidates.size), pieces)
-    within = (np.arange(owner.size) - np.repeat(np.cumsum(pieces) - pieces, pieces) + 0.5) / pieces[owner]
-    tree = cKDTree(np.column_stack([ax[owner] + within * dx[owner], ay[owner] + within * dy[owner]]))
-    half = _PIECE_M / 2
-    q = pts[finite]
-    near_d, near = tree.query(q, k=1, distance_upper_bound=max_snap_m + half)
-    hit = np.isfinite(near_d)
-    q, rows, near = q[hit], finite[hit], near[hit]
-    bound = _segment_distance(q, ax, ay, dx, dy, owner[near])
-    found = tree.query_ball_point(q, np.minimum(bound, max_snap_m) + half)
-    counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
-    piece = np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64, count=int(counts.sum()))
-    which = np.repeat(np.arange(q.shape[0]), counts)
-    seg = owner[piece]
-    dist = _segment_distance(q[which], ax, ay, dx, dy, seg)
-    ok = dist <= max_snap_m
-    which, seg, dist = which[ok], candidates[seg[ok]], dist[ok]
+    rows, which, seg, dist = index.candidates_within(pts[finite], max_snap_m)
+    rows = finite[rows]
     order = np.lexsort((seg, dist, which))  # per point: nearest first, then lowest edge index
     which, seg = which[order], seg[order]
     first = np.ones(which.size, dtype=bool)
