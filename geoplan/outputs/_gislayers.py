@@ -34,6 +34,11 @@ KINDS: Final = {
 }
 
 
+def is_area_layer(name: str) -> bool:
+    """Whether a layer is a rule's area (service area, uncovered frontage): geometry for GIS, not a table."""
+    return name.startswith(tuple(f"{prefix}__" for prefix in KINDS))
+
+
 @dataclass(frozen=True)
 class GisLayer:
     """One layer of an audit's GIS outputs.

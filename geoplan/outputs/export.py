@@ -34,7 +34,7 @@ import pyproj
 from geoplan._errors import InputError, OutputError
 from geoplan.outputs._atomic import replacing
 from geoplan.outputs._folder import output_folder
-from geoplan.outputs._gislayers import GisLayer, gis_layers, rule_titles
+from geoplan.outputs._gislayers import GisLayer, gis_layers, is_area_layer, rule_titles
 from geoplan.outputs._qgs import write_qgis_project
 from geoplan.outputs._shapefile import ShapefileWritten, check_encoding, geometry_type, write_shapefile
 from geoplan.outputs._stamp import stamp_geopackage
@@ -56,9 +56,6 @@ log = logging.getLogger(__name__)
 
 #: GeoPackage version written: GDAL < 3.7 warns "may only be partially supported" on 1.4 (its default).
 GPKG_VERSION: Final = "1.2"
-
-#: Layers also written as CSV tables (the areas are geometry only: GeoPackage and Shapefile).
-_TABLE_LAYERS: Final = ("communities", "facilities", "admin_units")
 
 #: Formats :func:`export_result` can write.
 FORMATS: Final = ("gpkg", "shp", "csv", "md", "xlsx", "geojson")
@@ -196,8 +193,8 @@ def export_result(
     present, per reach rule ``service_area__<rule_id>`` and ``uncovered__<rule_id>``, and ``suggestions``
     and ``catchments`` when ``siting`` is given. Per format: ``gpkg`` → ``<stem>.gpkg`` (QGIS styles for
     every layer) and ``<stem>.qgs`` (a QGIS project opening them, grouped per rule); ``shp`` →
-    ``<layer>.shp`` + ``<layer>_fields.csv``; ``csv`` → ``<layer>.csv`` for communities, facilities and
-    admin units (lon/lat WGS84) + ``summary.csv`` + ``summary_indicators.csv``; ``md`` → ``report.md``;
+    ``<layer>.shp`` + ``<layer>_fields.csv``; ``csv`` → ``<layer>.csv`` for every layer but the areas
+    (lon/lat WGS84) + ``summary.csv`` + ``summary_indicators.csv``; ``md`` → ``report.md``;
     ``xlsx`` → ``<stem>.xlsx``; ``geojson`` → ``<layer>.geojson`` (WGS84).
 
     Parameters
@@ -268,7 +265,7 @@ def _export(result: AuditResult, out: Path, wanted: list[str], encoding: str, ta
             put(shp.fields_path)
         if "geojson" in wanted:
             put(write_geojson(gdf, child_path(out, f"{name}.geojson")))
-        if "csv" in wanted and name in _TABLE_LAYERS:
+        if "csv" in wanted and not is_area_layer(name):  # the areas are geometry, not a table
             put(write_csv(lonlat_table(clean_layer(gdf)), child_path(out, f"{name}.csv")))
     if "csv" in wanted:
         for path in summary_csv(result, child_path(out, "summary.csv")):
