@@ -31,8 +31,8 @@ import pyproj
 from geoplan._errors import InputError, OutputError
 from geoplan.crs import auto_metric_crs
 from geoplan.outputs._fieldnames import split_rule_column
-from geoplan.outputs._tables import child_path, clean_layer, lonlat_table, reproject, resolve_crs, write_csv
 from geoplan.outputs._gislayers import is_area_layer
+from geoplan.outputs._tables import child_path, clean_layer, lonlat_table, reproject, resolve_crs, write_csv
 from geoplan.outputs.export import write_geojson, write_geopackage, write_shapefile, write_xlsx
 
 log = logging.getLogger(__name__)

@@ -163,7 +163,7 @@ def test_street_project_with_siting_in_qgis(street: tuple[AuditResult, SitingRes
 
 
 def test_demo_audit_in_qgis(demo: tuple[AuditResult, Path, dict[str, Any]]) -> None:
-    result, out, report = demo
+    result, _out, report = demo
     _check_gpkg(report, result, None)
     _check_project(report, result, None)
 
