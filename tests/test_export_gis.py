@@ -122,6 +122,10 @@ def test_facilities_and_sites_are_drawn_with_their_type_symbol(made: tuple[Audit
             colour, shape = drawn.split("|")
             symbol = facility_symbol(term)
             assert colour.startswith(_rgb(symbol.colour)) and shape == symbol.shape
+    root = ET.fromstring(str(styles.loc["facilities", "styleQML"]).split("\n", 1)[1])
+    labels = {c.get("value"): c.get("label") for c in root.findall("renderer-v2/categories/category")}
+    plan = fx.preset().types
+    assert labels["childcare"] == f"{plan['childcare']['zh']} childcare"  # the plan's name in the legend
 
 
 def test_the_qgis_project_opens_every_layer_grouped_per_rule(made: tuple[AuditResult, SitingResult, Path]) -> None:

@@ -199,8 +199,11 @@ def status_qml(attribute: str, kind: str) -> str:
     return qml(categorized_renderer(attribute, categories, kind), kind)
 
 
-def _type_categories(gdf: gpd.GeoDataFrame, kind: str, *, site: bool = False) -> list[tuple[str, str, Sym]]:
-    """One category per facility type term; ``site`` draws suggested sites larger (or catchments faint)."""
+def _type_categories(gdf: gpd.GeoDataFrame, kind: str, labels: Mapping[str, str], *, site: bool = False) -> (
+    list[tuple[str, str, Sym]]
+):
+    """One category per facility type term (labelled "养老机构 elderly_institution" when ``labels`` know it);
+    ``site`` draws suggested sites larger (or catchments faint)."""
     terms = sorted({str(t) for t in gdf["facility_type"].dropna()})
     out = []
     for term in terms:
@@ -211,7 +214,8 @@ def _type_categories(gdf: gpd.GeoDataFrame, kind: str, *, site: bool = False) ->
             sym = Sym(kind, colour, shape=shape, size=4.2, outline_width=0.6)
         else:
             sym = Sym(kind, colour, shape=shape)
-        out.append((term, term, sym))
+        label = f"{labels[term]} {term}" if labels.get(term) and labels[term] != term else term
+        out.append((term, label, sym))
     return out
 
 
@@ -229,7 +233,8 @@ def _status_styles(table: str, gdf: gpd.GeoDataFrame, kind: str, titles: Mapping
     return styles
 
 
-def layer_styles(table: str, gdf: gpd.GeoDataFrame, titles: Mapping[str, str] | None = None) -> list[LayerStyle]:
+def layer_styles(table: str, gdf: gpd.GeoDataFrame, titles: Mapping[str, str] | None = None,
+                 type_labels: Mapping[str, str] | None = None) -> list[LayerStyle]:
     """The QGIS styles of one layer, the default first (see the module's docstring for which).
 
     Parameters
@@ -239,8 +244,11 @@ def layer_styles(table: str, gdf: gpd.GeoDataFrame, titles: Mapping[str, str] | 
     gdf : GeoDataFrame
     titles : mapping, optional
         Rule id → title (Chinese), for the styles' descriptions.
+    type_labels : mapping, optional
+        Facility type term → its name in the plan (养老机构), for the legend.
     """
     titles = titles or {}
+    labels = type_labels or {}
     kind = symbol_kind(sorted({str(t) for t in gdf.geom_type.dropna().unique()}))
     styles = _status_styles(table, gdf, kind, titles)
     if styles:
@@ -257,10 +265,10 @@ def layer_styles(table: str, gdf: gpd.GeoDataFrame, titles: Mapping[str, str] | 
         ], kind)
         return [LayerStyle(table, qml(renderer, kind), f"geoplan: {about}service area / uncovered frontage", True)]
     if "site_id" in columns and "facility_type" in columns:
-        renderer = categorized_renderer("facility_type", _type_categories(gdf, kind, site=True), kind)
+        renderer = categorized_renderer("facility_type", _type_categories(gdf, kind, labels, site=True), kind)
         return [LayerStyle(table, qml(renderer, kind), f"geoplan: {about}suggested sites by facility type", True)]
     if "facility_type" in columns and kind == "marker":
-        renderer = categorized_renderer("facility_type", _type_categories(gdf, kind), kind)
+        renderer = categorized_renderer("facility_type", _type_categories(gdf, kind, labels), kind)
         return [LayerStyle(table, qml(renderer, kind), "geoplan: facilities, one symbol per plan facility type",
                            True)]
     return [LayerStyle(table, qml(single_renderer(Sym(kind, _GREY, 160 if kind == "fill" else 255)), kind),

@@ -35,6 +35,7 @@ from geoplan._errors import InputError, OutputError
 from geoplan.outputs._atomic import replacing
 from geoplan.outputs._folder import output_folder
 from geoplan.outputs._gislayers import GisLayer, gis_layers, is_area_layer, rule_titles
+from geoplan.outputs._mapdata import type_labels
 from geoplan.outputs._qgs import write_qgis_project
 from geoplan.outputs._shapefile import ShapefileWritten, check_encoding, geometry_type, write_shapefile
 from geoplan.outputs._stamp import stamp_geopackage
@@ -240,7 +241,8 @@ def _write_gis(gis: list[GisLayer], out: Path, stem: str, titles: Mapping[str, s
 ):
     """``<stem>.gpkg`` with every layer and its styles, and ``<stem>.qgs`` opening them."""
     layers = {layer.name: layer.frame for layer in gis}
-    styles = {layer.name: layer_styles(layer.name, clean_layer(layer.frame), titles) for layer in gis}
+    labels = type_labels(result.extra, result.preset_id, "zh")
+    styles = {layer.name: layer_styles(layer.name, clean_layer(layer.frame), titles, labels) for layer in gis}
     gpkg = write_geopackage(layers, child_path(out, f"{stem}.gpkg"), styles=styles, stamp=result.created)
     return [gpkg, write_qgis_project(gis, styles, gpkg, child_path(out, f"{stem}.qgs"), titles, result.title)]
 
