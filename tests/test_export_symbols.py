@@ -34,3 +34,15 @@ def test_any_other_term_gets_a_drawable_symbol_that_does_not_change(term: str) -
     symbol = facility_symbol(term)
     assert symbol == facility_symbol(term)
     assert symbol.shape in SHAPES and symbol.colour in COLOURS
+
+
+def test_the_gap_map_draws_each_type_with_the_same_symbol() -> None:
+    from test_export_data import make_result
+
+    from geoplan.outputs._mapdata import facilities_payload
+
+    facilities = make_result().facilities
+    data = facilities_payload(facilities, {}, {})
+    assert {t["term"] for t in data["types"]} == set(facilities["facility_type"])
+    for entry in data["types"]:
+        assert (entry["color"], entry["shape"]) == tuple(facility_symbol(entry["term"]))
