@@ -124,3 +124,13 @@ def test_bad_layer_names_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="at least one layer"):
         write_geopackage({}, tmp_path / "x.gpkg")
     assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_facilities_open_by_type_even_with_their_own_rule_results(tmp_path: Path) -> None:
+    facilities = make_result().facilities.copy()
+    facilities[f"{PROV}{SEP}status"] = ["pass", "fail", "not_evaluable"]
+    styles = _styles(write_geopackage({"facilities": facilities}, tmp_path / "f.gpkg"))
+    assert styles["useAsDefault"].tolist() == [1, 0]
+    by_type, by_rule = (ET.fromstring(q.split("\n", 1)[1]).find("renderer-v2") for q in styles["styleQML"])
+    assert by_type is not None and by_type.get("attr") == "facility_type"
+    assert by_rule is not None and by_rule.get("attr") == f"{PROV}{SEP}status"

@@ -53,7 +53,8 @@ def _renderer(style: LayerStyle) -> ET.Element:
     root = ET.fromstring(style.qml.split("\n", 1)[1])  # after the DOCTYPE line
     renderer = root.find("renderer-v2")
     if renderer is None:  # every geoplan style has one; a missing one is a programming error
-        raise ValueError(f"style {style.name!r} has no renderer")
+        msg = f"style {style.name!r} has no renderer"
+        raise ValueError(msg)
     return renderer
 
 

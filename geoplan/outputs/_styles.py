@@ -9,13 +9,14 @@ others are listed under Layer Properties → Style → Load Style (database). Th
 
 What each layer gets (:func:`layer_styles`), decided by its columns, so any GeoPackage geoplan writes is styled:
 
+* ``facility_type`` on points without ``site_id`` (facilities): one symbol per type from
+  :mod:`geoplan.outputs._symbols`, the default; their own rule results as further styles;
 * a ``<rule_id>__status`` column per rule (communities, admin units): one categorized style per rule,
   pass / fail / not evaluable / not applicable (:data:`STATUS_STYLE`), the first rule's the default;
 * ``coverage`` (service areas): ``covered`` areas filled in the facility type's colour, ``uncovered``
   street frontage in fail vermillion;
 * ``site_id`` (siting): suggested sites as their facility type's symbol, larger, thick outline; catchments
   as the type's outline;
-* ``facility_type`` (facilities): one symbol per type from :mod:`geoplan.outputs._symbols`;
 * anything else: one grey symbol.
 
 Symbol-layer properties are written both as ``<Option type="Map">`` (QGIS ≥ 3.16) and as legacy
@@ -219,7 +220,8 @@ def _type_categories(gdf: gpd.GeoDataFrame, kind: str, labels: Mapping[str, str]
     return out
 
 
-def _status_styles(table: str, gdf: gpd.GeoDataFrame, kind: str, titles: Mapping[str, str]) -> list[LayerStyle]:
+def _status_styles(table: str, gdf: gpd.GeoDataFrame, kind: str, titles: Mapping[str, str], *,
+                   first_default: bool = True) -> list[LayerStyle]:
     styles: list[LayerStyle] = []
     for column in map(str, gdf.columns):
         parts = split_rule_column(column)
@@ -229,7 +231,7 @@ def _status_styles(table: str, gdf: gpd.GeoDataFrame, kind: str, titles: Mapping
         styles.append(LayerStyle(
             f"{table} {rule}", status_qml(column, kind),
             f"geoplan: {titles.get(rule, rule)} ({column}) 达标 pass / 不达标 fail / 无法评估 not evaluable / "
-            "不适用 n/a", default=not styles, rule_id=rule))
+            "不适用 n/a", default=first_default and not styles, rule_id=rule))
     return styles
 
 
@@ -250,10 +252,16 @@ def layer_styles(table: str, gdf: gpd.GeoDataFrame, titles: Mapping[str, str] | 
     titles = titles or {}
     labels = type_labels or {}
     kind = symbol_kind(sorted({str(t) for t in gdf.geom_type.dropna().unique()}))
+    columns = set(map(str, gdf.columns))
+    if "facility_type" in columns and "site_id" not in columns and kind == "marker":
+        # facilities: by type by default (one symbol per type everywhere); their own rule results as extras
+        renderer = categorized_renderer("facility_type", _type_categories(gdf, kind, labels), kind)
+        by_type = LayerStyle(table, qml(renderer, kind), "geoplan: facilities, one symbol per plan facility type",
+                             True)
+        return [by_type, *_status_styles(table, gdf, kind, titles, first_default=False)]
     styles = _status_styles(table, gdf, kind, titles)
     if styles:
         return styles
-    columns = set(map(str, gdf.columns))
     rule = str(gdf["rule_id"].iloc[0]) if "rule_id" in columns and len(gdf) else ""
     about = f"{titles.get(rule, rule)} " if rule else ""
     if "coverage" in columns:
@@ -267,10 +275,6 @@ def layer_styles(table: str, gdf: gpd.GeoDataFrame, titles: Mapping[str, str] | 
     if "site_id" in columns and "facility_type" in columns:
         renderer = categorized_renderer("facility_type", _type_categories(gdf, kind, labels, site=True), kind)
         return [LayerStyle(table, qml(renderer, kind), f"geoplan: {about}suggested sites by facility type", True)]
-    if "facility_type" in columns and kind == "marker":
-        renderer = categorized_renderer("facility_type", _type_categories(gdf, kind, labels), kind)
-        return [LayerStyle(table, qml(renderer, kind), "geoplan: facilities, one symbol per plan facility type",
-                           True)]
     return [LayerStyle(table, qml(single_renderer(Sym(kind, _GREY, 160 if kind == "fill" else 255)), kind),
                        f"geoplan: {table}", True)]
 
