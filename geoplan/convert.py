@@ -32,6 +32,7 @@ from geoplan import _hints
 from geoplan._errors import Hint, InputError, OutputError
 from geoplan.crs import auto_metric_crs
 from geoplan.outputs._fieldnames import split_rule_column
+from geoplan.outputs._gislayers import is_area_layer
 from geoplan.outputs._tables import child_path, clean_layer, lonlat_table, reproject, resolve_crs, write_csv
 from geoplan.outputs.export import write_geojson, write_geopackage, write_shapefile, write_xlsx
 
@@ -127,10 +128,10 @@ def export_layers(layers: dict[str, gpd.GeoDataFrame], out_dir: str | Path, form
             written[shp.fields_path.name] = shp.fields_path
         if "geojson" in formats:
             written[f"{name}.geojson"] = write_geojson(gdf, child_path(out, f"{name}.geojson"))
-        if "csv" in formats:
+        if "csv" in formats and not is_area_layer(name):
             written[f"{name}.csv"] = write_csv(lonlat_table(clean_layer(gdf)), child_path(out, f"{name}.csv"))
     if "xlsx" in formats:
-        sheets = {name: lonlat_table(clean_layer(gdf)) for name, gdf in moved.items()}
+        sheets = {name: lonlat_table(clean_layer(gdf)) for name, gdf in moved.items() if not is_area_layer(name)}
         written[f"{stem}.xlsx"] = write_xlsx(sheets, child_path(out, f"{stem}.xlsx"))
     return dict(sorted(written.items()))
 

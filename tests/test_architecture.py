@@ -73,7 +73,7 @@ def test_the_siting_solver_importing_geoplan_breaks_the_contract(tmp_path: Path)
 
 
 def test_the_solver_contract_lists_every_other_module() -> None:
-    """A new top-level module of geoplan is forbidden to the solver too (only _errors, its _hints and settings are allowed)."""
+    """A new top-level module is forbidden to the solver too (only _errors, its _hints and settings are allowed)."""
     contracts = tomllib.loads(_contract_toml())["tool"]["importlinter"]["contracts"]
     solver = next(c for c in contracts if c.get("source_modules") == ["geoplan.siting.solver"])
     pkg = ROOT / "geoplan"

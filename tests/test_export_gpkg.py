@@ -11,7 +11,7 @@ import pandas as pd
 import pyogrio
 import pytest
 from geopandas import GeoDataFrame
-from test_export_data import NAMES, PRESENCE, REACH, make_result
+from test_export_data import NAMES, PRESENCE, PROV, REACH, make_result
 
 from geoplan._errors import InputError
 from geoplan.outputs._styles import STATUS_STYLE
@@ -63,17 +63,21 @@ def test_layer_styles_as_qgis_reads_them(tmp_path: Path) -> None:
         "id", "f_table_catalog", "f_table_schema", "f_table_name", "f_geometry_column", "styleName",
         "styleQML", "styleSLD", "useAsDefault", "description", "owner", "ui", "update_time",
     ]
-    # facilities carry no status column: no style; the others get one default style each
-    assert styles["f_table_name"].tolist() == ["communities", "admin_units"]
-    assert (styles["f_table_schema"] == "").all() and (styles["useAsDefault"] == 1).all()
+    # one style per rule with results on the layer (the first the default), facilities one by type
+    tables = ["communities", "communities", "facilities", "admin_units"]
+    assert styles["f_table_name"].tolist() == tables
+    assert styles["styleName"].tolist() == [f"communities {REACH}", f"communities {PROV}", "facilities",
+                                            f"admin_units {PRESENCE}"]
+    assert styles["useAsDefault"].tolist() == [1, 0, 1, 1]
+    assert (styles["f_table_schema"] == "").all()
     with sqlite3.connect(path) as db:
         geom_cols = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
         contents = dict(db.execute("SELECT table_name, data_type FROM gpkg_contents"))
-    assert styles["f_geometry_column"].tolist() == [geom_cols["communities"], geom_cols["admin_units"]]
+    assert styles["f_geometry_column"].tolist() == [geom_cols[t] for t in tables]
     assert contents["layer_styles"] == "attributes"
     # QGIS loads it through OGR: the table must be visible as a layer there
     via_ogr = pyogrio.read_dataframe(path, layer="layer_styles")
-    assert via_ogr["f_table_name"].tolist() == ["communities", "admin_units"]
+    assert via_ogr["f_table_name"].tolist() == tables
 
 
 @pytest.mark.parametrize(("table", "attr", "kind"), [("communities", f"{REACH}{SEP}status", "marker"),
@@ -81,7 +85,8 @@ def test_layer_styles_as_qgis_reads_them(tmp_path: Path) -> None:
 def test_qml_is_a_categorized_renderer_on_the_first_status(tmp_path: Path, table: str, attr: str,
                                                            kind: str) -> None:
     path = write_geopackage(_layers(), tmp_path / "audit.gpkg")
-    qml = _styles(path).set_index("f_table_name").loc[table, "styleQML"]
+    styles = _styles(path)
+    qml = styles[(styles["f_table_name"] == table) & (styles["useAsDefault"] == 1)]["styleQML"].iloc[0]
     assert qml.startswith("<!DOCTYPE qgis")
     root = ET.fromstring(qml)
     assert root.tag == "qgis" and root.get("version", "").startswith("3.")
@@ -119,3 +124,13 @@ def test_bad_layer_names_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="at least one layer"):
         write_geopackage({}, tmp_path / "x.gpkg")
     assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_facilities_open_by_type_even_with_their_own_rule_results(tmp_path: Path) -> None:
+    facilities = make_result().facilities.copy()
+    facilities[f"{PROV}{SEP}status"] = ["pass", "fail", "not_evaluable"]
+    styles = _styles(write_geopackage({"facilities": facilities}, tmp_path / "f.gpkg"))
+    assert styles["useAsDefault"].tolist() == [1, 0]
+    by_type, by_rule = (ET.fromstring(q.split("\n", 1)[1]).find("renderer-v2") for q in styles["styleQML"])
+    assert by_type is not None and by_type.get("attr") == "facility_type"
+    assert by_rule is not None and by_rule.get("attr") == f"{PROV}{SEP}status"

@@ -27,8 +27,9 @@ def test_default_formats_write_the_expected_files(tmp_path: Path) -> None:
     files = _export(make_result(), out)
     assert list(files) == sorted(files)
     assert set(files) == {
-        "audit.gpkg", "communities.shp", "communities_fields.csv", "facilities.shp", "facilities_fields.csv",
-        "communities.csv", "facilities.csv", "summary.csv", "summary_indicators.csv", "report.md",
+        "audit.gpkg", "audit.qgs", "communities.shp", "communities_fields.csv", "facilities.shp",
+        "facilities_fields.csv", "communities.csv", "facilities.csv", "summary.csv", "summary_indicators.csv",
+        "report.md",
     }
     for name, path in files.items():
         assert path.parent == out and path.name == name and path.stat().st_size > 0

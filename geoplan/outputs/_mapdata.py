@@ -21,6 +21,7 @@ import shapely
 
 from geoplan._errors import Hint, InputError
 from geoplan.outputs import _maptext
+from geoplan.outputs._symbols import facility_symbol
 from geoplan.result import SEP
 
 if TYPE_CHECKING:
@@ -211,8 +212,8 @@ def facilities_payload(gdf: gpd.GeoDataFrame, titles: dict[str, str], labels: di
     lookup = {t: k for k, t in enumerate(types)}
     data["type"] = [lookup[t] for t in kinds]
     data["types"] = []
-    for k, name in enumerate(types):
-        color, shape = _maptext.facility_style(k)
+    for name in types:
+        color, shape = facility_symbol(name)  # the type's one symbol, as in QGIS (outputs/_symbols.py)
         data["types"].append({
             "term": name, "name": labels.get(name, name), "color": color, "ink": _maptext.ink_on(color),
             "shape": shape, "count": int((kinds == name).sum()),

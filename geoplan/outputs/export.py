@@ -8,8 +8,11 @@
   value stay integers, missing numbers are null. Text longer than the 254-byte DBF limit is cut at a
   character boundary and ends in "…"; the row's ``TRUNCATED`` field names the cut fields
   (:mod:`geoplan.outputs._shapefile`).
-* :func:`write_geopackage` — several layers, full field names, and a QGIS ``layer_styles`` table
-  colouring each layer by its first rule's status (:mod:`geoplan.outputs._styles`).
+* :func:`write_geopackage` — several layers, full field names, GeoPackage 1.2 (what GDAL 3.6 and QGIS 3.22
+  open without a warning), and a QGIS ``layer_styles`` table styling every layer: one style per rule on
+  layers with rule results, facilities one symbol per type (:mod:`geoplan.outputs._styles`).
+* :func:`write_qgis_project` — a QGIS project (``.qgs``) beside the GeoPackage opening all its layers,
+  grouped per rule (:mod:`geoplan.outputs._qgs`).
 * :func:`write_geojson` — RFC 7946 GeoJSON (WGS84).
 * :func:`write_xlsx` — the workbook of :mod:`geoplan.outputs._xlsx`.
 * :func:`export_result` — all of these for an :class:`~geoplan.result.AuditResult`, inside one folder.
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -31,12 +34,13 @@ import pyproj
 from geoplan import _hints
 from geoplan._errors import Hint, InputError, OutputError
 from geoplan.outputs._atomic import replacing
-from geoplan.outputs._fieldnames import split_rule_column
 from geoplan.outputs._folder import output_folder
+from geoplan.outputs._gislayers import GisLayer, gis_layers, is_area_layer, rule_titles
+from geoplan.outputs._mapdata import type_labels
+from geoplan.outputs._qgs import write_qgis_project
 from geoplan.outputs._shapefile import ShapefileWritten, check_encoding, geometry_type, write_shapefile
 from geoplan.outputs._stamp import stamp_geopackage
-from geoplan.outputs._styles import symbol_kind, write_layer_styles
-from geoplan.outputs._summary import rule_infos
+from geoplan.outputs._styles import LayerStyle, layer_styles, write_layer_styles
 from geoplan.outputs._tables import (
     child_path,
     clean_layer,
@@ -48,31 +52,28 @@ from geoplan.outputs._tables import (
 from geoplan.outputs._xlsx import result_tables, write_workbook
 from geoplan.outputs.report import summary_csv, write_summary_markdown
 from geoplan.result import AuditResult
+from geoplan.siting.planning.plans import SitingResult
 
 log = logging.getLogger(__name__)
+
+#: GeoPackage version written: GDAL < 3.7 warns "may only be partially supported" on 1.4 (its default).
+GPKG_VERSION: Final = "1.2"
 
 #: Formats :func:`export_result` can write.
 FORMATS: Final = ("gpkg", "shp", "csv", "md", "xlsx", "geojson")
 
 __all__ = [
-    "FORMATS", "ShapefileWritten", "export_result", "write_geojson", "write_geopackage", "write_shapefile",
-    "write_xlsx",
+    "FORMATS", "ShapefileWritten", "export_result", "write_geojson", "write_geopackage", "write_qgis_project",
+    "write_shapefile", "write_xlsx",
 ]
 
 
-def _style_of(gdf: gpd.GeoDataFrame) -> tuple[str, str] | None:
-    for column in map(str, gdf.columns):
-        parts = split_rule_column(column)
-        if parts and parts[1] == "status":
-            kinds = sorted({str(t) for t in gdf.geom_type.dropna().unique()})
-            return column, symbol_kind(kinds)
-    return None
-
-
 def write_geopackage(
-    layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, styles: bool = True, stamp: str | None = None
+    layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
+    styles: bool | Mapping[str, Sequence[LayerStyle]] = True, stamp: str | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write layers into one GeoPackage (replacing the file), full field names, optionally QGIS styles.
+    """Write layers into one GeoPackage 1.2 (replacing the file), full field names, optionally QGIS styles.
 
     Parameters
     ----------
@@ -80,12 +81,16 @@ def write_geopackage(
         Layer (table) name → GeoDataFrame, written in this order with each layer's own CRS.
     path : str or Path
         The ``.gpkg`` file. It is built beside the target and moved in place when complete.
-    styles : bool
-        Add a ``layer_styles`` table so QGIS opens each layer coloured by its first ``<rule>__status``
-        column (pass #0072B2, fail #D55E00, not evaluable #999999, not applicable #CCCCCC).
+    styles : bool or mapping
+        True: add a ``layer_styles`` table styling every layer (:func:`geoplan.outputs._styles.layer_styles`:
+        one style per ``<rule>__status`` column, pass #0072B2, fail #D55E00, not evaluable #999999, not
+        applicable #CCCCCC, the first the default; facilities by type ...). A mapping: these styles per
+        layer instead. False: no styles.
     stamp : str, optional
         ISO date written as every table's ``last_change`` instead of the clock, so the same audit gives the
         same bytes (pass ``result.created``).
+    titles : mapping, optional
+        Rule id → title, for the styles' descriptions.
 
     Raises
     ------
@@ -102,17 +107,19 @@ def write_geopackage(
         if not name or name.lower().startswith(("gpkg_", "rtree_", "sqlite_")) or name == "layer_styles":
             msg = f"layer name {name!r} is empty or reserved in a GeoPackage"
             raise InputError(msg, hint=Hint(zh="换一个图层名", en="choose another"))
-    found: list[tuple[str, str, str]] = []
+    found: dict[str, Sequence[LayerStyle]] = {}
     try:
         with replacing(path, what="the GeoPackage") as tmp:
-            for name, gdf in layers.items():
+            for i, (name, gdf) in enumerate(layers.items()):
                 layer = clean_layer(gdf)
-                pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG",
-                                        geometry_type=geometry_type(layer))
-                style = _style_of(layer)
-                if style:
-                    found.append((name, *style))
-            if styles and found:
+                created = {"dataset_options": {"VERSION": GPKG_VERSION}} if i == 0 else {}
+                pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG", geometry_type=geometry_type(layer),
+                                        **created)
+                if styles is True:
+                    found[name] = layer_styles(name, layer, titles)
+            if isinstance(styles, Mapping):
+                found = {name: list(styles[name]) for name in layers if name in styles}
+            if styles is not False and found:
                 write_layer_styles(tmp, found)
             if stamp:
                 stamp_geopackage(tmp, stamp)
@@ -163,13 +170,6 @@ def write_xlsx(
     return write_workbook(result_or_tables, path, stamp=stamp)
 
 
-def _layers(result: AuditResult) -> dict[str, gpd.GeoDataFrame]:
-    layers = {"communities": result.communities, "facilities": result.facilities}
-    if result.admin_units is not None:
-        layers["admin_units"] = result.admin_units
-    return layers
-
-
 def _check_formats(formats: Iterable[str]) -> list[str]:
     wanted = list(dict.fromkeys(f.lower().lstrip(".") for f in formats))
     unknown = [f for f in wanted if f not in FORMATS]
@@ -187,13 +187,17 @@ def export_result(
     encoding: str = "utf-8",
     crs: str | int | pyproj.CRS | None = None,
     stem: str = "audit",
+    siting: SitingResult | None = None,
 ) -> dict[str, Path]:
     """Write an audit's layers and reports into ``out_dir`` (created if needed), and nowhere else.
 
-    Per format: ``gpkg`` → ``<stem>.gpkg`` (layers communities, facilities, admin_units when present,
-    QGIS styles); ``shp`` → ``<layer>.shp`` + ``<layer>_fields.csv``; ``csv`` → ``<layer>.csv`` (lon/lat
-    WGS84) + ``summary.csv`` + ``summary_indicators.csv``; ``md`` → ``report.md``; ``xlsx`` →
-    ``<stem>.xlsx``; ``geojson`` → ``<layer>.geojson`` (WGS84).
+    The layers are those of :mod:`geoplan.outputs._gislayers`: communities, facilities, admin_units when
+    present, per reach rule ``service_area__<rule_id>`` and ``uncovered__<rule_id>``, and ``suggestions``
+    and ``catchments`` when ``siting`` is given. Per format: ``gpkg`` → ``<stem>.gpkg`` (QGIS styles for
+    every layer) and ``<stem>.qgs`` (a QGIS project opening them, grouped per rule); ``shp`` →
+    ``<layer>.shp`` + ``<layer>_fields.csv``; ``csv`` → ``<layer>.csv`` for every layer but the areas
+    (lon/lat WGS84) + ``summary.csv`` + ``summary_indicators.csv``; ``md`` → ``report.md``;
+    ``xlsx`` → ``<stem>.xlsx``; ``geojson`` → ``<layer>.geojson`` (WGS84).
 
     Parameters
     ----------
@@ -206,7 +210,9 @@ def export_result(
     crs : int, str or pyproj.CRS, optional
         CRS for GeoPackage and Shapefile (default: the audit's metric CRS). GeoJSON and CSV are WGS84.
     stem : str
-        Base name of the GeoPackage and the workbook; a plain file name.
+        Base name of the GeoPackage, its QGIS project and the workbook; a plain file name.
+    siting : SitingResult, optional
+        Suggestions made for this audit (``geoplan site``): their layers join the GeoPackage and Shapefiles.
 
     Returns
     -------
@@ -222,26 +228,39 @@ def export_result(
     """
     wanted = _check_formats(formats)
     out = Path(out_dir)
-    for name in (stem, f"{stem}.gpkg", f"{stem}.xlsx"):
+    for name in (stem, f"{stem}.gpkg", f"{stem}.qgs", f"{stem}.xlsx"):
         child_path(out, name)
     target = resolve_crs(crs, None)
     if "shp" in wanted:
         check_encoding(encoding)
     with output_folder(out):
-        return _export(result, out, wanted, encoding, target, stem)
+        return _export(result, out, wanted, encoding, target, stem, siting)
+
+
+def _write_gis(gis: list[GisLayer], out: Path, stem: str, titles: Mapping[str, str], result: AuditResult) -> (
+    list[Path]
+):
+    """``<stem>.gpkg`` with every layer and its styles, and ``<stem>.qgs`` opening them."""
+    layers = {layer.name: layer.frame for layer in gis}
+    labels = type_labels(result.extra, result.preset_id, "zh")
+    styles = {layer.name: layer_styles(layer.name, clean_layer(layer.frame), titles, labels) for layer in gis}
+    gpkg = write_geopackage(layers, child_path(out, f"{stem}.gpkg"), styles=styles, stamp=result.created)
+    return [gpkg, write_qgis_project(gis, styles, gpkg, child_path(out, f"{stem}.qgs"), titles, result.title)]
 
 
 def _export(result: AuditResult, out: Path, wanted: list[str], encoding: str, target: pyproj.CRS | None,
-            stem: str) -> dict[str, Path]:
-    layers = {name: reproject(gdf, target) for name, gdf in _layers(result).items()}
-    rules = {r.id: r.title_zh for r in rule_infos(result)}
+            stem: str, siting: SitingResult | None) -> dict[str, Path]:
+    gis = [GisLayer(g.name, reproject(g.frame, target), g.rule_id, g.label) for g in gis_layers(result, siting)]
+    layers = {g.name: g.frame for g in gis}
+    rules = rule_titles(result)
     written: dict[str, Path] = {}
 
     def put(path: Path) -> None:
         written[path.name] = path
 
     if "gpkg" in wanted:
-        put(write_geopackage(layers, child_path(out, f"{stem}.gpkg"), stamp=result.created))
+        for path in _write_gis(gis, out, stem, rules, result):
+            put(path)
     for name, gdf in layers.items():
         if "shp" in wanted:
             shp = write_shapefile(gdf, child_path(out, f"{name}.shp"), encoding=encoding, rules=rules)
@@ -249,7 +268,7 @@ def _export(result: AuditResult, out: Path, wanted: list[str], encoding: str, ta
             put(shp.fields_path)
         if "geojson" in wanted:
             put(write_geojson(gdf, child_path(out, f"{name}.geojson")))
-        if "csv" in wanted:
+        if "csv" in wanted and not is_area_layer(name):  # the areas are geometry, not a table
             put(write_csv(lonlat_table(clean_layer(gdf)), child_path(out, f"{name}.csv")))
     if "csv" in wanted:
         for path in summary_csv(result, child_path(out, "summary.csv")):

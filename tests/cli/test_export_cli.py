@@ -76,14 +76,18 @@ def test_shapefile_in_cgcs2000_geographic(audit_gpkg: Path, tmp_path: Path) -> N
 def test_geopackage_with_qgis_styles(audit_gpkg: Path, tmp_path: Path) -> None:
     assert export(str(audit_gpkg), "--to", "gpkg", "--to", "geojson", "--out", str(tmp_path)) == 0
     out = tmp_path / "audit.gpkg"
-    assert [n for n, _ in pyogrio.list_layers(out) if n != "layer_styles"] == ["communities", "facilities",
-                                                                              "admin_units"]
+    names = [n for n, _ in pyogrio.list_layers(out) if n != "layer_styles"]
+    assert names == [n for n, _ in pyogrio.list_layers(audit_gpkg) if n != "layer_styles"]
+    assert names[:3] == ["communities", "facilities", "admin_units"]
+    assert {n.split("__")[0] for n in names[3:]} == {"service_area", "uncovered"}  # the demo's reach rules
     back, source = layer(out), layer(audit_gpkg)
     pd.testing.assert_frame_equal(pd.DataFrame(back.drop(columns="geometry")),
                                   pd.DataFrame(source.drop(columns="geometry")))
     with sqlite3.connect(out) as db:
-        styles = db.execute("SELECT f_table_name, f_geometry_column, useAsDefault, styleQML FROM layer_styles")
+        styles = db.execute("SELECT f_table_name, f_geometry_column, useAsDefault, styleQML FROM layer_styles "
+                            "WHERE useAsDefault = 1")
         rows = {r[0]: r for r in styles.fetchall()}
+    assert set(rows) == set(names)  # every layer has its default style
     _, geom, default, qml = rows["communities"]
     assert geom == "geom" and default and "categorizedSymbol" in qml and "reach_elderly_15__status" in qml
     geojson = pyogrio.read_dataframe(tmp_path / "communities.geojson")
