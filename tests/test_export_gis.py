@@ -12,7 +12,6 @@ import pandas as pd
 import pyogrio
 import pytest
 import suggest_fixtures as fx
-from geoplan.siting.planning.plans import SitingResult
 
 from geoplan.audit import audit
 from geoplan.outputs._gislayers import gis_layers, rule_titles
@@ -20,6 +19,7 @@ from geoplan.outputs._symbols import facility_symbol
 from geoplan.outputs.export import GPKG_VERSION, export_result
 from geoplan.result import SEP, AuditResult
 from geoplan.siting import suggest_sites
+from geoplan.siting.planning.plans import SitingResult
 
 GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
 

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 import suggest_fixtures as fx
-from geoplan.siting.planning.plans import SitingResult
 
 from geoplan.audit import audit
 from geoplan.demo import demo_project
@@ -29,6 +28,7 @@ from geoplan.outputs._symbols import facility_symbol
 from geoplan.outputs.export import export_result
 from geoplan.result import SEP, AuditResult
 from geoplan.siting import suggest_sites
+from geoplan.siting.planning.plans import SitingResult
 
 REQUIRE_ENV = "GEOPLAN_REQUIRE_QGIS"
 CHECK = Path(__file__).with_name("qgis_check.py")
