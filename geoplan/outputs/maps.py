@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -58,6 +58,8 @@ class GapMap:
         Inline Leaflet (no request leaves the page) instead of linking the pinned CDN copies.
     crs : pyproj.CRS or None
         The audit's metric CRS, for extra layers without one.
+    labels : dict
+        Facility type term -> label in ``lang`` (legends of typed service areas).
     """
 
     payload: dict[str, Any]
@@ -65,6 +67,7 @@ class GapMap:
     lang: str
     offline: bool
     crs: pyproj.CRS | None = None
+    labels: dict[str, str] = field(default_factory=dict)
 
     def render(self) -> str:
         """The HTML page: the fixed skeleton with the payload as escaped JSON (no template engine)."""
@@ -101,10 +104,8 @@ def build_gap_map(
     comm = _mapdata.to_wgs84(result.communities, result.crs, "communities")
     communities, _ = _mapdata.feature_set(comm, comm_rules, titles, "community_id")
     fac = result.facilities if result.facilities is not None else comm.iloc[:0]
-    facilities = _mapdata.facilities_payload(
-        _mapdata.to_wgs84(fac, result.crs, "facilities"), titles,
-        _mapdata.type_labels(result.extra, result.preset_id, lang),
-    )
+    labels = _mapdata.type_labels(result.extra, result.preset_id, lang)
+    facilities = _mapdata.facilities_payload(_mapdata.to_wgs84(fac, result.crs, "facilities"), titles, labels)
     admin = None
     if result.admin_units is not None and len(result.admin_units):
         admin = _mapdata.admin_payload(result.admin_units, result.communities, comm_rules, titles, result.crs,
@@ -123,26 +124,15 @@ def build_gap_map(
         "admin": admin,
         "extras": [],
     }
-    m = GapMap(payload, str(title["main"]), lang, offline, result.crs)
-    fail_word = _maptext.status_label(lang, "fail")
+    m = GapMap(payload, str(title["main"]), lang, offline, result.crs, labels)
     for k, block in enumerate(communities["rules"]):
-        m.add_layer(f"community:{k}", f"{block['title']} ({fail_word} {block['counts'].get('fail', 0)}/"
-                                      f"{communities['n']})", show=k == 0)
+        m.add_layer(f"community:{k}", _rule_layer_name(block, communities["n"], lang), show=k == 0)
     for k, kind in enumerate(facilities["types"]):
         m.add_layer(f"facility:{k}", f"{kind['name']} ({kind['count']})", show=True)
     for k, spec in enumerate(admin["layers"] if admin else []):
         m.add_layer(f"admin:{k}", str(spec["title"]), show=False)
     if service_areas is not None:
-        # Rows marked coverage = "uncovered" (street frontage no facility reaches) get a layer of their own.
-        uncovered = (service_areas["coverage"] == "uncovered").to_numpy() if "coverage" in service_areas else None
-        if uncovered is None:
-            add_service_areas(m, service_areas)
-        else:
-            if (~uncovered).any():
-                add_service_areas(m, service_areas[~uncovered])
-            if uncovered.any():
-                _add_extra(m, service_areas[uncovered].drop(columns="facility_type", errors="ignore"), "uncovered",
-                           None, show=False)
+        _add_area_layers(m, service_areas, titles)
     if suggestions is not None or catchments is not None or fixed is not None:
         add_suggestions(m, suggestions, catchments, fixed)
     return m
@@ -242,12 +232,48 @@ def add_suggestions(m: GapMap, suggestions: gpd.GeoDataFrame | None,
         _add_extra(m, suggestions, "suggestions", None, show=True)
 
 
+def _add_area_layers(m: GapMap, areas: gpd.GeoDataFrame, titles: dict[str, str]) -> None:
+    """Service areas and uncovered frontage: one layer each per rule (``rule_id``), so overlaps never blend.
+
+    Rows marked ``coverage = "uncovered"`` (street frontage no facility reaches) are the rule's uncovered layer.
+    Without ``rule_id`` the rows make one layer of each.
+    """
+    words = m.payload["text"]
+    rule_of = areas["rule_id"].astype(str) if "rule_id" in areas.columns else None
+    groups = list(dict.fromkeys(rule_of)) if rule_of is not None else [None]
+    uncovered = (areas["coverage"] == "uncovered").to_numpy() if "coverage" in areas.columns else None
+    for rule_id in groups:
+        mine = (rule_of == rule_id).to_numpy() if rule_of is not None else None
+        suffix = f" · {titles.get(rule_id, rule_id)}" if rule_id is not None else ""
+        for role, rows in (("service_areas", None if uncovered is None else ~uncovered), ("uncovered", uncovered)):
+            if role == "uncovered" and rows is None:
+                continue
+            pick = areas
+            if mine is not None or rows is not None:
+                keep = (mine if mine is not None else True) & (rows if rows is not None else True)
+                pick = areas[keep]
+            if not len(pick):
+                continue
+            if role == "uncovered":  # frontage nobody reaches has no facility type to colour it by
+                pick = pick.drop(columns="facility_type", errors="ignore")
+            _add_extra(m, pick, role, f"{words[role]}{suffix}", show=False)
+
+
+def _rule_layer_name(block: dict[str, Any], n: int, lang: str) -> str:
+    """A community rule's layer name: its failing count, or that nothing could be evaluated (never "fail 0/n")."""
+    counts = block["counts"]
+    if counts.get("pass", 0) + counts.get("fail", 0) == 0:
+        word = _maptext.status_label(lang, "not_evaluable")
+        return f"{block['title']} ({word} {counts.get('not_evaluable', 0)}/{n})"
+    return f"{block['title']} ({_maptext.status_label(lang, 'fail')} {counts.get('fail', 0)}/{n})"
+
+
 def _add_extra(m: GapMap, gdf: gpd.GeoDataFrame, role: str, title: str | None, show: bool) -> None:
     if not isinstance(m, GapMap):
         raise TypeError("not a gap map: build it with build_gap_map()")
     name = title or str(m.payload["text"][role])
     extras = m.payload["extras"]
-    extras.append(_mapdata.extra_payload(gdf, role, name, m.payload["facilities"]["types"], m.crs))
+    extras.append(_mapdata.extra_payload(gdf, role, name, m.labels, m.crs))
     m.add_layer(f"extra:{len(extras) - 1}", f"{name} ({len(gdf)})", show=show)
 
 

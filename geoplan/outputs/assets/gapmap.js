@@ -21,6 +21,9 @@
     triangle: '<polygon points="8,1.2 15,14.2 1,14.2"/>',
     diamond: '<polygon points="8,0.8 15.2,8 8,15.2 0.8,8"/>',
     circle: '<circle cx="8" cy="8" r="6.2"/>',
+    pentagon: '<polygon points="8,1 15,6.1 12.3,14.4 3.7,14.4 1,6.1"/>',
+    hexagon: '<polygon points="8,1 14.1,4.5 14.1,11.5 8,15 1.9,11.5 1.9,4.5"/>',
+    cross: '<polygon points="5.5,1 10.5,1 10.5,5.5 15,5.5 15,10.5 10.5,10.5 10.5,15 5.5,15 5.5,10.5 1,10.5 1,5.5 5.5,5.5"/>',
     star: '<polygon points="8,0.8 10.1,5.6 15.3,6 11.3,9.4 12.6,14.6 8,11.8 3.4,14.6 4.7,9.4 0.7,6 5.9,5.6"/>'
   };
 
@@ -180,6 +183,14 @@
     });
   }
 
+  // The rule's title, and when no community could be evaluated, that it was not (never "fail 0").
+  function ruleLegendText(r) {
+    var c = r.counts || {};
+    if ((c.pass || 0) + (c.fail || 0) > 0) return r.title;
+    return r.title + " — " + T.none_evaluable.replace("{n}", c.not_evaluable || 0)
+      .replace("{total}", D.communities.n);
+  }
+
   function communityLayer(ri) {
     var c = D.communities, r = c.rules[ri];
     var g = new LazyGroup();
@@ -201,7 +212,7 @@
     // the others). Deferred: the layer control ignores layer changes made while it handles a click, and
     // would then re-add the removed layer on the next click.
     g.on("add", function () {
-      if (legendRule) legendRule.textContent = r.title;
+      if (legendRule) legendRule.textContent = ruleLegendText(r);
       setTimeout(function () {
         if (!map.hasLayer(g)) return;
         c.rules.forEach(function (_, k) {
@@ -211,7 +222,7 @@
       }, 0);
     });
     g.on("remove", function () {
-      if (legendRule && legendRule.textContent === r.title) legendRule.textContent = "";
+      if (legendRule && legendRule.textContent === ruleLegendText(r)) legendRule.textContent = "";
     });
     hover(g, c);
     return g;
@@ -377,7 +388,7 @@
         var sp = legendPart(box, statusKeys);
         sp.appendChild(el("div", "gp-legend-head", T.communities));
         legendRule = sp.appendChild(el("div", "gp-legend-rule", D.communities.rules.length ?
-          D.communities.rules[0].title : ""));
+          ruleLegendText(D.communities.rules[0]) : ""));
         KNOWN.forEach(function (s) { legendItem(sp, swatch(D.colors[s], true), T.status[s]); });
       }
       var f = D.facilities;
@@ -406,7 +417,8 @@
       }
       (D.extras || []).forEach(function (x, k) {
         var part = legendPart(box, ["extra:" + k]), m;
-        if (x.legend && x.legend.length > 0) {  // typed areas: one swatch per type, in its drawn colour
+        if (x.legend && x.legend.length > 0) {  // typed areas: the layer's name, then one swatch per type
+          part.appendChild(el("div", "gp-legend-rule", x.title));
           x.legend.forEach(function (it) {
             var sw = swatch(it.color, false);
             if (x.role === "catchments") {  // a dashed outline in the type's colour, as drawn
@@ -414,7 +426,7 @@
               sw.style.borderColor = safeColor(it.color);
               sw.style.borderWidth = "2px";
             }
-            legendItem(part, sw, x.title + " · " + it.label);
+            legendItem(part, sw, it.label);
           });
           return;
         }
