@@ -50,18 +50,22 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--encoding", default="utf-8", help="Shapefile text: utf-8 (default) or gbk (old ArcGIS)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="map language")
     p.add_argument("--date", type=cli_date, help="date stamped on the maps (ISO), for reproducible outputs")
+    p.add_argument("--tiles", metavar="URL", help="tile basemap of the maps: an XYZ/WMTS URL template with "
+                   "{z}/{x}/{y} (e.g. 天地图 with your key) or 'osm'; default none (streets, water, green offline)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``geoplan site`` with parsed arguments; returns the exit status."""
     from geoplan.audit import audit
     from geoplan.demo import demo_project
+    from geoplan.outputs.maps import MapContext, map_tiles
     from geoplan.outputs.suggestions import write_suggestions
     from geoplan.siting import suggest_sites
     from geoplan.siting.suggest import check_options
 
     check_options(args.model, args.p, args.candidates, args.spacing)  # before the audit, which takes a while
     project = Path(args.project) if args.project else demo_project()
+    tiles = map_tiles(args.tiles, project)
     with output_folder(args.out):  # checked and locked before the audit and the solver
         result = audit(project, preset=args.preset, created=args.date)
         rules = [r.strip() for r in args.rules.split(",") if r.strip()] if args.rules else None
@@ -70,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
                                spacing_m=args.spacing, mask=args.mask, mask_buffer_m=args.mask_buffer,
                                candidate_layer=layer, demand=args.demand, time_limit_s=args.time_limit,
                                preset=args.preset)
-        written = write_suggestions(siting, result, args.out, lang=args.lang, encoding=args.encoding)
+        written = write_suggestions(siting, result, args.out, lang=args.lang, encoding=args.encoding, tiles=tiles,
+                                    context=MapContext.for_audit(project, result))
     sys.stdout.write(summary(siting.solutions))
     sys.stdout.write("written:\n")
     for label, path in written.items():
