@@ -65,12 +65,27 @@ def test_streets_round_trip_within_two_metres(network: Network) -> None:
     assert float(shapely.distance(sample, drawn).max()) < 3.0
 
 
-def test_city_scale_drops_only_short_dead_ends(network: Network, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_city_scale_keeps_the_longest_strokes_within_the_budget(network: Network,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     full = street_lines(network)
     monkeypatch.setattr(_context, "CITY_EDGES", 10)
+    monkeypatch.setattr(_context, "CITY_VERTICES", 3000)
     light = street_lines(network)
     assert light["dropped"] > 0 and len(light["lines"]) == len(full["lines"]) - light["dropped"]
-    assert len(json.dumps(light)) < len(json.dumps(full))
+    assert sum(len(line) // 2 for line in light["lines"]) <= 3000
+    assert len(json.dumps(light)) < len(json.dumps(full)) / 2
+
+
+def test_strokes_run_straight_through_a_crossing() -> None:
+    from geoplan.outputs._strokes import strokes
+
+    # A plus sign: W-C-E and S-C-N, and a bend E-NE: two strokes, W..E..NE and S..N.
+    x = np.array([0.0, -1, 1, 0, 0, 2])
+    y = np.array([0.0, 0, 0, -1, 1, 1])
+    u = np.array([1, 0, 3, 0, 2])
+    v = np.array([0, 2, 0, 4, 5])
+    got = sorted(sorted(s.tolist()) for s in strokes(x, y, u, v))
+    assert got == [[0, 1, 2, 5], [0, 3, 4]]
 
 
 def test_water_and_green_from_the_extract() -> None:

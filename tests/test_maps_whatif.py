@@ -154,3 +154,24 @@ def test_switching_a_candidate_on(chrome: Any, page: Path, result: AuditResult) 
     assert newly == {c for c in w["covers"][k] if before[c] == 0}
     assert all(a == b for i, (a, b) in enumerate(zip(before, now, strict=True)) if i not in newly)
     assert watch.problems() == []
+
+
+@pytest.mark.browser
+def test_hostile_site_name_is_text(chrome: Any, tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+    from test_maps import CHILD, CRS, X0, XSS, Y0, make_result
+    from test_maps_context import PBF
+
+    from geoplan.network import load_network
+    from geoplan.outputs._whatif import whatif_payload
+    from geoplan.outputs.maps import write_gap_map
+
+    res = make_result(with_admin=False)
+    sites = gpd.GeoDataFrame({"site_id": ["S-01"], "name": [XSS]}, geometry=[Point(X0 + 1000, Y0 + 1000)], crs=CRS)
+    w = whatif_payload(res, CHILD, sites, sites.iloc[:0], load_network(PBF, crs=CRS))
+    assert w is not None
+    watch = chrome.open(write_gap_map(res, tmp_path / "xss.html", rules=[CHILD], whatif=w))
+    label = watch.js("document.querySelector('.gp-whatif-site').innerText")
+    assert XSS in label and watch.js("document.querySelectorAll('.gp-whatif img').length") == 0
+    assert watch.problems() == [] and watch.dialogs == []

@@ -27,6 +27,7 @@ import pyproj
 import shapely
 
 from geoplan._errors import GeoplanError
+from geoplan.outputs._strokes import strokes
 
 if TYPE_CHECKING:
     from geoplan.network import Network
@@ -39,10 +40,10 @@ log = logging.getLogger(__name__)
 SIMPLIFY_M: Final = 1.0
 #: Integer coordinate unit: 1e-5 degree (about 1.1 m north-south).
 SCALE: Final = 100_000
-#: Above this many street segments the network is "city scale": dead-end pieces shorter than
-#: :data:`DROP_DEAD_END_M` are left out, and polylines simplified by :data:`CITY_SIMPLIFY_M`.
+#: Above this many street segments the network is "city scale": the shortest strokes are left out so that at
+#: most :data:`CITY_VERTICES` vertices are drawn, and polylines are simplified by :data:`CITY_SIMPLIFY_M`.
 CITY_EDGES: Final = 100_000
-DROP_DEAD_END_M: Final = 80.0
+CITY_VERTICES: Final = 250_000
 CITY_SIMPLIFY_M: Final = 3.0
 #: OSM tags read as water and as green areas (ways and multipolygon relations).
 WATER_TAGS: Final[dict[str, set[str] | None]] = {"natural": {"water", "wetland"}, "waterway": {"riverbank", "dock"},
@@ -84,7 +85,14 @@ class MapContext:
             return cls()
         path = Path(proj.network.path)
         try:
-            net = load_network(path, crs=crs, cache=True, layer=proj.network.layer, source_crs=proj.network.crs)
+            if proj.network.clip:  # as the audit does: the study area cut out of a province's extract (cached)
+                from geoplan.clip import clip_for_project
+
+                path = Path(clip_for_project(proj)[0])
+                net = load_network(path, crs=crs, cache=True)
+            else:
+                net = load_network(path, crs=crs, cache=True, layer=proj.network.layer,
+                                   source_crs=proj.network.crs)
         except GeoplanError as exc:
             log.warning("map context: streets left out (%s)", exc)
             return cls()
@@ -121,54 +129,53 @@ def context_payload(ctx: MapContext | None) -> dict[str, Any] | None:
 
 
 def street_lines(net: Network) -> dict[str, Any]:
-    """The network as merged, simplified, delta-encoded WGS84 polylines.
+    """The network as strokes (:mod:`geoplan.outputs._strokes`), simplified, delta-encoded WGS84 polylines.
+
+    At city scale (more than :data:`CITY_EDGES` segments) the shortest strokes are left out until what is
+    drawn has at most :data:`CITY_VERTICES` vertices: the long streets a reader finds the way by stay.
 
     Returns
     -------
     dict
         ``{"lines": [[x0, y0, dx1, dy1, ...], ...], "scale": SCALE, "n_segments": ..., "dropped": ...}`` with
-        x = lon and y = lat in units of 1 / ``scale`` degree; ``dropped`` counts the dead-end pieces left out.
+        x = lon and y = lat in units of 1 / ``scale`` degree; ``dropped`` counts the strokes left out.
     """
-    if net.n_edges == 0:
-        return {"lines": [], "scale": SCALE, "n_segments": 0, "dropped": 0}
-    xy = np.column_stack([net.x, net.y])
-    keep = net.u != net.v
-    segments = np.asarray(shapely.linestrings(np.stack([xy[net.u[keep]], xy[net.v[keep]]], axis=1)))
-    merged = shapely.line_merge(shapely.multilinestrings(segments))
-    lines = np.asarray(shapely.get_parts(merged))
+    seqs = strokes(net.x, net.y, net.u, net.v)
+    if not seqs:
+        return {"lines": [], "scale": SCALE, "n_segments": int(net.n_edges), "dropped": 0}
+    sizes = np.array([s.size for s in seqs])
+    nodes = np.concatenate(seqs)
+    which = np.repeat(np.arange(len(seqs)), sizes)
+    lines = shapely.linestrings(np.column_stack([net.x[nodes], net.y[nodes]]), indices=which)
     city = net.n_edges > CITY_EDGES
     dropped = 0
     if city:
-        lines, dropped = _drop_dead_ends(lines, net)
+        lines, dropped = _longest(np.asarray(lines), sizes)
     lines = shapely.simplify(lines, CITY_SIMPLIFY_M if city else SIMPLIFY_M)
-    to_wgs = pyproj.Transformer.from_crs(net.crs, 4326, always_xy=True)
-    encoded = [_encode(to_wgs, shapely.get_coordinates(line)) for line in lines]
-    return {"lines": [e for e in encoded if e], "scale": SCALE, "n_segments": int(net.n_edges),
-            "dropped": dropped}
+    return {"lines": _encode(lines, net.crs), "scale": SCALE, "n_segments": int(net.n_edges), "dropped": dropped}
 
 
-def _drop_dead_ends(lines: np.ndarray, net: Network) -> tuple[np.ndarray, int]:
-    """Leave out merged pieces shorter than :data:`DROP_DEAD_END_M` with an end no other street meets."""
-    degree = np.bincount(np.concatenate([net.u, net.v]), minlength=net.n_nodes)
-    ends = np.stack([shapely.get_point(lines, 0), shapely.get_point(lines, -1)], axis=1)
-    exy = shapely.get_coordinates(ends.ravel()).reshape(-1, 2, 2)
-    # Node ids of the ends, by coordinates (the merged lines end exactly on network nodes).
-    lookup = {(float(x), float(y)): k for k, (x, y) in enumerate(zip(net.x, net.y, strict=True))}
-    deg = np.array([[degree[lookup.get((float(p[0]), float(p[1])), 0)] for p in pair] for pair in exy])
-    dead = (deg == 1).any(axis=1) & (shapely.length(lines) < DROP_DEAD_END_M)
-    return lines[~dead], int(dead.sum())
+def _longest(lines: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, int]:
+    """The longest strokes whose vertices fit in :data:`CITY_VERTICES`, in their original order."""
+    by_length = np.argsort(-shapely.length(lines), kind="stable")
+    fits = np.cumsum(sizes[by_length]) <= CITY_VERTICES
+    chosen = np.sort(by_length[fits])
+    return lines[chosen], int(lines.size - chosen.size)
 
 
-def _encode(to_wgs: pyproj.Transformer, coords: np.ndarray) -> list[int]:
-    """First point in 1 / SCALE degree, then integer deltas; repeated points (after rounding) dropped."""
-    lon, lat = to_wgs.transform(coords[:, 0], coords[:, 1])
-    q = np.round(np.column_stack([lon, lat]) * SCALE).astype(np.int64)
-    if len(q) > 1:
-        q = q[np.concatenate([[True], (np.diff(q, axis=0) != 0).any(axis=1)])]
-    if len(q) < 2:
+def _encode(lines: np.ndarray, crs: pyproj.CRS) -> list[list[int]]:
+    """Per line: first point in 1 / SCALE degree, then integer deltas; points repeated after rounding dropped."""
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    if not len(coords):
         return []
-    d = np.vstack([q[:1], np.diff(q, axis=0)])
-    return [int(v) for v in d.ravel()]
+    lon, lat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True).transform(coords[:, 0], coords[:, 1])
+    q = np.round(np.column_stack([lon, lat]) * SCALE).astype(np.int64)
+    new_line = np.r_[True, index[1:] != index[:-1]]
+    keep = new_line | (np.diff(q, axis=0, prepend=q[:1]) != 0).any(axis=1)
+    q, index, new_line = q[keep], index[keep], new_line[keep]
+    delta = np.where(new_line[:, None], q, np.diff(q, axis=0, prepend=q[:1]))
+    bounds = np.flatnonzero(new_line)[1:]
+    return [part.ravel().tolist() for part in np.split(delta, bounds) if len(part) >= 2]
 
 
 def osm_areas(path: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
