@@ -151,7 +151,7 @@ def street_lines(net: Network) -> dict[str, Any]:
     dropped = 0
     if city:
         lines, dropped = _longest(np.asarray(lines), sizes)
-    lines = shapely.simplify(lines, CITY_SIMPLIFY_M if city else SIMPLIFY_M)
+    lines = np.asarray(shapely.simplify(lines, CITY_SIMPLIFY_M if city else SIMPLIFY_M))
     return {"lines": _encode(lines, net.crs), "scale": SCALE, "n_segments": int(net.n_edges), "dropped": dropped}
 
 
