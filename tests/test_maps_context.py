@@ -130,7 +130,8 @@ def test_context_visible_offline(chrome: Any, page: Path, tmp_path: Path) -> Non
     on = watch.js("Object.keys(geoplan.layers).filter(k => k.startsWith('context:') && "
                   "geoplan.map.hasLayer(geoplan.layers[k])).sort()")
     assert on == ["context:boundaries", "context:green", "context:streets", "context:water"]
-    assert watch.js("document.querySelectorAll('.leaflet-gp-context-pane canvas').length") == 1
+    # Streets on their own canvas, water, green and boundaries on a shared one, both under the data.
+    assert watch.js("document.querySelectorAll('.leaflet-gp-context-pane canvas').length") == 2
     watch.js("void geoplan.map.setView([30.25, 120.155], 14, {animate: false})")  # the West Lake's east shore
     watch.page.wait_for_timeout(300)
     png = watch.page.screenshot(path=str(tmp_path / "context.png"))

@@ -358,25 +358,75 @@
     boundaries: { color: "#4d4d4d", weight: 2, dashArray: "8 4", fill: false, opacity: 0.8 }
   };
 
-  // Delta-encoded integer polylines ([x0, y0, dx, dy, ...] in 1/scale degree) -> Leaflet latlng arrays.
-  function decodeLines(s) {
-    var out = new Array(s.lines.length), k = s.scale;
-    for (var j = 0; j < s.lines.length; j++) {
-      var a = s.lines[j], x = 0, y = 0, pts = new Array(a.length / 2);
-      for (var i = 0; i < a.length; i += 2) {
-        x += a[i]; y += a[i + 1];
-        pts[i / 2] = [y / k, x / k];
+  // The street layer: thousands of polylines (a city's strokes) drawn on one canvas of its own in one path,
+  // from coordinates projected once to Web Mercator world pixels (zoom 0). Leaflet's Polyline would build a
+  // LatLng object per vertex and clip each line separately: seconds at city scale, here milliseconds.
+  var StreetLayer = L.Layer.extend({
+    initialize: function (streets, style) {
+      this._style = style;
+      var k = streets.scale, lines = streets.lines, n = 0, j, i;
+      for (j = 0; j < lines.length; j++) n += lines[j].length;
+      var xy = (this._xy = new Float64Array(n)), box = (this._box = new Float64Array(4 * lines.length));
+      var start = (this._start = new Uint32Array(lines.length + 1)), at = 0;
+      for (j = 0; j < lines.length; j++) {
+        var a = lines[j], x = 0, y = 0, x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+        start[j] = at;
+        for (i = 0; i < a.length; i += 2) {
+          x += a[i]; y += a[i + 1];
+          var lat = Math.max(-85, Math.min(85, y / k)) * Math.PI / 180;
+          var wx = (x / k + 180) / 360 * 256;
+          var wy = (1 - Math.log(Math.tan(lat) + 1 / Math.cos(lat)) / Math.PI) / 2 * 256;
+          xy[at++] = wx; xy[at++] = wy;
+          if (wx < x0) x0 = wx; if (wx > x1) x1 = wx; if (wy < y0) y0 = wy; if (wy > y1) y1 = wy;
+        }
+        box[4 * j] = x0; box[4 * j + 1] = y0; box[4 * j + 2] = x1; box[4 * j + 3] = y1;
       }
-      out[j] = pts;
+      start[lines.length] = at;
+    },
+    onAdd: function (m) {
+      this._canvas = L.DomUtil.create("canvas", "gp-streets");
+      this._canvas.style.pointerEvents = "none";
+      m.getPane("gp-context").appendChild(this._canvas);
+      m.on("moveend zoomend resize viewreset", this._draw, this);
+      m.on("zoomstart", this._hide, this);
+      this._draw();
+    },
+    onRemove: function (m) {
+      m.off("moveend zoomend resize viewreset", this._draw, this);
+      m.off("zoomstart", this._hide, this);
+      L.DomUtil.remove(this._canvas);
+    },
+    _hide: function () { this._canvas.style.visibility = "hidden"; },
+    _draw: function () {
+      var m = this._map, size = m.getSize(), c = this._canvas, r = window.devicePixelRatio || 1;
+      L.DomUtil.setPosition(c, m.containerPointToLayerPoint([0, 0]));
+      c.width = size.x * r; c.height = size.y * r;
+      c.style.width = size.x + "px"; c.style.height = size.y + "px";
+      c.style.visibility = "";
+      var ctx = c.getContext("2d"), pb = m.getPixelBounds(), s = Math.pow(2, m.getZoom());
+      var ox = pb.min.x, oy = pb.min.y, vx0 = ox / s, vy0 = oy / s, vx1 = pb.max.x / s, vy1 = pb.max.y / s;
+      var xy = this._xy, box = this._box, start = this._start, st = this._style;
+      ctx.setTransform(r, 0, 0, r, 0, 0);
+      ctx.strokeStyle = safeColor(st.color);
+      ctx.globalAlpha = st.opacity;
+      ctx.lineWidth = st.weight;
+      ctx.lineJoin = ctx.lineCap = "round";
+      ctx.beginPath();
+      for (var j = 0; j + 1 < start.length; j++) {
+        if (box[4 * j + 2] < vx0 || box[4 * j] > vx1 || box[4 * j + 3] < vy0 || box[4 * j + 1] > vy1) continue;
+        var i = start[j];
+        ctx.moveTo(xy[i] * s - ox, xy[i + 1] * s - oy);
+        for (i += 2; i < start[j + 1]; i += 2) ctx.lineTo(xy[i] * s - ox, xy[i + 1] * s - oy);
+      }
+      ctx.stroke();
     }
-    return out;
-  }
+  });
 
   function contextLayer(name) {
     var C = D.context || {}, opts = function (style) {
       return L.extend({ renderer: ctxRenderer, interactive: false, pane: "gp-context" }, style);
     };
-    if (name === "streets") return L.polyline(decodeLines(C.streets), opts(CONTEXT_STYLE.streets));
+    if (name === "streets") return new StreetLayer(C.streets, CONTEXT_STYLE.streets);
     if (name === "water") {
       var g = L.featureGroup();
       if (C.water) g.addLayer(L.geoJSON(C.water, { style: opts(CONTEXT_STYLE.water), interactive: false }));
