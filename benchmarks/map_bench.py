@@ -61,7 +61,7 @@ def main() -> None:
     print(f"| figure | value | target |\n|---|---|---|\n"
           f"| communities | {len(result.communities):,} | 20,000 |\n"
           f"| street nodes | {result.network.n_nodes if result.network else 0:,} | |\n"
-          f"| street polylines drawn (dead ends left out) | {_streets(path)} | |\n"
+          f"| street strokes drawn (shortest left out) | {_streets(path)} | |\n"
           f"| audit (s) | {audit_s:.1f} | |\n| map written (s) | {write_s:.1f} | |\n"
           f"| file size (MB) | {size_mb:.1f} | ≤ {TARGET_MB:g} ({size_mb / TARGET_MB:.2f}×) |\n"
           f"| open in Chromium, median of {args.runs} (s) | {open_s:.2f} | ≤ {TARGET_S:g} "
