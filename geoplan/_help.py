@@ -42,6 +42,8 @@ CATALOGUE: Final[dict[tuple[str, str], tuple[str, str]]] = {
     ("audit", "--no-network"): ("不用路网：直线距离 × 绕行系数（标注）", ""),
     ("audit", "--date"): ("输出上标注的日期（ISO），便于复现", ""),
     ("audit", "--lang"): ("地图与帮助的语言", "map (and help) language"),
+    ("audit", "--tiles"): ("地图的瓦片底图：含 {z}/{x}/{y} 的 XYZ/WMTS 地址模板（如带密钥的天地图）或 osm；"
+                           "默认无（街道、水系、绿地离线绘制）", ""),
     # presets
     ("presets", "--help"): ("显示此帮助并退出", ""),
     ("presets", "action"): ("list 列出全部预设，show 查看一个预设", "list every preset, or show one"),
@@ -85,6 +87,8 @@ CATALOGUE: Final[dict[tuple[str, str], tuple[str, str]]] = {
     ("site", "--encoding"): ("Shapefile 文本编码：utf-8（默认）或 gbk（旧版 ArcGIS）", ""),
     ("site", "--lang"): ("地图与帮助的语言", "map (and help) language"),
     ("site", "--date"): ("地图上标注的日期（ISO），便于复现", ""),
+    ("site", "--tiles"): ("地图的瓦片底图：含 {z}/{x}/{y} 的 XYZ/WMTS 地址模板（如带密钥的天地图）或 osm；"
+                          "默认无（街道、水系、绿地离线绘制）", ""),
     # init
     ("init", "--help"): ("显示此帮助并退出", ""),
     ("init", "communities"): ("小区表：XLSX/CSV/SHP/GPKG", ""),

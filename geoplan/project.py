@@ -145,6 +145,7 @@ class Project:
     urban_areas: LayerSpec | None = None
     townships: LayerSpec | None = None
     population_grid: LayerSpec | None = None  # GeoTIFF of residents (geoplan.popgrid)
+    tiles: str | None = None  # tile basemap of the maps (URL template or provider name)
 
 
 #: ``[audit]`` keys and the check of their value (a number > 0, a year, or text).
@@ -343,6 +344,8 @@ def load_project(path: str | Path) -> Project:
     for key in sorted(set(meta) - _PROJECT_KEYS):
         problems.append(unknown_key("[project]", key, _PROJECT_KEYS))
     _check_crs("[project] crs", meta.get("crs"), problems, metric=True)
+    if "tiles" in meta:
+        _check_value("[project] tiles", meta["tiles"], "text", problems)
     communities = None
     if "communities" in raw:
         communities = _layer("communities", raw["communities"], base, COMMUNITY_FIELDS, problems)
@@ -386,5 +389,5 @@ def load_project(path: str | Path) -> Project:
         title=str(meta.get("title", path.parent.name)), preset=preset, communities=communities,
         facilities=facilities, network=network, crs=str(meta.get("crs", "auto")), facility_types=types,
         audit=audit_opts, admin_units=admin, census=census, source=path, urban_areas=urban, townships=townships,
-        population_grid=grid,
+        population_grid=grid, tiles=meta.get("tiles") or None,
     )

@@ -104,6 +104,12 @@ KEYS: Final[tuple[Key, ...]] = (
     _k("project", "preset", "text", _REQ, '"zhoukou-2022"',
        "规则预设：名称（`geoplan presets list`）或预设 TOML 的路径", "rule preset: a name (`geoplan presets list`) "
        "or the path to a preset TOML"),
+    _k("project", "tiles", "text", "none: the map draws its own streets, water and green offline",
+       '"http://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default'
+       '&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=你的密钥"',
+       "可选的瓦片底图：XYZ/WMTS 地址模板（含 {z}/{x}/{y}，如带密钥的天地图），或 \"osm\"；需联网，"
+       "高德/百度等偏移坐标底图会错位", "optional tile basemap: an XYZ / WMTS URL template with {z}/{x}/{y} (e.g. "
+       "天地图 with your key) or \"osm\"; needs the network; shifted Chinese maps (Amap, Baidu) misplace points"),
     _k("project", "crs", "metric_crs", '"auto": the CGCS2000 3-degree Gauss-Krüger zone of the data', '"EPSG:4549"',
        "量算用的投影坐标系（米）", "the projected CRS (metres) distances and areas are measured in"),
     # ------------------------------------------------------------------ layer keys

@@ -113,8 +113,10 @@ def make_result(title: str = "杭州市“一老一小”设施审计 <b>试点<
 def extras() -> dict[str, gpd.GeoDataFrame]:
     """Service areas, one suggested site and its catchment, as the siting stage will hand them over."""
     areas = gpd.GeoDataFrame(
-        {"facility_type": ["社区养老服务设施", "托育机构"], "minutes": [15, 10]},
-        geometry=[Point(X0 - 1800, Y0 + 700).buffer(1000), Point(X0 + 1200, Y0 + 300).buffer(500)], crs=CRS,
+        {"rule_id": [ELDER, CHILD, ELDER], "facility_type": ["elderly_activity_centre", "childcare", None],
+         "minutes": [15, 10, 15], "coverage": ["covered", "covered", "uncovered"]},
+        geometry=[Point(X0 - 1800, Y0 + 700).buffer(1000), Point(X0 + 1200, Y0 + 300).buffer(500),
+                  Point(X0 + 2500, Y0 + 1800).buffer(200)], crs=CRS,
     )
     sites = gpd.GeoDataFrame({"rank": [1], "covers": [2], "note": [XSS]},
                              geometry=[Point(X0 + 2000, Y0 + 1500)], crs=CRS)
@@ -188,7 +190,20 @@ def test_layer_control_names_counts_and_order(html: str) -> None:
     assert names[:2] == [f"{ELDER_ZH} (不达标 2/6)", f"{CHILD_ZH} (不达标 3/6)"]
     assert "社区养老服务设施 (2)" in names and "托育机构 (1)" in names
     assert f"行政区达标率 · {ELDER_ZH}" in names and "行政区 · 每百名老人养老床位" in names
-    assert names[-3:] == ["服务范围 (2)", "建议选址服务范围 (1)", "建议选址 (1)"]
+    # One service-area and one uncovered layer per rule, named by the rule.
+    assert names[-5:] == [f"服务范围 · {ELDER_ZH} (1)", f"未覆盖区域 · {ELDER_ZH} (1)", f"服务范围 · {CHILD_ZH} (1)",
+                          "建议选址服务范围 (1)", "建议选址 (1)"]
+
+
+def test_not_evaluable_rule_says_so(tmp_path: Path) -> None:
+    blank = make_result(with_admin=False)
+    comm = blank.communities.copy()
+    comm[f"{CHILD}__status"] = "not_evaluable"
+    blank = AuditResult(**{**blank.__dict__, "communities": comm})
+    names = layer_names(write_gap_map(blank, tmp_path / "ne.html").read_text(encoding="utf-8"))
+    assert names[1] == f"{CHILD_ZH} (无法评估 6/6)"  # not "不达标 0/6", which reads as all passing
+    english = layer_names(write_gap_map(blank, tmp_path / "ne_en.html", lang="en").read_text(encoding="utf-8"))
+    assert english[1] == "Childcare within 10 min (not evaluable 6/6)"
 
 
 def test_admin_rates_by_location(html: str) -> None:
@@ -330,7 +345,7 @@ def test_layers_drawn(opened: Any) -> None:
     assert fills[-1][1] == FAIL_VERMILLION  # fails drawn last, on top
     assert opened.js("document.querySelectorAll('.leaflet-marker-pane .gp-fac:not(.gp-site)').length") == 3
     assert opened.js(_ON_MAP, "admin:") == []
-    assert sorted(opened.js(_ON_MAP, "extra:")) == ["extra:1", "extra:2"]  # suggestions + catchments shown
+    assert sorted(opened.js(_ON_MAP, "extra:")) == ["extra:3", "extra:4"]  # suggestions + catchments shown
     legend = opened.js("document.querySelector('.gp-legend').innerText")
     assert "不达标" in legend and "社区养老服务设施 (2)" in legend and ELDER_ZH in legend
     assert opened.js("document.querySelector('.leaflet-control-scale-line').innerText").endswith(("m", "km"))
@@ -339,21 +354,24 @@ def test_layers_drawn(opened: Any) -> None:
 
 
 @pytest.mark.browser
-def test_service_area_legend_matches_drawn_colours(opened: Any) -> None:
-    _toggle(opened, "服务范围 (2)")
-    drawn = opened.js("geoplan.layers['extra:0'].getLayers().map(l => l.options.fillColor)")
-    swatches = opened.js("""Array.from(document.querySelectorAll('.gp-legend-item'))
-        .filter(i => i.innerText.startsWith('服务范围 · ') && i.offsetParent !== null)
-        .map(i => [i.innerText.trim(), getComputedStyle(i.querySelector('.gp-swatch')).backgroundColor])""")
-    assert sorted(label for label, _ in swatches) == sorted(["服务范围 · 社区养老服务设施", "服务范围 · 托育机构"])
-
+def test_service_area_legend_per_rule_matches_drawn_colours(opened: Any) -> None:
     def rgb(hex_colour: str) -> str:
         r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
         return f"rgb({r}, {g}, {b})"
 
-    assert sorted(colour for _, colour in swatches) == sorted(rgb(c) for c in drawn)
-    assert len(set(drawn)) == 2  # two types, two colours
-    _toggle(opened, "服务范围 (2)")
+    visible_legend = """Array.from(document.querySelectorAll('.gp-legend-part'))
+        .filter(p => p.offsetParent !== null && p.querySelector('.gp-legend-rule'))
+        .map(p => [p.querySelector('.gp-legend-rule').innerText.trim(),
+                   Array.from(p.querySelectorAll('.gp-legend-item')).map(i => [i.innerText.trim(),
+                       getComputedStyle(i.querySelector('.gp-swatch')).backgroundColor])])"""
+    for key, rule, label in (("extra:0", ELDER_ZH, "老年活动中心"), ("extra:2", CHILD_ZH, "托育机构")):
+        _toggle(opened, f"服务范围 · {rule} (")
+        drawn = opened.js(f"geoplan.layers['{key}'].getLayers().map(l => l.options.fillColor)")
+        parts = [p for p in opened.js(visible_legend) if p[0].startswith("服务范围")]
+        # The legend names the rule once (never "服务范围 · 服务范围"), then the type in its drawn colour.
+        assert parts == [[f"服务范围 · {rule}", [[label, rgb(drawn[0])]]]]
+        _toggle(opened, f"服务范围 · {rule} (")
+    assert opened.js("geoplan.data.extras[0].legend[0].color") != opened.js("geoplan.data.extras[2].legend[0].color")
     assert opened.problems() == []
 
 
@@ -369,7 +387,8 @@ def _close_popup(watch: Any) -> None:
 
 
 def _toggle(watch: Any, label: str) -> None:
-    watch.page.locator(".leaflet-control-layers-overlays label", has_text=label).locator("input").click()
+    starts = re.compile(r"^\s*" + re.escape(label))  # the label's start: rule titles recur in area layers
+    watch.page.locator(".leaflet-control-layers-overlays label", has_text=starts).locator("input").click()
     watch.page.wait_for_timeout(50)  # the rule-layer swap is deferred by one tick
 
 

@@ -24,6 +24,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--no-network", action="store_true", help="use straight lines × detour factor (labelled)")
     p.add_argument("--date", type=cli_date, help="date stamped on outputs (ISO), for reproducible reports")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="map language")
+    p.add_argument("--tiles", metavar="URL", help="tile basemap of the map: an XYZ/WMTS URL template with {z}/{x}/{y} "
+                   "(e.g. 天地图 with your key) or 'osm'; default none (streets, water, green drawn offline)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,17 +33,20 @@ def run(args: argparse.Namespace) -> int:
     from geoplan.audit import audit
     from geoplan.init import default_project
     from geoplan.outputs.console import headline, written_list
+    from geoplan.outputs.maps import MapContext, map_tiles
     from geoplan.outputs.write import write_all
 
     project, which = default_project(args.project)
     sys.stderr.write(which + "\n")
+    tiles = map_tiles(args.tiles, project)  # checked before the audit
     with output_folder(args.out):  # checked and locked before the audit, which takes a while
         result = audit(
             project, preset=args.preset, minutes=args.minutes, walk_speed_m_per_min=args.speed,
             max_snap_m=args.max_snap, new_build_from_year=args.new_build_from, use_network=not args.no_network,
             created=args.date,
         )
-        written = write_all(result, args.out, lang=args.lang)
+        written = write_all(result, args.out, lang=args.lang, tiles=tiles,
+                            context=MapContext.for_audit(project, result))
     sys.stdout.write(headline(result))
     sys.stdout.write("\n" + written_list(written, 22))
     return 0

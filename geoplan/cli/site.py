@@ -50,6 +50,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--encoding", default="utf-8", help="Shapefile text: utf-8 (default) or gbk (old ArcGIS)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="map language")
     p.add_argument("--date", type=cli_date, help="date stamped on the maps (ISO), for reproducible outputs")
+    p.add_argument("--tiles", metavar="URL", help="tile basemap of the maps: an XYZ/WMTS URL template with "
+                   "{z}/{x}/{y} (e.g. 天地图 with your key) or 'osm'; default none (streets, water, green offline)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from geoplan.audit import audit
     from geoplan.init import default_project
     from geoplan.outputs.console import site_table, written_list
+    from geoplan.outputs.maps import MapContext, map_tiles
     from geoplan.outputs.suggestions import write_suggestions
     from geoplan.siting import suggest_sites
     from geoplan.siting.planning import check_options
@@ -64,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     check_options(args.model, args.p, args.candidates, args.spacing)  # before the audit, which takes a while
     project, which = default_project(args.project)  # ./geoplan.toml, else the demo, as `geoplan audit`
     sys.stderr.write(which + "\n")
+    tiles = map_tiles(args.tiles, project)
     with output_folder(args.out):  # checked and locked before the audit and the solver
         result = audit(project, preset=args.preset, created=args.date)
         rules = [r.strip() for r in args.rules.split(",") if r.strip()] if args.rules else None
@@ -72,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
                                spacing_m=args.spacing, mask=args.mask, mask_buffer_m=args.mask_buffer,
                                candidate_layer=layer, demand=args.demand, time_limit_s=args.time_limit,
                                preset=args.preset)
-        written = write_suggestions(siting, result, args.out, lang=args.lang, encoding=args.encoding)
+        written = write_suggestions(siting, result, args.out, lang=args.lang, encoding=args.encoding, tiles=tiles,
+                                    context=MapContext.for_audit(project, result))
     sys.stdout.write(site_table(siting.solutions))
     sys.stdout.write(written_list(written, 36))
     return 0

@@ -21,7 +21,7 @@ import shapely
 
 from geoplan._errors import Hint, InputError
 from geoplan.outputs import _maptext
-from geoplan.outputs._symbols import facility_symbol
+from geoplan.outputs._symbols import symbol_of
 from geoplan.result import SEP
 
 if TYPE_CHECKING:
@@ -203,17 +203,18 @@ def type_labels(extra: dict[str, Any], preset_id: str, lang: str) -> dict[str, s
 
 
 def facilities_payload(gdf: gpd.GeoDataFrame, titles: dict[str, str], labels: dict[str, str]) -> dict[str, Any]:
-    """Facilities by type: each type gets a colour and a shape; ``attached`` False draws hollow."""
+    """Facilities by type, each in its fixed symbol (:mod:`geoplan.outputs._symbols`); ``attached`` False draws
+    hollow."""
     data, rows = feature_set(gdf, rules_in(gdf, titles, None), titles, "facility_id")
     frame = gdf.iloc[rows]
     kinds = frame["facility_type"] if "facility_type" in frame.columns else pd.Series(["?"] * len(frame))
     kinds = kinds.fillna("?").astype(str)
-    types = sorted(kinds.unique())  # sorted, so a type keeps its colour from one map of a city to the next
+    types = sorted(kinds.unique())  # sorted for a stable layer order; the symbol is the type's own
     lookup = {t: k for k, t in enumerate(types)}
     data["type"] = [lookup[t] for t in kinds]
     data["types"] = []
     for name in types:
-        color, shape = facility_symbol(name)  # the type's one symbol, as in QGIS (outputs/_symbols.py)
+        color, shape = symbol_of(name)
         data["types"].append({
             "term": name, "name": labels.get(name, name), "color": color, "ink": _maptext.ink_on(color),
             "shape": shape, "count": int((kinds == name).sum()),
@@ -297,27 +298,24 @@ def admin_payload(
     return {"geojson": geojson(shapes), "name": str_column(names), "layers": layers}
 
 
-def extra_payload(gdf: gpd.GeoDataFrame, role: str, title: str, facility_types: Sequence[dict[str, Any]],
+def extra_payload(gdf: gpd.GeoDataFrame, role: str, title: str, labels: dict[str, str],
                   metric_crs: pyproj.CRS | None) -> dict[str, Any]:
     """A supplied layer (service areas, suggested sites, catchments): geometry + every scalar column for
-    the popup; service areas take their facility type's colour when they have ``facility_type``.
+    the popup; areas with ``facility_type`` take the type's fixed colour (:mod:`geoplan.outputs._symbols`),
+    and the legend lists each type present under its label (``labels``: term -> label).
     """
     frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
     keys = [str(c) for c in frame.columns
             if not frame[c].map(lambda v: isinstance(v, list | dict | tuple | set | np.ndarray)).any()]
-    type_color = {t["term"]: t["color"] for t in facility_types}
     default = _maptext.EXTRA_COLORS[role]
+    typed = "facility_type" in frame.columns and role in ("service_areas", "catchments")  # sites: yellow stars
+    kinds = frame["facility_type"].fillna("?").astype(str) if typed else None
     props: list[dict[str, Any]] = []
-    has_type = "facility_type" in frame.columns
-    for _, row in frame.iterrows():
-        color = type_color.get(str(row["facility_type"]), default) if has_type else default
-        props.append({"c": color, "v": [None if _missing(row[k]) else _cell(row[k]) for k in keys]})
-    # The legend shows each type's swatch in the colour its areas are drawn with (one swatch for untyped layers).
-    typed = has_type and role in ("service_areas", "catchments")  # sites are always yellow stars
-    present = set(frame["facility_type"].astype(str)) if typed else set()
-    legend = [{"color": t["color"], "label": t["name"]} for t in facility_types if t["term"] in present]
-    if typed and any(t not in type_color for t in present):
-        legend.append({"color": default, "label": title})
+    for k, (_, row) in enumerate(frame.iterrows()):
+        color = symbol_of(kinds.iloc[k]).colour if kinds is not None else default
+        props.append({"c": color, "v": [None if _missing(row[c]) else _cell(row[c]) for c in keys]})
+    present = list(dict.fromkeys(kinds)) if kinds is not None else []
+    legend = [{"color": symbol_of(t).colour, "label": labels.get(t, t)} for t in sorted(present)]
     shapes = to_wgs84(simplified(gdf.reset_index(drop=True)), metric_crs, role)
     return {"role": role, "title": title, "color": default, "legend": legend, "keys": keys,
             "geojson": geojson(shapes, props)}

@@ -1,8 +1,8 @@
 """Words and colours of the gap map, in Chinese and English.
 
 Colours are colour-blind safe: statuses use the Okabe-Ito palette (blue / vermillion read apart under every
-common colour-vision deficiency), facility types pair an Okabe-Ito colour with a distinct shape, and the
-admin-unit rate uses ColorBrewer's 5-class RdYlBu, rated colour-blind safe.
+common colour-vision deficiency), facility types have one fixed symbol each
+(:mod:`geoplan.outputs._symbols`), and the admin-unit rate uses ColorBrewer's 5-class RdYlBu, rated colour-blind safe.
 """
 
 from __future__ import annotations
@@ -17,9 +17,6 @@ STATUS_COLORS: Final = {
     "not_applicable": "#CCCCCC",
     "other": "#666666",
 }
-#: Facility types cycle through these colours and (with a different period) shapes, so 30 types stay distinct.
-FACILITY_COLORS: Final = ("#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
-FACILITY_SHAPES: Final = ("square", "triangle", "diamond", "circle", "star")
 #: Admin-unit pass rate, 0-20 % ... 80-100 %.
 RATE_RAMP: Final = ("#d7191c", "#fdae61", "#ffffbf", "#abd9e9", "#2c7bb6")
 #: Service areas, suggested sites, catchments.
@@ -63,6 +60,20 @@ TEXT: Final[dict[str, dict[str, object]]] = {
         "catchments": "建议选址服务范围",
         "fixed": "建议选址建成后达标",
         "admin": "行政区",
+        "none_evaluable": "全部无法评估（{n}/{total}），无达标率",
+        "streets": "街道（步行路网）",
+        "water": "水系",
+        "green": "绿地",
+        "boundaries": "行政区界",
+        "context": "底图",
+        "whatif": "假如：开关选址，即时重算",
+        "whatif_sites": "选址开关（建议 / 候选）",
+        "whatif_suggested": "建议",
+        "whatif_candidate": "候选",
+        "whatif_rate": "覆盖 {passed}/{evaluated} 个小区（{rate}）",
+        "whatif_weighted": "按{weight}加权 {rate}",
+        "whatif_weights": {"households": "户数", "population": "人口"},
+        "whatif_serves": "新覆盖 {n} 个原不达标小区",
     },
     "en": {
         "status": {
@@ -107,6 +118,20 @@ TEXT: Final[dict[str, dict[str, object]]] = {
         "catchments": "Catchments of suggested sites",
         "fixed": "Pass once the suggested sites are built",
         "admin": "Admin units",
+        "none_evaluable": "not evaluable for any community ({n}/{total}): no pass rate",
+        "streets": "Streets (walking network)",
+        "water": "Water",
+        "green": "Parks and green",
+        "boundaries": "Admin boundaries",
+        "context": "Background",
+        "whatif": "What if: switch sites on and off",
+        "whatif_sites": "Sites (suggested / candidate)",
+        "whatif_suggested": "suggested",
+        "whatif_candidate": "candidate",
+        "whatif_rate": "{passed}/{evaluated} communities covered ({rate})",
+        "whatif_weighted": "weighted by {weight}: {rate}",
+        "whatif_weights": {"households": "households", "population": "residents"},
+        "whatif_serves": "brings {n} failing communities within reach",
     },
 }
 
@@ -134,11 +159,6 @@ def status_label(lang: str, status: str) -> str:
     words = text(lang)["status"]
     assert isinstance(words, dict)
     return str(words.get(status, status))
-
-
-def facility_style(k: int) -> tuple[str, str]:
-    """(colour, shape) of the k-th facility type."""
-    return FACILITY_COLORS[k % len(FACILITY_COLORS)], FACILITY_SHAPES[k % len(FACILITY_SHAPES)]
 
 
 def ink_on(color: str) -> str:

@@ -1,80 +1,84 @@
-"""One symbol per plan facility type, the same in every map geoplan draws and in QGIS.
+"""One symbol per plan facility type, the same in every map and in QGIS.
 
-The table is keyed by the plan's type terms (the ``[types]`` of every shipped preset), so a 养老机构 is the
-same blue-green square in the gap map of any city, in the suggestion maps and in the QGIS project. Shapes
-are the five both renderers draw (QGIS ``SimpleMarker`` names); colours are Okabe-Ito and Tol hues, none of
-them the pass blue or fail vermillion of the status colours. Elderly-care terms take circle, square or
-diamond (community, institution, learning/activity), childcare terms triangle, health and other services star.
-
-A term no preset knows (a project's own type) gets a symbol from its name's CRC-32, so it too keeps its
-symbol from one map and one run to the next.
+A type keeps its colour and shape whatever other types a map shows (never assigned by order): elderly-care
+types are greens and blues, childcare types pinks and purples, the rest earth tones; shapes differ within a
+family. 候选站点 (``candidate``) is a grey cross, unlike every plan type; suggested new sites are drawn as
+yellow stars by the maps themselves, so no type uses the star. Shapes are named as QGIS simple markers
+(``square``, ``triangle``, ``diamond``, ``circle``, ``pentagon``, ``hexagon``, ``cross``).
 
 Examples
 --------
->>> facility_symbol("childcare")
-FacilitySymbol(colour='#E69F00', shape='triangle')
+>>> symbol_of("childcare")
+Symbol(colour='#CC79A7', shape='triangle')
+>>> symbol_of("something new") == FALLBACK
+True
 """
 
 from __future__ import annotations
 
-import zlib
 from typing import Final, NamedTuple
 
-#: Marker shapes drawn by both the HTML map and QGIS.
-SHAPES: Final = ("circle", "square", "diamond", "triangle", "star")
-#: Facility colours (no status blue #0072B2, no fail vermillion #D55E00).
-COLOURS: Final = ("#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442", "#882255", "#44AA99")
+__all__ = ["COLOURS", "FACILITY_SYMBOLS", "FALLBACK", "SHAPES", "SYMBOLS", "FacilitySymbol", "Symbol",
+           "facility_symbol", "symbol_of"]
 
 
-class FacilitySymbol(NamedTuple):
-    """A facility type's marker: ``colour`` (``#rrggbb``) and ``shape`` (one of :data:`SHAPES`)."""
+class Symbol(NamedTuple):
+    """A marker: fill colour (``#RRGGBB``) and shape name."""
 
     colour: str
     shape: str
 
 
-_E, _P, _O, _S, _K, _Y, _W, _T = COLOURS
-#: Plan type term → symbol. Every (colour, shape) pair is used once.
-FACILITY_SYMBOLS: Final[dict[str, FacilitySymbol]] = {
-    # elderly care in the community: circles
-    "elderly_care": FacilitySymbol(_E, "circle"),
-    "elderly_day_care": FacilitySymbol(_P, "circle"),
-    "township_elderly_centre": FacilitySymbol(_O, "circle"),
-    "village_elderly_station": FacilitySymbol(_S, "circle"),
-    "mutual_aid_elderly": FacilitySymbol(_Y, "circle"),
-    "meal_service": FacilitySymbol(_W, "circle"),
-    "family_care_bed": FacilitySymbol(_T, "circle"),
-    # elderly-care institutions (beds): squares
-    "elderly_institution": FacilitySymbol(_E, "square"),
-    "special_care_institution": FacilitySymbol(_P, "square"),
-    "public_elderly_institution": FacilitySymbol(_O, "square"),
-    "inclusive_elderly_institution": FacilitySymbol(_S, "square"),
-    "smart_elderly_home": FacilitySymbol(_K, "square"),
-    "embedded_elderly_home": FacilitySymbol(_Y, "square"),
-    "dementia_care": FacilitySymbol(_W, "square"),
-    # elderly learning and activity: diamonds
-    "elderly_university": FacilitySymbol(_E, "diamond"),
-    "elderly_school": FacilitySymbol(_P, "diamond"),
-    "elderly_activity_centre": FacilitySymbol(_O, "diamond"),
-    "kangyang_consortium": FacilitySymbol(_S, "diamond"),
-    # childcare (0-3): triangles
-    "childcare": FacilitySymbol(_O, "triangle"),
-    "inclusive_childcare": FacilitySymbol(_E, "triangle"),
-    "demonstration_childcare": FacilitySymbol(_P, "triangle"),
-    "public_kindergarten_childcare": FacilitySymbol(_S, "triangle"),
-    "childcare_service_centre": FacilitySymbol(_W, "triangle"),
-    "demonstration_infant_station": FacilitySymbol(_T, "triangle"),
-    # health and other services: stars
-    "rehab_centre": FacilitySymbol(_E, "star"),
-    "maternal_child_health": FacilitySymbol(_P, "star"),
-    "fitness": FacilitySymbol(_S, "star"),
+#: Every shape a symbol may have (the map runtime draws exactly these).
+SHAPES: Final = ("square", "triangle", "diamond", "circle", "pentagon", "hexagon", "cross")
+
+#: Plan type term -> symbol (terms as in the presets' ``[types]`` and ``candidate``).
+SYMBOLS: Final[dict[str, Symbol]] = {
+    # elderly care: greens / blue-greens
+    "elderly_care": Symbol("#009E73", "square"),
+    "elderly_day_care": Symbol("#009E73", "diamond"),
+    "township_elderly_centre": Symbol("#009E73", "hexagon"),
+    "elderly_institution": Symbol("#1B7837", "square"),
+    "public_elderly_institution": Symbol("#1B7837", "pentagon"),
+    "smart_elderly_home": Symbol("#1B7837", "diamond"),
+    "embedded_elderly_home": Symbol("#1B7837", "hexagon"),
+    "family_care_bed": Symbol("#56B4E9", "circle"),
+    "dementia_care": Symbol("#56B4E9", "diamond"),
+    "meal_service": Symbol("#56B4E9", "square"),
+    "elderly_activity_centre": Symbol("#56B4E9", "pentagon"),
+    "elderly_university": Symbol("#117733", "triangle"),
+    "elderly_school": Symbol("#117733", "circle"),
+    "kangyang_consortium": Symbol("#44AA99", "hexagon"),
+    "rehab_centre": Symbol("#44AA99", "square"),
+    "inclusive_elderly_institution": Symbol("#1B7837", "triangle"),
+    "special_care_institution": Symbol("#1B7837", "circle"),
+    "village_elderly_station": Symbol("#44AA99", "diamond"),
+    "mutual_aid_elderly": Symbol("#44AA99", "pentagon"),
+    # childcare: pinks / purples
+    "childcare": Symbol("#CC79A7", "triangle"),
+    "inclusive_childcare": Symbol("#CC79A7", "diamond"),
+    "childcare_service_centre": Symbol("#882255", "hexagon"),
+    "demonstration_childcare": Symbol("#882255", "triangle"),
+    "demonstration_infant_station": Symbol("#882255", "diamond"),
+    "public_kindergarten_childcare": Symbol("#CC79A7", "square"),
+    "maternal_child_health": Symbol("#AA4499", "pentagon"),
+    # other
+    "fitness": Symbol("#E69F00", "circle"),
+    "candidate": Symbol("#7F7F7F", "cross"),
 }
 
+#: Any type not in :data:`SYMBOLS` (a custom preset's, or an unmapped value).
+FALLBACK: Final = Symbol("#666666", "circle")
 
-def facility_symbol(term: str) -> FacilitySymbol:
-    """The symbol of a facility type term: from :data:`FACILITY_SYMBOLS`, else fixed by the term's CRC-32."""
-    known = FACILITY_SYMBOLS.get(term)
-    if known is not None:
-        return known
-    code = zlib.crc32(term.encode("utf-8"))
-    return FacilitySymbol(COLOURS[code % len(COLOURS)], SHAPES[(code // len(COLOURS)) % len(SHAPES)])
+
+def symbol_of(term: str) -> Symbol:
+    """The symbol of a plan type term (:data:`FALLBACK` for unknown terms)."""
+    return SYMBOLS.get(str(term), FALLBACK)
+
+
+#: The names the GIS exports use for the same table (one table, two spellings of its API).
+FacilitySymbol = Symbol
+FACILITY_SYMBOLS: Final = SYMBOLS
+facility_symbol = symbol_of
+#: Every colour a facility symbol may take.
+COLOURS: Final = tuple(sorted({s.colour for s in (*SYMBOLS.values(), FALLBACK)}))

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from geoplan._errors import Hint, InputError
-from geoplan.outputs import _atomic, _mapdata, _maptext, _page
+from geoplan.outputs import _atomic, _context, _mapdata, _maptext, _page
+from geoplan.outputs._context import MapContext
 from geoplan.outputs._png import write_map_png
 
 if TYPE_CHECKING:
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
 
     from geoplan.result import AuditResult
 
-__all__ = ["GapMap", "add_service_areas", "add_suggestions", "build_gap_map", "write_gap_map", "write_map_png"]
+__all__ = ["GapMap", "MapContext", "add_service_areas", "add_suggestions", "build_gap_map", "check_tiles", "map_tiles",
+           "write_gap_map", "write_map_png"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,8 @@ class GapMap:
         Inline Leaflet (no request leaves the page) instead of linking the pinned CDN copies.
     crs : pyproj.CRS or None
         The audit's metric CRS, for extra layers without one.
+    labels : dict
+        Facility type term -> label in ``lang`` (legends of typed service areas).
     """
 
     payload: dict[str, Any]
@@ -65,6 +69,7 @@ class GapMap:
     lang: str
     offline: bool
     crs: pyproj.CRS | None = None
+    labels: dict[str, str] = field(default_factory=dict)
 
     def render(self) -> str:
         """The HTML page: the fixed skeleton with the payload as escaped JSON (no template engine)."""
@@ -86,6 +91,8 @@ def build_gap_map(
     suggestions: gpd.GeoDataFrame | None = None,
     catchments: gpd.GeoDataFrame | None = None,
     fixed: gpd.GeoDataFrame | None = None,
+    context: MapContext | None = None,
+    whatif: dict[str, Any] | None = None,
 ) -> GapMap:
     """Build the gap map of an audit (see :func:`write_gap_map` for the parameters).
 
@@ -99,12 +106,10 @@ def build_gap_map(
     titles = _mapdata.rule_titles(result.rules, lang)
     comm_rules = _mapdata.rules_in(result.communities, titles, rules)
     comm = _mapdata.to_wgs84(result.communities, result.crs, "communities")
-    communities, _ = _mapdata.feature_set(comm, comm_rules, titles, "community_id")
+    communities, kept = _mapdata.feature_set(comm, comm_rules, titles, "community_id")
     fac = result.facilities if result.facilities is not None else comm.iloc[:0]
-    facilities = _mapdata.facilities_payload(
-        _mapdata.to_wgs84(fac, result.crs, "facilities"), titles,
-        _mapdata.type_labels(result.extra, result.preset_id, lang),
-    )
+    labels = _mapdata.type_labels(result.extra, result.preset_id, lang)
+    facilities = _mapdata.facilities_payload(_mapdata.to_wgs84(fac, result.crs, "facilities"), titles, labels)
     admin = None
     if result.admin_units is not None and len(result.admin_units):
         admin = _mapdata.admin_payload(result.admin_units, result.communities, comm_rules, titles, result.crs,
@@ -122,29 +127,24 @@ def build_gap_map(
         "facilities": facilities,
         "admin": admin,
         "extras": [],
+        "context": _context.context_payload(context),
+        # rows: the community rows drawn (payload index -> row of result.communities the what-if counts in)
+        "whatif": None if whatif is None else {**whatif, "rows": kept.tolist()},
     }
-    m = GapMap(payload, str(title["main"]), lang, offline, result.crs)
-    fail_word = _maptext.status_label(lang, "fail")
+    m = GapMap(payload, str(title["main"]), lang, offline, result.crs, labels)
     for k, block in enumerate(communities["rules"]):
-        m.add_layer(f"community:{k}", f"{block['title']} ({fail_word} {block['counts'].get('fail', 0)}/"
-                                      f"{communities['n']})", show=k == 0)
+        m.add_layer(f"community:{k}", _rule_layer_name(block, communities["n"], lang), show=k == 0)
     for k, kind in enumerate(facilities["types"]):
         m.add_layer(f"facility:{k}", f"{kind['name']} ({kind['count']})", show=True)
     for k, spec in enumerate(admin["layers"] if admin else []):
         m.add_layer(f"admin:{k}", str(spec["title"]), show=False)
+    _add_context_layers(m, show=basemap is None)
     if service_areas is not None:
-        # Rows marked coverage = "uncovered" (street frontage no facility reaches) get a layer of their own.
-        uncovered = (service_areas["coverage"] == "uncovered").to_numpy() if "coverage" in service_areas else None
-        if uncovered is None:
-            add_service_areas(m, service_areas)
-        else:
-            if (~uncovered).any():
-                add_service_areas(m, service_areas[~uncovered])
-            if uncovered.any():
-                _add_extra(m, service_areas[uncovered].drop(columns="facility_type", errors="ignore"), "uncovered",
-                           None, show=False)
+        _add_area_layers(m, service_areas, titles)
     if suggestions is not None or catchments is not None or fixed is not None:
         add_suggestions(m, suggestions, catchments, fixed)
+    if whatif is not None and whatif["sites"]["kind"]:
+        m.add_layer("whatif:sites", str(words["whatif_sites"]), show=True)
     return m
 
 
@@ -160,6 +160,8 @@ def write_gap_map(
     suggestions: gpd.GeoDataFrame | None = None,
     catchments: gpd.GeoDataFrame | None = None,
     fixed: gpd.GeoDataFrame | None = None,
+    context: MapContext | None = None,
+    whatif: dict[str, Any] | None = None,
 ) -> Path:
     """Write the gap map of an audit to one HTML file.
 
@@ -181,7 +183,15 @@ def write_gap_map(
         default when offline (tiles need the network). Note Chinese web maps (Amap, Tencent, Baidu) are in
         shifted coordinates (GCJ-02 / BD-09), so WGS84 points land hundreds of metres off on them.
     service_areas, suggestions, catchments, fixed : GeoDataFrame, optional
-        Extra layers, see :func:`add_service_areas` and :func:`add_suggestions`.
+        Extra layers, see :func:`add_service_areas` and :func:`add_suggestions`. Service areas with
+        ``rule_id`` (and ``coverage``) make one service-area and one uncovered layer per rule.
+    context : MapContext, optional
+        Streets (the audit's walking network), water and green areas drawn faintly under the data, offline
+        (:mod:`geoplan.outputs._context`; ``MapContext.from_project``). Admin boundaries are drawn whenever the
+        audit has admin units.
+    whatif : dict, optional
+        A reach rule's sites and what each would bring within reach (:mod:`geoplan.outputs._whatif`): the
+        page then lets the planner switch each site on and off and recomputes the rule's coverage.
 
     Returns
     -------
@@ -196,7 +206,8 @@ def write_gap_map(
         The file cannot be written.
     """
     m = build_gap_map(result, rules=rules, lang=lang, offline=offline, tiles=tiles,
-                      service_areas=service_areas, suggestions=suggestions, catchments=catchments, fixed=fixed)
+                      service_areas=service_areas, suggestions=suggestions, catchments=catchments, fixed=fixed,
+                      context=context, whatif=whatif)
     out = _atomic.write_text(Path(path), m.render(), what="the gap map")
     log.info("gap map %s: %.2f MB, %d communities", out, out.stat().st_size / 1e6, len(result.communities))
     return out
@@ -242,12 +253,62 @@ def add_suggestions(m: GapMap, suggestions: gpd.GeoDataFrame | None,
         _add_extra(m, suggestions, "suggestions", None, show=True)
 
 
+def _add_context_layers(m: GapMap, show: bool) -> None:
+    """Streets, water, green and admin boundaries: listed first, shown at open unless a tile basemap is."""
+    words = m.payload["text"]
+    ctx = m.payload["context"] or {}
+    if ctx.get("streets") and ctx["streets"]["lines"]:
+        m.add_layer("context:streets", str(words["streets"]), show=show)
+    if ctx.get("water") or ctx.get("water_lines"):
+        m.add_layer("context:water", str(words["water"]), show=show)
+    if ctx.get("green"):
+        m.add_layer("context:green", str(words["green"]), show=show)
+    if m.payload["admin"] is not None:
+        m.add_layer("context:boundaries", str(words["boundaries"]), show=True)
+
+
+def _add_area_layers(m: GapMap, areas: gpd.GeoDataFrame, titles: dict[str, str]) -> None:
+    """Service areas and uncovered frontage: one layer each per rule (``rule_id``), so overlaps never blend.
+
+    Rows marked ``coverage = "uncovered"`` (street frontage no facility reaches) are the rule's uncovered layer.
+    Without ``rule_id`` the rows make one layer of each.
+    """
+    words = m.payload["text"]
+    rule_of = areas["rule_id"].astype(str) if "rule_id" in areas.columns else None
+    groups = list(dict.fromkeys(rule_of)) if rule_of is not None else [None]
+    uncovered = (areas["coverage"] == "uncovered").to_numpy() if "coverage" in areas.columns else None
+    for rule_id in groups:
+        mine = (rule_of == rule_id).to_numpy() if rule_of is not None else None
+        suffix = f" · {titles.get(rule_id, rule_id)}" if rule_id is not None else ""
+        for role, rows in (("service_areas", None if uncovered is None else ~uncovered), ("uncovered", uncovered)):
+            if role == "uncovered" and rows is None:
+                continue
+            pick = areas
+            if mine is not None or rows is not None:
+                keep = (mine if mine is not None else True) & (rows if rows is not None else True)
+                pick = areas[keep]
+            if not len(pick):
+                continue
+            if role == "uncovered":  # frontage nobody reaches has no facility type to colour it by
+                pick = pick.drop(columns="facility_type", errors="ignore")
+            _add_extra(m, pick, role, f"{words[role]}{suffix}", show=False)
+
+
+def _rule_layer_name(block: dict[str, Any], n: int, lang: str) -> str:
+    """A community rule's layer name: its failing count, or that nothing could be evaluated (never "fail 0/n")."""
+    counts = block["counts"]
+    if counts.get("pass", 0) + counts.get("fail", 0) == 0:
+        word = _maptext.status_label(lang, "not_evaluable")
+        return f"{block['title']} ({word} {counts.get('not_evaluable', 0)}/{n})"
+    return f"{block['title']} ({_maptext.status_label(lang, 'fail')} {counts.get('fail', 0)}/{n})"
+
+
 def _add_extra(m: GapMap, gdf: gpd.GeoDataFrame, role: str, title: str | None, show: bool) -> None:
     if not isinstance(m, GapMap):
         raise TypeError("not a gap map: build it with build_gap_map()")
     name = title or str(m.payload["text"][role])
     extras = m.payload["extras"]
-    extras.append(_mapdata.extra_payload(gdf, role, name, m.payload["facilities"]["types"], m.crs))
+    extras.append(_mapdata.extra_payload(gdf, role, name, m.labels, m.crs))
     m.add_layer(f"extra:{len(extras) - 1}", f"{name} ({len(gdf)})", show=show)
 
 
@@ -274,6 +335,49 @@ def _center(*sets: dict[str, Any]) -> list[float]:
     return [35.0, 105.0]  # China; the map has nothing to fit to anyway
 
 
+def map_tiles(option: str | None, project: str | Path | None) -> str | None:
+    """The maps' tile basemap: the ``--tiles`` option, else the project's ``[project] tiles``, else none.
+
+    Raises
+    ------
+    InputError
+        The basemap is not usable (see :func:`check_tiles`), naming where it came from.
+    """
+    if option is not None:
+        check_tiles(option, "--tiles")
+        return option
+    if project is None:
+        return None
+    from geoplan.project import load_project
+
+    tiles = load_project(Path(project)).tiles
+    check_tiles(tiles, "[project] tiles")
+    return tiles
+
+
+def check_tiles(tiles: str | None, where: str = "--tiles") -> None:
+    """Refuse a basemap that is neither an http(s) URL template with ``{z}``/``{x}``/``{y}`` nor a known
+    provider name, before any work is done.
+
+    Raises
+    ------
+    InputError
+        Naming ``where`` (the option or project key) and what to give instead.
+    """
+    if tiles is None:
+        return
+    try:
+        _basemap(tiles, offline=True)
+    except InputError as exc:
+        msg = f"{where}: {exc.what}"
+        raise InputError(msg, hint=exc.hint) from None
+
+
+_TILES_HINT = Hint(zh="给出 http(s) 瓦片地址模板，含 {z}、{x}、{y}（如天地图加您的密钥），或 'osm'；不给则离线绘制街道",
+                   en="give an http(s) tile URL template with {z}, {x} and {y} (e.g. 天地图 with your key) or 'osm'; "
+                      "leave it out to draw the streets offline")
+
+
 def _basemap(tiles: str | None, offline: bool) -> dict[str, Any] | None:
     """The basemap as {url, attribution, max_zoom} for ``L.tileLayer``, or None for none.
 
@@ -289,7 +393,13 @@ def _basemap(tiles: str | None, offline: bool) -> dict[str, Any] | None:
     if tiles is None or tiles.lower() in ("osm", "openstreetmap"):
         tiles = "OpenStreetMap.Mapnik"
     if "{x}" in tiles or "{z}" in tiles:
-        host = urlsplit(tiles.replace("{s}", "a")).hostname or tiles
+        parts = urlsplit(tiles.replace("{s}", "a"))
+        if parts.scheme not in ("http", "https") or not parts.hostname or not all(
+                f"{{{k}}}" in tiles for k in "xyz"):
+            msg = (f"basemap {tiles!r}: a tile URL template must start with http:// or https:// and contain "
+                   "{z}, {x} and {y} (WMTS: TILEMATRIX={z}&TILEROW={y}&TILECOL={x})")
+            raise InputError(msg, hint=_TILES_HINT)
+        host = parts.hostname
         if any(h in host for h in _SHIFTED_HOSTS):
             log.warning("basemap %s uses shifted Chinese coordinates (GCJ-02/BD-09): points will appear "
                         "hundreds of metres off", host)

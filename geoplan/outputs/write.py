@@ -7,7 +7,7 @@ from pathlib import Path
 
 from geoplan.outputs._folder import output_folder
 from geoplan.outputs.export import export_result
-from geoplan.outputs.maps import write_gap_map
+from geoplan.outputs.maps import MapContext, write_gap_map
 from geoplan.result import AuditResult
 
 DEFAULT_FORMATS = ("gpkg", "shp", "csv", "md", "xlsx")
@@ -20,8 +20,13 @@ def write_all(
     formats: Iterable[str] = DEFAULT_FORMATS,
     lang: str = "zh",
     encoding: str = "utf-8",
+    tiles: str | None = None,
+    context: MapContext | None = None,
 ) -> dict[str, Path]:
     """Write the gap map and the exports into ``out_dir``.
+
+    ``tiles`` (a tile basemap) and ``context`` (streets, water, green drawn offline) go to the gap map, see
+    :func:`geoplan.outputs.maps.write_gap_map`.
 
     Every file is written under a temporary name and renamed when whole, while the folder's lock is held
     (see :mod:`geoplan.outputs._folder`).
@@ -39,6 +44,6 @@ def write_all(
     """
     with output_folder(Path(out_dir)) as out:
         written = {"gap_map.html": write_gap_map(result, out / "gap_map.html", lang=lang,
-                                                 service_areas=result.service_areas)}
+                                                 service_areas=result.service_areas, tiles=tiles, context=context)}
         written.update(export_result(result, out, formats=formats, encoding=encoding))
     return written

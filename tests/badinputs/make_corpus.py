@@ -781,6 +781,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+import badinputs.cases_htmlsafe  # noqa: E402  (registers the map basemap case)
 import badinputs.cases_outputs  # noqa: E402,F401  (registers the outputs/numbers cases)
 from badinputs import cases_scope  # noqa: E402  (admin units and scopes)
 

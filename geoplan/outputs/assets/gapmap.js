@@ -10,7 +10,7 @@
   "use strict";
 
   var G = (window.geoplan = { ready: false, layers: {}, map: null, data: null });
-  var D, T, map, renderer, legendRule;
+  var D, T, W, map, renderer, ctxRenderer, legendRule;
   var legendParts = []; // {node, keys}: a legend part is shown while one of its layers is on the map
 
   var ORDER = { not_applicable: 0, other: 1, not_evaluable: 2, pass: 3, fail: 4 }; // fails drawn on top
@@ -21,6 +21,9 @@
     triangle: '<polygon points="8,1.2 15,14.2 1,14.2"/>',
     diamond: '<polygon points="8,0.8 15.2,8 8,15.2 0.8,8"/>',
     circle: '<circle cx="8" cy="8" r="6.2"/>',
+    pentagon: '<polygon points="8,1 15,6.1 12.3,14.4 3.7,14.4 1,6.1"/>',
+    hexagon: '<polygon points="8,1 14.1,4.5 14.1,11.5 8,15 1.9,11.5 1.9,4.5"/>',
+    cross: '<polygon points="5.5,1 10.5,1 10.5,5.5 15,5.5 15,10.5 10.5,10.5 10.5,15 5.5,15 5.5,10.5 1,10.5 1,5.5 5.5,5.5"/>',
     star: '<polygon points="8,0.8 10.1,5.6 15.3,6 11.3,9.4 12.6,14.6 8,11.8 3.4,14.6 4.7,9.4 0.7,6 5.9,5.6"/>'
   };
 
@@ -45,6 +48,16 @@
   function esc(s) {
     return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
       .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  }
+
+  // A community's status under a rule: the audit's, or for the what-if rule the one the sites switched on give.
+  function statusOf(r, i) {
+    if (W && W.now && r.id === W.rule) {
+      var code = W.now[W.rows[i]];
+      if (code === 1) return "pass";
+      if (code === 0) return "fail";
+    }
+    return col(r.status, i);
   }
 
   function statusKey(s) { return KNOWN.indexOf(s) >= 0 ? s : "other"; }
@@ -180,6 +193,14 @@
     });
   }
 
+  // The rule's title, and when no community could be evaluated, that it was not (never "fail 0").
+  function ruleLegendText(r) {
+    var c = r.counts || {};
+    if ((c.pass || 0) + (c.fail || 0) > 0) return r.title;
+    return r.title + " — " + T.none_evaluable.replace("{n}", c.not_evaluable || 0)
+      .replace("{total}", D.communities.n);
+  }
+
   function communityLayer(ri) {
     var c = D.communities, r = c.rules[ri];
     var g = new LazyGroup();
@@ -187,12 +208,12 @@
       var idx = [];
       for (var i = 0; i < c.n; i++) idx.push(i);
       idx.sort(function (a, b) {
-        return ORDER[statusKey(col(r.status, a))] - ORDER[statusKey(col(r.status, b))] || a - b;
+        return ORDER[statusKey(statusOf(r, a))] - ORDER[statusKey(statusOf(r, b))] || a - b;
       });
       return idx.map(function (i) {
         return L.circleMarker([c.lat[i], c.lon[i]], {
           renderer: renderer, radius: radius(), weight: 1, color: "#333333", opacity: 0.9,
-          fillColor: statusColor(col(r.status, i)), fillOpacity: 0.9, gpi: i
+          fillColor: statusColor(statusOf(r, i)), fillOpacity: 0.9, gpi: i
         });
       });
     };
@@ -201,7 +222,7 @@
     // the others). Deferred: the layer control ignores layer changes made while it handles a click, and
     // would then re-add the removed layer on the next click.
     g.on("add", function () {
-      if (legendRule) legendRule.textContent = r.title;
+      if (legendRule) legendRule.textContent = ruleLegendText(r);
       setTimeout(function () {
         if (!map.hasLayer(g)) return;
         c.rules.forEach(function (_, k) {
@@ -211,7 +232,7 @@
       }, 0);
     });
     g.on("remove", function () {
-      if (legendRule && legendRule.textContent === r.title) legendRule.textContent = "";
+      if (legendRule && legendRule.textContent === ruleLegendText(r)) legendRule.textContent = "";
     });
     hover(g, c);
     return g;
@@ -327,6 +348,194 @@
     return underPoints(g);
   }
 
+  /* ---- context: streets, water, green, admin boundaries (offline, from the payload) ---- */
+
+  var CONTEXT_STYLE = {
+    streets: { color: "#8c8c8c", weight: 1, opacity: 0.55 },
+    water: { color: "#6baed6", weight: 0.6, fillColor: "#c6dbef", fillOpacity: 0.85 },
+    water_lines: { color: "#6baed6", weight: 2, opacity: 0.8 },
+    green: { color: "#a1d99b", weight: 0.5, fillColor: "#e5f5e0", fillOpacity: 0.9 },
+    boundaries: { color: "#4d4d4d", weight: 2, dashArray: "8 4", fill: false, opacity: 0.8 }
+  };
+
+  // The street layer: thousands of polylines (a city's strokes) drawn on one canvas of its own in one path,
+  // from coordinates projected once to Web Mercator world pixels (zoom 0). Leaflet's Polyline would build a
+  // LatLng object per vertex and clip each line separately: seconds at city scale, here milliseconds.
+  var StreetLayer = L.Layer.extend({
+    initialize: function (streets, style) {
+      this._style = style;
+      var k = streets.scale, lines = streets.lines, n = 0, j, i;
+      for (j = 0; j < lines.length; j++) n += lines[j].length;
+      var xy = (this._xy = new Float64Array(n)), box = (this._box = new Float64Array(4 * lines.length));
+      var start = (this._start = new Uint32Array(lines.length + 1)), at = 0;
+      for (j = 0; j < lines.length; j++) {
+        var a = lines[j], x = 0, y = 0, x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+        start[j] = at;
+        for (i = 0; i < a.length; i += 2) {
+          x += a[i]; y += a[i + 1];
+          var lat = Math.max(-85, Math.min(85, y / k)) * Math.PI / 180;
+          var wx = (x / k + 180) / 360 * 256;
+          var wy = (1 - Math.log(Math.tan(lat) + 1 / Math.cos(lat)) / Math.PI) / 2 * 256;
+          xy[at++] = wx; xy[at++] = wy;
+          if (wx < x0) x0 = wx; if (wx > x1) x1 = wx; if (wy < y0) y0 = wy; if (wy > y1) y1 = wy;
+        }
+        box[4 * j] = x0; box[4 * j + 1] = y0; box[4 * j + 2] = x1; box[4 * j + 3] = y1;
+      }
+      start[lines.length] = at;
+    },
+    onAdd: function (m) {
+      this._canvas = L.DomUtil.create("canvas", "gp-streets");
+      this._canvas.style.pointerEvents = "none";
+      m.getPane("gp-context").appendChild(this._canvas);
+      m.on("moveend zoomend resize viewreset", this._draw, this);
+      m.on("zoomstart", this._hide, this);
+      this._draw();
+    },
+    onRemove: function (m) {
+      m.off("moveend zoomend resize viewreset", this._draw, this);
+      m.off("zoomstart", this._hide, this);
+      L.DomUtil.remove(this._canvas);
+    },
+    _hide: function () { this._canvas.style.visibility = "hidden"; },
+    _draw: function () {
+      var m = this._map, size = m.getSize(), c = this._canvas, r = window.devicePixelRatio || 1;
+      L.DomUtil.setPosition(c, m.containerPointToLayerPoint([0, 0]));
+      c.width = size.x * r; c.height = size.y * r;
+      c.style.width = size.x + "px"; c.style.height = size.y + "px";
+      c.style.visibility = "";
+      var ctx = c.getContext("2d"), pb = m.getPixelBounds(), s = Math.pow(2, m.getZoom());
+      var ox = pb.min.x, oy = pb.min.y, vx0 = ox / s, vy0 = oy / s, vx1 = pb.max.x / s, vy1 = pb.max.y / s;
+      var xy = this._xy, box = this._box, start = this._start, st = this._style;
+      ctx.setTransform(r, 0, 0, r, 0, 0);
+      ctx.strokeStyle = safeColor(st.color);
+      ctx.globalAlpha = st.opacity;
+      ctx.lineWidth = st.weight;
+      ctx.lineJoin = ctx.lineCap = "round";
+      ctx.beginPath();
+      for (var j = 0; j + 1 < start.length; j++) {
+        if (box[4 * j + 2] < vx0 || box[4 * j] > vx1 || box[4 * j + 3] < vy0 || box[4 * j + 1] > vy1) continue;
+        var i = start[j];
+        ctx.moveTo(xy[i] * s - ox, xy[i + 1] * s - oy);
+        for (i += 2; i < start[j + 1]; i += 2) ctx.lineTo(xy[i] * s - ox, xy[i + 1] * s - oy);
+      }
+      ctx.stroke();
+    }
+  });
+
+  function contextLayer(name) {
+    var C = D.context || {}, opts = function (style) {
+      return L.extend({ renderer: ctxRenderer, interactive: false, pane: "gp-context" }, style);
+    };
+    if (name === "streets") return new StreetLayer(C.streets, CONTEXT_STYLE.streets);
+    if (name === "water") {
+      var g = L.featureGroup();
+      if (C.water) g.addLayer(L.geoJSON(C.water, { style: opts(CONTEXT_STYLE.water), interactive: false }));
+      if (C.water_lines) g.addLayer(L.geoJSON(C.water_lines, { style: opts(CONTEXT_STYLE.water_lines), interactive: false }));
+      return g;
+    }
+    if (name === "green") return L.geoJSON(C.green, { style: opts(CONTEXT_STYLE.green), interactive: false });
+    if (name === "boundaries") return L.geoJSON(D.admin.geojson, { style: opts(CONTEXT_STYLE.boundaries), interactive: false });
+    throw new Error("geoplan: unknown context layer " + name);
+  }
+
+  /* ---- what-if: switch suggested and candidate sites on and off, recompute the rule's coverage ---- */
+
+  // As the audit computes its rates: pass / (pass + fail) over the communities counted in rates, and
+  // weighted by the rule's weight where known. A failing community passes when a site that is on reaches it.
+  function whatifRecompute() {
+    var st = W.base.slice(), i;
+    W.sites.covers.forEach(function (list, s) {
+      if (!W.state[s]) return;
+      for (var k = 0; k < list.length; k++) if (st[list[k]] === 0) st[list[k]] = 1;
+    });
+    W.now = st;
+    var ev = 0, pa = 0, wt = 0, wp = 0;
+    for (i = 0; i < st.length; i++) {
+      if (!W.counted[i] || st[i] < 0) continue;
+      ev++;
+      if (st[i] === 1) pa++;
+      var w = W.weight[i];
+      if (w !== null) { wt += w; if (st[i] === 1) wp += w; }
+    }
+    W.figure = { passed: pa, evaluated: ev, rate: ev ? pa / ev : null, weighted: wt > 0 ? wp / wt : null };
+  }
+
+  function pct(v) { return v === null ? T.no_data : (Math.round(v * 1000) / 10).toFixed(1) + " %"; }
+
+  function whatifRefresh() {
+    whatifRecompute();
+    var f = W.figure;
+    W.figureNode.textContent = T.whatif_rate.replace("{passed}", f.passed).replace("{evaluated}", f.evaluated)
+      .replace("{rate}", pct(f.rate));
+    W.weightedNode.textContent = T.whatif_weighted.replace("{weight}", T.whatif_weights[W.weight_name] ||
+      W.weight_name).replace("{rate}", pct(f.weighted));
+    D.communities.rules.forEach(function (r, k) {
+      var g = G.layers["community:" + k];
+      if (r.id !== W.rule || !g || g._gpBuild) return;  // not built yet: built with the current state
+      g.eachLayer(function (m) { m.setStyle({ fillColor: statusColor(statusOf(r, m.options.gpi)) }); });
+    });
+    W.markers.forEach(function (m, s) { m.setStyle(siteStyle(s)); });
+    W.boxes.forEach(function (b, s) { b.checked = !!W.state[s]; });
+  }
+
+  function siteStyle(s) {
+    return W.state[s] ? { color: "#000000", weight: 3, dashArray: null, opacity: 1 }
+      : { color: "#777777", weight: 2, dashArray: "3 3", opacity: 0.9 };
+  }
+
+  G.setSite = function (s, on) {
+    W.state[s] = on ? 1 : 0;
+    whatifRefresh();
+  };
+
+  function whatifSites() {
+    var g = L.featureGroup(), S = W.sites;
+    W.markers = S.kind.map(function (_, s) {
+      var m = L.circleMarker([S.lat[s], S.lon[s]], L.extend({ renderer: renderer, radius: 13, fill: false, gps: s },
+        siteStyle(s)));
+      g.addLayer(m);
+      return m;
+    });
+    g.on("click", function (e) { G.setSite(e.layer.options.gps, !W.state[e.layer.options.gps]); });
+    return g;
+  }
+
+  function addWhatif() {
+    W = D.whatif;
+    if (!W || !W.sites.kind.length) { W = null; return; }
+    W.state = W.sites.on.slice();
+    W.boxes = [];
+    W.markers = [];
+    var ctl = L.control({ position: "bottomleft" });
+    ctl.onAdd = function () {
+      var box = el("div", "gp-whatif");
+      box.appendChild(el("div", "gp-legend-title", T.whatif));
+      W.figureNode = box.appendChild(el("div", "gp-whatif-figure"));
+      W.weightedNode = box.appendChild(el("div", "gp-whatif-weighted"));
+      var S = W.sites;
+      S.kind.forEach(function (kind, s) {
+        var label = el("label", "gp-legend-item gp-whatif-site");
+        var input = el("input");
+        input.type = "checkbox";
+        input.checked = !!W.state[s];
+        input.setAttribute("data-site", String(s));
+        input.addEventListener("change", function () { G.setSite(s, input.checked); });
+        W.boxes.push(input);
+        label.appendChild(input);
+        var name = col(S.name, s);
+        label.appendChild(el("span", null, col(S.id, s) + (name ? " " + name : "") + " (" +
+          (kind === "suggested" ? T.whatif_suggested : T.whatif_candidate) + ") — " +
+          T.whatif_serves.replace("{n}", S.covers[s].length)));
+        box.appendChild(label);
+      });
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    };
+    ctl.addTo(map);
+    whatifRecompute();
+  }
+
   /* ---- title, legend ---- */
 
   function addTitle() {
@@ -377,7 +586,7 @@
         var sp = legendPart(box, statusKeys);
         sp.appendChild(el("div", "gp-legend-head", T.communities));
         legendRule = sp.appendChild(el("div", "gp-legend-rule", D.communities.rules.length ?
-          D.communities.rules[0].title : ""));
+          ruleLegendText(D.communities.rules[0]) : ""));
         KNOWN.forEach(function (s) { legendItem(sp, swatch(D.colors[s], true), T.status[s]); });
       }
       var f = D.facilities;
@@ -404,9 +613,28 @@
           legendItem(rp, swatch(c, false), lo + "–" + hi + "%");
         });
       }
+      var ctxNames = ["streets", "water", "green", "boundaries"].filter(function (n) {
+        return (D.map.layers || []).some(function (l) { return l.key === "context:" + n; });
+      });
+      if (ctxNames.length) {
+        var cp = legendPart(box, ctxNames.map(function (n) { return "context:" + n; }));
+        cp.appendChild(el("div", "gp-legend-head", T.context));
+        ctxNames.forEach(function (n) {
+          var st = CONTEXT_STYLE[n], sw = swatch(st.fillColor || "#ffffff", false);
+          sw.style.borderColor = safeColor(st.color);
+          if (n === "streets" || n === "boundaries") {  // a line, as drawn
+            sw.style.background = "none";
+            sw.style.border = "none";
+            sw.style.borderTop = (n === "boundaries" ? "2px dashed " : "2px solid ") + safeColor(st.color);
+            sw.style.height = "2px";
+          }
+          legendItem(legendPart(cp, ["context:" + n]), sw, T[n]);
+        });
+      }
       (D.extras || []).forEach(function (x, k) {
         var part = legendPart(box, ["extra:" + k]), m;
-        if (x.legend && x.legend.length > 0) {  // typed areas: one swatch per type, in its drawn colour
+        if (x.legend && x.legend.length > 0) {  // typed areas: the layer's name, then one swatch per type
+          part.appendChild(el("div", "gp-legend-rule", x.title));
           x.legend.forEach(function (it) {
             var sw = swatch(it.color, false);
             if (x.role === "catchments") {  // a dashed outline in the type's colour, as drawn
@@ -414,7 +642,7 @@
               sw.style.borderColor = safeColor(it.color);
               sw.style.borderWidth = "2px";
             }
-            legendItem(part, sw, x.title + " · " + it.label);
+            legendItem(part, sw, it.label);
           });
           return;
         }
@@ -468,6 +696,11 @@
     T = D.text;
     // One canvas for points and areas: a second canvas would sit on top of the first and swallow its clicks.
     renderer = L.canvas({ padding: 0.5, tolerance: 3 });
+    // Context (streets, water, green, boundaries) in a pane under the data, never taking a click.
+    var pane = map.createPane("gp-context");
+    pane.style.zIndex = 350;
+    pane.style.pointerEvents = "none";
+    ctxRenderer = L.canvas({ padding: 0.5, pane: "gp-context" });
     // Without a tile layer Leaflet has no zoom limits, and the cluster plugin needs one.
     if (map.options.maxZoom === undefined) map.setMaxZoom(19);
     if (map.options.minZoom === undefined) map.setMinZoom(3);
@@ -476,6 +709,7 @@
     if (!D.tiles) map.getContainer().classList.add("gp-no-tiles");
     L.control.scale({ imperial: false, position: "bottomleft", maxWidth: 200 }).addTo(map);
     addTitle();
+    addWhatif();
     addLegend();
     map.on("zoomend", resizePoints);
   };
@@ -487,6 +721,8 @@
     else if (parts[0] === "facility") layer = facilityLayer(k);
     else if (parts[0] === "admin") layer = adminLayer(k);
     else if (parts[0] === "extra") layer = extraLayer(k);
+    else if (parts[0] === "context") layer = contextLayer(parts[1]);
+    else if (parts[0] === "whatif") layer = whatifSites();
     else throw new Error("geoplan: unknown layer key " + key);
     G.layers[key] = layer;
     layer.on("add remove", refreshLegend);
@@ -508,6 +744,7 @@
     }
     resizePoints();
     refreshLegend();
+    if (W) whatifRefresh();
     // Canvas paths are drawn on the next animation frame; screenshots wait for this flag.
     requestAnimationFrame(function () {
       requestAnimationFrame(function () {
