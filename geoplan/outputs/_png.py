@@ -85,3 +85,65 @@ def _shoot(src: Path, out: Path, width: int, height: int, scale: float, timeout_
             page.screenshot(path=str(tmp), full_page=False)
     if errors:
         log.warning("script errors while drawing %s: %s", src, errors)
+
+
+# Shows one rule's community layer through the page's own layer registry (window.geoplan.layers, keyed
+# "community:<k>" by the rule's place in the data); adding it hides the other rule layers. False when the
+# rule has no community layer (admin-level rules): the page's default view is kept.
+_SHOW_RULE = """(id) => {
+  const G = window.geoplan, rules = ((G.data || {}).communities || {}).rules || [];
+  const k = rules.findIndex((r) => r.id === id);
+  const layer = k < 0 ? null : G.layers["community:" + k];
+  if (!layer) return false;
+  if (!G.map.hasLayer(layer)) G.map.addLayer(layer);
+  return true;
+}"""
+
+
+def write_rule_pngs(html_path: str | Path, pngs: dict[str, Path], *, width: int = 1400, height: int = 900,
+                    timeout_s: float = 60.0) -> dict[str, Path]:
+    """Screenshot a gap map once per rule, with that rule's layer shown, in one browser session.
+
+    Parameters
+    ----------
+    html_path : str or Path
+        The map (as written by ``write_gap_map``).
+    pngs : dict
+        Rule id → image path to write.
+
+    Returns
+    -------
+    dict
+        Rule id → path, for every image written.
+
+    Raises
+    ------
+    MissingDependencyError
+        playwright or Chromium is missing.
+    OutputError
+        The page did not become ready.
+    """
+    src = Path(html_path).resolve()
+    if not src.is_file():
+        raise OutputError(f"no map at {src}")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_shoot_rules, src, pngs, width, height, timeout_s).result()
+
+
+def _shoot_rules(src: Path, pngs: dict[str, Path], width: int, height: int, timeout_s: float) -> dict[str, Path]:
+    written: dict[str, Path] = {}
+    with chromium_context((width, height)) as context:
+        page = context.new_page()
+        page.goto(src.as_uri(), wait_until="load", timeout=timeout_s * 1000)
+        try:
+            page.wait_for_function(_READY, timeout=timeout_s * 1000)
+        except Exception as exc:  # playwright's TimeoutError
+            raise OutputError(f"{src} did not finish drawing in {timeout_s:.0f} s (not a gap map?)") from exc
+        page.add_style_tag(content=_PRINT_CSS)
+        for rule_id, out in pngs.items():
+            page.evaluate(_SHOW_RULE, rule_id)
+            page.wait_for_timeout(150)  # the page hides the other rule layers on a zero-delay timer
+            with replacing(Path(out), what="the map image") as tmp:
+                page.screenshot(path=str(tmp), full_page=False)
+            written[rule_id] = Path(out)
+    return written

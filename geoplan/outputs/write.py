@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from geoplan.outputs._folder import output_folder
+from geoplan.outputs.docx_report import write_report_docx
 from geoplan.outputs.export import export_result
 from geoplan.outputs.maps import write_gap_map
 from geoplan.result import AuditResult
@@ -20,8 +21,9 @@ def write_all(
     formats: Iterable[str] = DEFAULT_FORMATS,
     lang: str = "zh",
     encoding: str = "utf-8",
+    docx: bool = True,
 ) -> dict[str, Path]:
-    """Write the gap map and the exports into ``out_dir``.
+    """Write the gap map, the exports and (``docx``) the Word report ``report.docx`` into ``out_dir``.
 
     Every file is written under a temporary name and renamed when whole, while the folder's lock is held
     (see :mod:`geoplan.outputs._folder`).
@@ -41,4 +43,6 @@ def write_all(
         written = {"gap_map.html": write_gap_map(result, out / "gap_map.html", lang=lang,
                                                  service_areas=result.service_areas)}
         written.update(export_result(result, out, formats=formats, encoding=encoding))
+        if docx:  # the Word report, its map images taken from the gap map just written
+            written["report.docx"] = write_report_docx(result, out / "report.docx", map_html=written["gap_map.html"])
     return written
