@@ -104,7 +104,7 @@ def test_docx_without_a_map_says_the_image_is_missing(demo: AuditResult, tmp_pat
 @pytest.mark.skipif(find_chromium() is None, reason="no Chromium: apt-get install chromium")
 def test_docx_has_one_map_image_per_rule(demo: AuditResult, tmp_path: Path) -> None:
     html = write_gap_map(demo, tmp_path / "gap_map.html", service_areas=demo.service_areas)
-    headings, tables, images, _ = _docx_parts(write_report_docx(demo, tmp_path / "report.docx", map_html=html))
+    _, tables, images, _ = _docx_parts(write_report_docx(demo, tmp_path / "report.docx", map_html=html))
     assert tables == 2 and images == len(demo.rule_results)
     doc = docx.Document(str(tmp_path / "report.docx"))
     headline = doc.tables[0]

@@ -113,9 +113,7 @@ def number_formats(table: pd.DataFrame) -> dict[str, str | list[str]]:
                 formats[column] = DECIMAL
         elif field.endswith("_pct") or field in ("minutes",):
             formats[column] = RATE
-        elif field.endswith("_m") or field.startswith("distance"):
-            formats[column] = INTEGER
-        elif pd.api.types.is_integer_dtype(values):
+        elif field.endswith("_m") or field.startswith("distance") or pd.api.types.is_integer_dtype(values):
             formats[column] = INTEGER
         else:
             formats[column] = DECIMAL
@@ -145,8 +143,7 @@ def failing_table(result: AuditResult, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame({
         "rule_title": [titles.get(str(r), str(r)) for r in failing["rule_id"]],
         "feature_name": failing["feature_name"],
-        "households": pd.array(hh, dtype="Float64").round().astype("Int64") if len(hh) else pd.array([],
-                                                                                                      dtype="Int64"),
+        "households": pd.Series(hh, dtype="Float64").round().astype("Int64"),
         "status": failing["status"].map(lambda v: word("status", v, lang)),
         "value": failing["value"], "threshold": failing["threshold"],
         "unit": failing["unit"].map(lambda v: word("unit", v, lang)),

@@ -150,7 +150,7 @@ def _num(value: Any) -> float:
         return math.nan
 
 
-def reason_text(row: Mapping[str, Any], params: Mapping[str, Any] | None, kind: str,
+def reason_text(row: Mapping[Any, Any], params: Mapping[str, Any] | None, kind: str,
                 types: Mapping[str, Mapping[str, str]], lang: str = "zh") -> str:
     """One finding's reason for people, from its fields where they say it all, else from its text.
 
@@ -173,7 +173,7 @@ def reason_text(row: Mapping[str, Any], params: Mapping[str, Any] | None, kind: 
     return plain_text(raw, types, lang) if raw else ""
 
 
-def _reach_fail(row: Mapping[str, Any], terms: list[str], raw: str,
+def _reach_fail(row: Mapping[Any, Any], terms: list[str], raw: str,
                 types: Mapping[str, Mapping[str, str]], lang: str) -> str:
     threshold, value = _num(row.get("threshold")), _num(row.get("value"))
     names = type_list(terms[:3], types, lang) + (("等" if lang != "en" else " …") if len(terms) > 3 else "")

@@ -32,6 +32,7 @@ from geoplan.outputs._stamp import restamp_zip
 from geoplan.outputs._summary import rule_infos
 from geoplan.outputs._tables import clean_layer, lonlat_table, to_text
 from geoplan.result import AuditResult
+
 log = logging.getLogger(__name__)
 
 #: Sheet names of a result workbook (≤ 31 characters, Excel's limit).
