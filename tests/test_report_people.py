@@ -104,9 +104,14 @@ def test_docx_without_a_map_says_the_image_is_missing(demo: AuditResult, tmp_pat
 @pytest.mark.skipif(find_chromium() is None, reason="no Chromium: apt-get install chromium")
 def test_docx_has_one_map_image_per_rule(demo: AuditResult, tmp_path: Path) -> None:
     html = write_gap_map(demo, tmp_path / "gap_map.html", service_areas=demo.service_areas)
-    _, tables, images, _ = _docx_parts(write_report_docx(demo, tmp_path / "report.docx", map_html=html))
-    assert tables == 2 and images == len(demo.rule_results)
+    _, tables, images, text = _docx_parts(write_report_docx(demo, tmp_path / "report.docx", map_html=html))
+    mapped = [r for r in demo.rule_results.values() if r.level in ("community", "admin")]
+    assert tables == 2 and images == len(mapped) > 0 and "地图图片缺失" not in text
+    assert text.count("地图上无对应图层") == len(demo.rule_results) - len(mapped)  # city-wide counts and ratios
     doc = docx.Document(str(tmp_path / "report.docx"))
+    blobs = [doc.part.related_parts[s._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+             for s in doc.inline_shapes]
+    assert blobs[0] != blobs[1]  # each rule's own layer: the two walking circles' pass/fail differ
     headline = doc.tables[0]
     assert [c.text for c in headline.rows[0].cells][:4] == ["规则", "层级", "达标", "不达标"]
     assert headline.rows[1].cells[1].text == "小区" and len(headline.rows) == 1 + len(demo.rule_results)

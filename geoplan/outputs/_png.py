@@ -87,16 +87,24 @@ def _shoot(src: Path, out: Path, width: int, height: int, scale: float, timeout_
         log.warning("script errors while drawing %s: %s", src, errors)
 
 
-# Shows one rule's community layer through the page's own layer registry (window.geoplan.layers, keyed
-# "community:<k>" by the rule's place in the data); adding it hides the other rule layers. False when the
-# rule has no community layer (admin-level rules): the page's default view is kept.
+# Shows one rule's layer through the page's own layer registry (window.geoplan.layer(key), keys
+# "community:<k>" / "admin:<k>" indexing the payload's lists) and hides every other rule layer. Returns
+# "" when the rule has no layer of its own (a city-wide count or ratio): no picture is taken for it.
 _SHOW_RULE = """(id) => {
-  const G = window.geoplan, rules = ((G.data || {}).communities || {}).rules || [];
-  const k = rules.findIndex((r) => r.id === id);
-  const layer = k < 0 ? null : G.layers["community:" + k];
-  if (!layer) return false;
+  const G = window.geoplan, D = G.data || {};
+  const com = (D.communities || {}).rules || [], adm = (D.admin || {}).layers || [];
+  const k = com.findIndex((r) => r.id === id);
+  const a = adm.findIndex((l) => l.kind === "status" && l.block && l.block.id === id);
+  const key = k >= 0 ? "community:" + k : (a >= 0 ? "admin:" + a : "");
+  if (!key) return "";
+  Object.keys(G.layers).forEach((other) => {
+    if (other !== key && /^(community|admin):/.test(other) && G.map.hasLayer(G.layers[other])) {
+      G.map.removeLayer(G.layers[other]);
+    }
+  });
+  const layer = G.layers[key] || G.layer(key);
   if (!G.map.hasLayer(layer)) G.map.addLayer(layer);
-  return true;
+  return key;
 }"""
 
 
@@ -114,7 +122,7 @@ def write_rule_pngs(html_path: str | Path, pngs: dict[str, Path], *, width: int 
     Returns
     -------
     dict
-        Rule id → path, for every image written.
+        Rule id → path, for every image written (none for a rule the map has no layer of).
 
     Raises
     ------
@@ -141,7 +149,8 @@ def _shoot_rules(src: Path, pngs: dict[str, Path], width: int, height: int, time
             raise OutputError(f"{src} did not finish drawing in {timeout_s:.0f} s (not a gap map?)") from exc
         page.add_style_tag(content=_PRINT_CSS)
         for rule_id, out in pngs.items():
-            page.evaluate(_SHOW_RULE, rule_id)
+            if not page.evaluate(_SHOW_RULE, rule_id):
+                continue
             page.wait_for_timeout(150)  # the page hides the other rule layers on a zero-delay timer
             with replacing(Path(out), what="the map image") as tmp:
                 page.screenshot(path=str(tmp), full_page=False)

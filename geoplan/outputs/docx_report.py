@@ -95,8 +95,10 @@ def _maps(doc: DocxDocument, result: AuditResult, map_html: Path | None, folder:
         png = images.get(info.id)
         if png is not None and png.is_file():
             doc.add_picture(str(png), width=Cm(16))
+        elif why:
+            doc.add_paragraph(f"（地图图片缺失 map image missing：{why}。交互地图见 gap_map.html。）")
         else:
-            doc.add_paragraph(f"（地图图片缺失 map image missing：{why or '未生成'}。交互地图见 gap_map.html。）")
+            doc.add_paragraph("（本规则按全域统计，地图上无对应图层；结果见上表。）")
 
 
 def _citations(doc: DocxDocument, result: AuditResult) -> None:
