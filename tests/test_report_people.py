@@ -47,6 +47,8 @@ def test_free_text_reasons_lose_ids_and_keep_the_gloss() -> None:
     assert plain_text(text, TYPES) == "设施图层中无此类设施；养老服务中心设施均无床位数数据"
     assert plain_text("x（按户数 households加权 weighted by 户数 households）", TYPES) == "x（按户数加权）"
     assert plain_text("0/799 evaluated; 5 not evaluable", TYPES) == "0/799 达标/参评；5个无法评估"
+    both = plain_text("no elderly_care within 900 m / 无设施", TYPES, "bilingual")
+    assert both == "no 养老服务中心 elderly-care centre within 900 m / 无设施"  # English kept beside the Chinese
 
 
 @pytest.fixture(scope="module")

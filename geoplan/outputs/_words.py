@@ -126,15 +126,18 @@ def _glossed(parts: list[str], lang: str) -> list[str]:
 
 
 def plain_text(text: str, types: Mapping[str, Mapping[str, str]], lang: str = "zh") -> str:
-    """Free text from a rule (reason, note) for people: type names, metres, counts, the right gloss."""
+    """Free text from a rule (reason, note) for people: type names, metres, counts, the right gloss.
+
+    Bilingual text keeps the rule's English and its Chinese gloss, with type names in both languages.
+    """
     text = _WEIGHTED.sub(lambda m: f"（按{m[1]}加权）", text)
-    if lang != "en":
+    if lang == "zh":
         text = _EDGE.sub(lambda m: f"距路网边界{m[1]}米，可能因路网在此截止而偏低", text)
-    text = _EVALUATED.sub(lambda m: (f"{m[1]}/{m[2]} 达标/参评" if lang != "en" else f"{m[1]} of {m[2]} pass"),
-                          text)
+    evaluated = {"zh": "{0}/{1} 达标/参评", "en": "{0} of {1} pass"}.get(lang, "{0}/{1} 达标/参评 pass/evaluated")
+    text = _EVALUATED.sub(lambda m: evaluated.format(m[1], m[2]), text)
     parts = _glossed([p.strip() for p in text.split("; ")], lang)
-    out = _replace_types("；".join(parts) if lang != "en" else "; ".join(parts), types, lang)
-    if lang == "en":
+    out = _replace_types("；".join(parts) if lang == "zh" else "; ".join(parts), types, lang)
+    if lang != "zh":
         return out
     out = _NOT_EVALUABLE.sub(lambda m: f"{m[1]}个无法评估", out)
     out = _SPEED.sub(lambda m: f"{m[1]}米/分钟", out)
