@@ -135,7 +135,8 @@ def _headline(stats: list[RuleStats]) -> list[str]:
         return ["无规则结果 No rule results."]
     rows = [
         [f"{_md(s.rule.title_zh)} ({_md(s.rule.id)})" if s.rule.title_zh else _md(s.rule.id),
-         _md(word("level", s.level, _LANG)) or "—", str(s.n_pass), str(s.n_fail), str(s.n_not_evaluable), str(s.n_not_applicable),
+         _md(word("level", s.level, _LANG)) or "—", str(s.n_pass), str(s.n_fail), str(s.n_not_evaluable),
+         str(s.n_not_applicable),
          _pct_text(s.pass_rate), _pct_text(s.pass_rate_households)]
         for s in stats
     ]
