@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import docx
+import pandas as pd
 import openpyxl
 import pytest
 
@@ -119,10 +120,22 @@ def test_docx_has_one_map_image_per_rule(demo: AuditResult, tmp_path: Path) -> N
     assert headline.rows[1].cells[1].text == "小区" and len(headline.rows) == 1 + len(demo.rule_results)
 
 
-def test_site_prints_no_solver_banner(tmp_path: Path) -> None:
+def demo_names() -> list[str]:
+    return [str(n) for n in audit(demo_project(), with_service_areas=False).communities["name"]]
+
+
+def test_site_prints_no_solver_banner_and_names_sites(tmp_path: Path) -> None:
     geoplan = Path(__import__("sys").executable).with_name("geoplan")
     run = subprocess.run([str(geoplan), "site", "--rules", "reach_childcare_15", "--out", str(tmp_path / "s")],
                          capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stderr
     assert "HiGHS" not in run.stdout and "Copyright" not in run.stdout
     assert "reach_childcare_15" in run.stdout
+    sites = pd.read_csv(tmp_path / "s" / "suggestions.csv", encoding="utf-8-sig")
+    generated = sites[sites["source"] == "generated"]
+    assert len(generated) and generated["name"].fillna("").str.len().gt(0).all()  # none unnamed
+    assert generated["name"].str.endswith("旁").any()  # an unnamed candidate: after the nearest compound
+    names = set(demo_names())
+    for text, n in zip(sites["suggestion"], sites["n_fixed"], strict=True):
+        listed = text.split("含原不达标")[1].split("：")[1].split(" / ")[0] if n else ""
+        assert all(part.split(" 等")[0] in names for part in listed.split("、") if part), text
