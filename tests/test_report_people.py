@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 
 import docx
-import pandas as pd
 import openpyxl
+import pandas as pd
 import pytest
 
 from geoplan.audit import audit
