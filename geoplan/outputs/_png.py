@@ -108,6 +108,10 @@ _SHOW_RULE = """(id) => {
 }"""
 
 
+# The page hides the other rule layers on a zero-delay timer; two frames later the new markers are drawn.
+_SETTLED = "() => new Promise((r) => setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(r)), 0))"
+
+
 def write_rule_pngs(html_path: str | Path, pngs: dict[str, Path], *, width: int = 1400, height: int = 900,
                     timeout_s: float = 60.0) -> dict[str, Path]:
     """Screenshot a gap map once per rule, with that rule's layer shown, in one browser session.
@@ -151,7 +155,7 @@ def _shoot_rules(src: Path, pngs: dict[str, Path], width: int, height: int, time
         for rule_id, out in pngs.items():
             if not page.evaluate(_SHOW_RULE, rule_id):
                 continue
-            page.wait_for_timeout(150)  # the page hides the other rule layers on a zero-delay timer
+            page.evaluate(_SETTLED)
             with replacing(Path(out), what="the map image") as tmp:
                 page.screenshot(path=str(tmp), full_page=False)
             written[rule_id] = Path(out)

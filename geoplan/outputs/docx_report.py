@@ -9,6 +9,8 @@ through the atomic writer. Map images are screenshots of the gap map by headless
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import logging
 import math
 import tempfile
@@ -122,6 +124,10 @@ def report_document(result: AuditResult, map_html: str | Path | None = None) -> 
     """The Word report as a python-docx document (see the module docstring for its sections)."""
     doc = Document()
     doc.core_properties.title = result.title or "设施规划体检报告"
+    if result.created:  # the run's date, not the clock: the same audit gives the same document properties
+        with contextlib.suppress(ValueError):
+            when = dt.datetime.fromisoformat(result.created)
+            doc.core_properties.created = doc.core_properties.modified = when
     doc.add_heading(result.title or "一老一小设施规划体检报告", level=0)
     doc.add_paragraph(f"规则集：{result.preset_title}　日期：{result.created or '—'}　"
                       f"小区 {len(result.communities):,} 个，设施 {len(result.facilities):,} 处")
