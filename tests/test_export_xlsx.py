@@ -11,7 +11,6 @@ from test_export_data import FORMULA, NAMES, PROV, REACH, XSS, make_result
 
 from geoplan._errors import InputError
 from geoplan.outputs.export import write_xlsx
-from geoplan.result import SEP
 
 
 def _rows(ws: openpyxl.worksheet.worksheet.Worksheet) -> list[list[object]]:
@@ -23,12 +22,14 @@ def test_result_workbook_sheets_and_headers(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["指标 indicators", "小区 communities", "设施 facilities", "不达标 failing", "规则 rules"]
     for ws in wb:
-        assert ws.freeze_panes == "A2"
+        assert ws.freeze_panes in {"B2", "C2"}  # header row and the id (and name) column stay in view
         assert all(c.font.b for c in ws[1])
+    assert wb["小区 communities"].freeze_panes == "C2"
     com = wb["小区 communities"]
     headers = [c.value for c in com[1]]
     assert headers[:4] == ["小区编号 community_id", "名称 name", "经度WGS84 lon", "纬度WGS84 lat"]
-    assert "户数 households" in headers and f"状态 {REACH}{SEP}status" in headers
+    assert "户数 households" in headers and "15分钟幸福养老服务圈：状态" in headers  # the rule's title, not its id
+    assert not any(REACH in str(h) for h in headers)
     assert not any("geometry" in str(h) for h in headers)
     assert com.column_dimensions["B"].width >= 10
     assert [c.value for c in wb["指标 indicators"][1]][:2] == ["规则编号 rule_id", "指标 indicator_zh"]
@@ -61,7 +62,7 @@ def test_failing_sheet_and_rules_with_citations(tmp_path: Path) -> None:
     result = make_result()
     wb = openpyxl.load_workbook(write_xlsx(result, tmp_path / "audit.xlsx"))
     failing = pd.DataFrame(_rows(wb["不达标 failing"])[1:], columns=_rows(wb["不达标 failing"])[0])
-    assert set(failing["状态 status"]) == {"fail"}
+    assert set(failing["状态 status"]) == {"不达标"}
     assert len(failing) == int((result.findings["status"] == "fail").sum()) == 3
     rules = pd.DataFrame(_rows(wb["规则 rules"])[1:], columns=_rows(wb["规则 rules"])[0])
     assert rules["规则编号 id"].tolist() == [REACH, PROV]

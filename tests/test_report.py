@@ -48,12 +48,12 @@ def test_markdown_content(tmp_path: Path) -> None:
     assert text.startswith(f"# {TITLE}\n")
     for expected in (
         "衢州市“一老一小”整体解决方案 (quzhou-2022)", "2025-01-15", "EPSG:4549", "| 小区 Communities | 5 |",
-        "| 15分钟幸福养老服务圈 (reach_elderly_15) | community | 2 | 1 | 1 | 1 | 66.7% | 100.0% |",
+        "| 15分钟幸福养老服务圈 (reach_elderly_15) | 小区 community | 2 | 1 | 1 | 1 | 66.7% | 100.0% |",
         "quzhou-2022.txt 二(二)3：“打造15分钟幸福养老服务圈”", "新建小区按每千人不少于10个托位配建",
         "hangzhou.osm.pbf", "1523 / 3870", "Communities attached: 4 / 5", "Facilities attached: 2 / 3",
         "1. 步行速度 75 m/min（默认设置 settings default）",
-        "| reach_elderly_15 | community not attached: 412 m from the network / 未接入路网 | 1 |",
-        "| 15分钟养老服务圈覆盖率 / 15-min circle coverage | 全部 all | 50 | 100 | % | 1 | measured |",
+        "| 15分钟幸福养老服务圈 (reach_elderly_15) | community not attached: 412 m from the network / 未接入路网 | 1 |",
+        "| 15分钟养老服务圈覆盖率 / 15-min circle coverage | 全部 all | 50 | 100 | % | 1 | 实测 measured |",
         "households \\| weighted",  # a pipe in the data cannot break the table
     ):
         assert expected in text, expected
@@ -96,9 +96,10 @@ def test_not_evaluable_reasons_sorted_by_rule_then_frequency() -> None:
     findings = result.findings.iloc[:0]  # no long table: counted from the wide columns
     text = summary_markdown(dataclasses.replace(result, communities=com, findings=findings))
     section = text.split("## 无法评估的原因")[1]
-    lines = [line for line in section.splitlines() if line.startswith(f"| {REACH}") or line.startswith(f"| {PROV}")]
+    lines = [line for line in section.splitlines() if f"({REACH})" in line or f"({PROV})" in line]
+    reach, prov = f"15分钟幸福养老服务圈 ({REACH})", f"托育设施配建 ({PROV})"
     assert lines == [
-        f"| {REACH} | b reason | 2 |",
-        f"| {REACH} | community not attached: 412 m from the network / 未接入路网 | 1 |",
-        f"| {PROV} | community not attached: 412 m from the network / 未接入路网 | 1 |",
+        f"| {reach} | b reason | 2 |",
+        f"| {reach} | community not attached: 412 m from the network / 未接入路网 | 1 |",
+        f"| {prov} | community not attached: 412 m from the network / 未接入路网 | 1 |",
     ]

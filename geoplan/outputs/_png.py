@@ -88,3 +88,78 @@ def _shoot(src: Path, out: Path, width: int, height: int, scale: float, timeout_
             page.screenshot(path=str(tmp), full_page=False)
     if errors:
         log.warning("script errors while drawing %s: %s", src, errors)
+
+
+# Shows one rule's layer through the page's own layer registry (window.geoplan.layer(key), keys
+# "community:<k>" / "admin:<k>" indexing the payload's lists) and hides every other rule layer. Returns
+# "" when the rule has no layer of its own (a city-wide count or ratio): no picture is taken for it.
+_SHOW_RULE = """(id) => {
+  const G = window.geoplan, D = G.data || {};
+  const com = (D.communities || {}).rules || [], adm = (D.admin || {}).layers || [];
+  const k = com.findIndex((r) => r.id === id);
+  const a = adm.findIndex((l) => l.kind === "status" && l.block && l.block.id === id);
+  const key = k >= 0 ? "community:" + k : (a >= 0 ? "admin:" + a : "");
+  if (!key) return "";
+  Object.keys(G.layers).forEach((other) => {
+    if (other !== key && /^(community|admin):/.test(other) && G.map.hasLayer(G.layers[other])) {
+      G.map.removeLayer(G.layers[other]);
+    }
+  });
+  const layer = G.layers[key] || G.layer(key);
+  if (!G.map.hasLayer(layer)) G.map.addLayer(layer);
+  return key;
+}"""
+
+
+# The page hides the other rule layers on a zero-delay timer; two frames later the new markers are drawn.
+_SETTLED = "() => new Promise((r) => setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(r)), 0))"
+
+
+def write_rule_pngs(html_path: str | Path, pngs: dict[str, Path], *, width: int = 1400, height: int = 900,
+                    timeout_s: float = 60.0) -> dict[str, Path]:
+    """Screenshot a gap map once per rule, with that rule's layer shown, in one browser session.
+
+    Parameters
+    ----------
+    html_path : str or Path
+        The map (as written by ``write_gap_map``).
+    pngs : dict
+        Rule id → image path to write.
+
+    Returns
+    -------
+    dict
+        Rule id → path, for every image written (none for a rule the map has no layer of).
+
+    Raises
+    ------
+    MissingDependencyError
+        playwright or Chromium is missing.
+    OutputError
+        The page did not become ready.
+    """
+    src = Path(html_path).resolve()
+    if not src.is_file():
+        raise OutputError(f"no map at {src}")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_shoot_rules, src, pngs, width, height, timeout_s).result()
+
+
+def _shoot_rules(src: Path, pngs: dict[str, Path], width: int, height: int, timeout_s: float) -> dict[str, Path]:
+    written: dict[str, Path] = {}
+    with chromium_context((width, height)) as context:
+        page = context.new_page()
+        page.goto(src.as_uri(), wait_until="load", timeout=timeout_s * 1000)
+        try:
+            page.wait_for_function(_READY, timeout=timeout_s * 1000)
+        except Exception as exc:  # playwright's TimeoutError
+            raise OutputError(f"{src} did not finish drawing in {timeout_s:.0f} s (not a gap map?)") from exc
+        page.add_style_tag(content=_PRINT_CSS)
+        for rule_id, out in pngs.items():
+            if not page.evaluate(_SHOW_RULE, rule_id):
+                continue
+            page.evaluate(_SETTLED)
+            with replacing(Path(out), what="the map image") as tmp:
+                page.screenshot(path=str(tmp), full_page=False)
+            written[rule_id] = Path(out)
+    return written

@@ -27,11 +27,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from geoplan._errors import Hint, InputError
 from geoplan.outputs._atomic import replacing
 from geoplan.outputs._fieldnames import header
+from geoplan.outputs._people import failing_table, indicators_people, number_formats, people_headers, people_layer
 from geoplan.outputs._stamp import restamp_zip
 from geoplan.outputs._summary import rule_infos
 from geoplan.outputs._tables import clean_layer, lonlat_table, to_text
 from geoplan.result import AuditResult
-from geoplan.rules.base import FAIL
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,14 @@ _MAX_CELL: Final = 32767
 _MIN_WIDTH, _MAX_WIDTH = 6, 60
 _BAD_SHEET_CHARS: Final = set("[]:*?/\\")
 _HEADER_FILL: Final = PatternFill("solid", fgColor="DDE6F0")
+#: ``DataFrame.attrs`` key of a sheet's number formats (header → format, or one format per row).
+FORMATS: Final = "geoplan_number_formats"
+_FAILING_HEADERS: Final = {
+    "rule_title": "规则 rule", "feature_name": "小区/单元名称 name", "households": "户数 households",
+    "status": "状态 status", "value": "实测值 value", "threshold": "标准值 threshold", "unit": "单位 unit",
+    "shortfall": "差额 shortfall", "reason": "原因 reason", "basis": "数据依据 basis",
+    "rule_id": "规则编号 rule_id", "feature_id": "要素编号 feature_id",
+}
 
 
 def _rules_sheet(result: AuditResult) -> pd.DataFrame:
@@ -63,18 +71,34 @@ def _rules_sheet(result: AuditResult) -> pd.DataFrame:
     return table
 
 
-def result_tables(result: AuditResult) -> dict[str, pd.DataFrame]:
-    """The sheets of a result workbook (see :data:`SHEETS`), in order; admin units only when present."""
-    findings = result.findings
-    failing = findings[findings["status"] == FAIL] if "status" in findings.columns else findings.iloc[:0]
+def _headed(table: pd.DataFrame, headers: Mapping[str, str]) -> pd.DataFrame:
+    """``table`` with its columns renamed to their final headers, its number formats kept in ``attrs``."""
+    formats = number_formats(table)
+    out = table.rename(columns=dict(headers))
+    out.attrs[FORMATS] = {headers.get(c, c): f for c, f in formats.items()}
+    return out
+
+
+def _layer_sheet(result: AuditResult, layer: gpd.GeoDataFrame, lang: str) -> pd.DataFrame:
+    table = people_layer(result, lonlat_table(clean_layer(layer)), lang)
+    return _headed(table, people_headers(result, [str(c) for c in table.columns], lang))
+
+
+def result_tables(result: AuditResult, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """The sheets of a result workbook (see :data:`SHEETS`), in order; admin units only when present.
+
+    The sheets are for people: statuses, bases and reasons in words (``lang``: zh, en or bilingual; see
+    :mod:`geoplan.outputs._words`), a rule's columns headed by its title, the failing sheet with the rule's
+    title, the name and household count. The GIS layers and CSVs keep the codes.
+    """
     tables = {
-        SHEETS["indicators"]: result.indicators,
-        SHEETS["communities"]: lonlat_table(clean_layer(result.communities)),
-        SHEETS["facilities"]: lonlat_table(clean_layer(result.facilities)),
+        SHEETS["indicators"]: _headed(indicators_people(result, lang), {}),
+        SHEETS["communities"]: _layer_sheet(result, result.communities, lang),
+        SHEETS["facilities"]: _layer_sheet(result, result.facilities, lang),
     }
     if result.admin_units is not None:
-        tables[SHEETS["admin_units"]] = lonlat_table(clean_layer(result.admin_units))
-    tables[SHEETS["failing"]] = failing.reset_index(drop=True)
+        tables[SHEETS["admin_units"]] = _layer_sheet(result, result.admin_units, lang)
+    tables[SHEETS["failing"]] = _headed(failing_table(result, lang), _FAILING_HEADERS)
     tables[SHEETS["rules"]] = _rules_sheet(result)
     return tables
 
@@ -106,14 +130,25 @@ def _width(value: Any) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
 
 
+def _formatted(ws: Worksheet, value: Any, fmt: str | list[str] | None, row: int) -> Any:
+    if fmt is None or not isinstance(value, int | float) or isinstance(value, bool):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.number_format = fmt if isinstance(fmt, str) else fmt[row]
+    return cell
+
+
 def _sheet(ws: Worksheet, table: pd.DataFrame) -> None:
     columns = [str(c) for c in table.columns]
+    given = table.attrs.get(FORMATS)
+    formats = given if isinstance(given, Mapping) else number_formats(table)
+    column_formats = [formats.get(c) for c in columns]
     rows = [[_cell_value(v) for v in row] for row in table.itertuples(index=False, name=None)]
     headers = [header(c) for c in columns]
     for i, text in enumerate(headers):
         widest = max([_width(text), *(_width(r[i]) for r in rows[:2000])])
         ws.column_dimensions[get_column_letter(i + 1)].width = min(_MAX_WIDTH, max(_MIN_WIDTH, widest + 2))
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = "C2" if len(headers) > 2 and "名称" in headers[1] else "B2"  # header row + id (+ name)
     cells = []
     for text in headers:
         cell = WriteOnlyCell(ws, value=text)
@@ -123,15 +158,15 @@ def _sheet(ws: Worksheet, table: pd.DataFrame) -> None:
         cell.alignment = Alignment(vertical="top", wrap_text=True)
         cells.append(cell)
     ws.append(cells)
-    for row in rows:
+    for i, row in enumerate(rows):
         out: list[Any] = []
-        for value in row:
+        for value, fmt in zip(row, column_formats, strict=True):
             if isinstance(value, str) and value.startswith("="):
                 cell = WriteOnlyCell(ws, value=value)
                 cell.data_type = "s"  # text, never a formula
                 out.append(cell)
             else:
-                out.append(value)
+                out.append(_formatted(ws, value, fmt, i))
         ws.append(out)
     if columns:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"

@@ -17,8 +17,10 @@ from typing import Any
 import pandas as pd
 
 from geoplan.outputs._atomic import write_text
+from geoplan.outputs._people import facility_types
 from geoplan.outputs._summary import RuleStats, not_evaluable_reasons, rule_infos, rule_stats
 from geoplan.outputs._tables import format_float, to_text, write_csv
+from geoplan.outputs._words import plain_text, word
 from geoplan.result import AuditResult, NetworkSummary
 from geoplan.rules.base import INDICATOR_COLUMNS
 
@@ -30,6 +32,8 @@ SUMMARY_COLUMNS = (
     "n_not_applicable", "pass_rate_pct", "pass_rate_households_pct", "n_households_known",
     "cite_file", "cite_clause",
 )
+#: Statuses, bases and reasons in the report: Chinese with the English beside them.
+_LANG = "bilingual"
 _MD_ESCAPES = str.maketrans({
     "&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "[": "\\[", "]": "\\]", "`": "'", "\\": "\\\\",
     "\n": " ", "\r": " ",
@@ -131,7 +135,8 @@ def _headline(stats: list[RuleStats]) -> list[str]:
         return ["无规则结果 No rule results."]
     rows = [
         [f"{_md(s.rule.title_zh)} ({_md(s.rule.id)})" if s.rule.title_zh else _md(s.rule.id),
-         _md(s.level) or "—", str(s.n_pass), str(s.n_fail), str(s.n_not_evaluable), str(s.n_not_applicable),
+         _md(word("level", s.level, _LANG)) or "—", str(s.n_pass), str(s.n_fail), str(s.n_not_evaluable),
+         str(s.n_not_applicable),
          _pct_text(s.pass_rate), _pct_text(s.pass_rate_households)]
         for s in stats
     ]
@@ -150,10 +155,15 @@ def _indicators(result: AuditResult) -> list[str]:
     table = indicators_table(result)
     if table.empty:
         return ["无 None."]
+    types = facility_types(result)
+
+    def words(value: Any, lang: str = _LANG) -> str:
+        return _md(plain_text(value, types, lang)) if isinstance(value, str) else _md(value)
+
     rows = [
-        [f"{_md(r['indicator_zh'])} / {_md(r['indicator_en'])}", _md(r["area"]) or "—", _num(r["measured"]),
-         _num(r["target"]), _md(r["unit"]) or "—", _num(r["shortfall"]), _md(r["basis"]) or "—",
-         _md(r["note"]) or "—"]
+        [f"{words(r['indicator_zh'], 'zh')} / {words(r['indicator_en'], 'en')}", words(r["area"]) or "—",
+         _num(r["measured"]), _num(r["target"]), _md(r["unit"]) or "—", _num(r["shortfall"]),
+         _md(word("basis", r["basis"], _LANG)) or "—", words(r["note"]) or "—"]
         for r in table.to_dict("records")
     ]
     return _table(["指标 Indicator", "范围 Area", "实测 Measured", "目标 Target", "单位 Unit",
@@ -217,7 +227,10 @@ def _not_evaluable(result: AuditResult) -> list[str]:
     items = not_evaluable_reasons(result)
     if not items:
         return ["无 None."]
-    rows = [[_md(rule_id), _md(reason) or "—", str(n)] for rule_id, reason, n in items]
+    types = facility_types(result)
+    titles = {r.id: r.title_zh for r in rule_infos(result)}
+    rows = [[f"{_md(titles[rule_id])} ({_md(rule_id)})" if titles.get(rule_id) else _md(rule_id),
+             _md(plain_text(reason, types, _LANG)) or "—", str(n)] for rule_id, reason, n in items]
     return _table(["规则 Rule", "原因 Reason", "数量 Count"], rows)
 
 

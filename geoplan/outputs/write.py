@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from geoplan.outputs._folder import output_folder
+from geoplan.outputs.docx_report import write_report_docx
 from geoplan.outputs.export import export_result
 from geoplan.outputs.maps import MapContext, write_gap_map
 from geoplan.result import AuditResult
@@ -22,8 +23,9 @@ def write_all(
     encoding: str = "utf-8",
     tiles: str | None = None,
     context: MapContext | None = None,
+    docx: bool = True,
 ) -> dict[str, Path]:
-    """Write the gap map and the exports into ``out_dir``.
+    """Write the gap map, the exports and (``docx``) the Word report ``report.docx`` into ``out_dir``.
 
     ``tiles`` (a tile basemap) and ``context`` (streets, water, green drawn offline) go to the gap map, see
     :func:`geoplan.outputs.maps.write_gap_map`.
@@ -46,4 +48,6 @@ def write_all(
         written = {"gap_map.html": write_gap_map(result, out / "gap_map.html", lang=lang,
                                                  service_areas=result.service_areas, tiles=tiles, context=context)}
         written.update(export_result(result, out, formats=formats, encoding=encoding))
+        if docx:  # the Word report, its map images taken from the gap map just written
+            written["report.docx"] = write_report_docx(result, out / "report.docx", map_html=written["gap_map.html"])
     return written

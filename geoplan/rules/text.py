@@ -7,6 +7,6 @@ from, so the helpers' module stays private.
 
 from __future__ import annotations
 
-from geoplan.rules._common import filter_text, fmt, unit_of
+from geoplan.rules._common import filter_text, fmt, join_names, unit_of
 
-__all__ = ["filter_text", "fmt", "unit_of"]
+__all__ = ["filter_text", "fmt", "join_names", "unit_of"]

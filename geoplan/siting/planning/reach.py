@@ -172,13 +172,19 @@ def _site_rows(ctx: SiteContext, rule: Rule, d: ReachDemand, site: pd.Series, se
     hh_fixed = nan_sum(_units(com, "households")[fixed_rows])
     size, unit, measure, basis, unknown = _size(com, rows, standard, sol, col)
     ids = com["community_id"].astype(str).to_numpy()
+    geom = site.geometry
     name = str(site["name"]) if isinstance(site["name"], str) else ""
+    if not name and geom is not None and len(com):  # a generated site is named after the nearest named compound
+        named = com[com["name"].map(lambda v: isinstance(v, str) and bool(v.strip()))]
+        if len(named):
+            name = f"{named['name'].iloc[int(np.argmin(named.geometry.distance(geom).to_numpy()))]}旁"
     size_zh, size_en = size_text(size, unit, standard, unknown, int(rows.size))
     hh_txt = cm.fmt(hh) if math.isfinite(hh) else "?"
+    fixed_names = cm.join_names(com["name"].iloc[fixed_rows])
     text = (f"新建{label[0]}{('于' + name) if name else ''}，{size_zh}；服务{rows.size}个小区{hh_txt}户，"
-            f"含原不达标{fixed_rows.size}个 / new {label[1]}{(' at ' + name) if name else ''}: {size_en}; serves "
-            f"{rows.size} compounds, {hh_txt} households, {fixed_rows.size} failing before")
-    geom = site.geometry
+            f"含原不达标{fixed_rows.size}个{('：' + fixed_names) if fixed_names else ''} / new {label[1]}"
+            f"{(' at ' + name) if name else ''}: {size_en}; serves {rows.size} compounds, {hh_txt} households, "
+            f"{fixed_rows.size} failing before")
     row = {
         "rule_id": rule.id, "kind": "reach", "model": ctx.model, "source": site["source"],
         "candidate_id": site["candidate_id"], "name": name, "facility_type": _site_type(rule, standard),

@@ -22,6 +22,9 @@ Nothing HiGHS says is passed on unchecked (:func:`solve`):
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -35,6 +38,9 @@ from geoplan.siting.solver.result import INFEASIBLE, OPTIMAL, STOPPED, TIME_LIMI
 log = logging.getLogger(__name__)
 
 INF = highspy.kHighsInf
+# HiGHS writes its banner straight to file descriptor 1 when the process's first Highs object is made.
+_BANNER_LOCK = threading.Lock()
+_BANNER_SEEN: list[bool] = []
 #: Constraint matrices with more non-zeros than this get their root LP solved by interior point.
 IPM_ROOT_NNZ = 50_000
 #: HiGHS threads per run. Since highspy 1.16 the task scheduler of an OS thread keeps the thread count of
@@ -197,9 +203,26 @@ class _Raw:
     row_dual: np.ndarray | None
 
 
+def _quiet_highs() -> highspy.Highs:
+    """A ``Highs`` object, without the banner HiGHS prints to the process's stdout on the first one made."""
+    with _BANNER_LOCK:
+        if _BANNER_SEEN:  # later objects print nothing: leave stdout alone for other threads
+            return highspy.Highs()
+        _BANNER_SEEN.append(True)
+        sys.stdout.flush()
+        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            return highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+
+
 def _highs(model: Milp, threads: int | None) -> highspy.Highs:
     """A ``Highs`` object holding ``model``, its options set (``threads=None``: leave HiGHS's default)."""
-    h = highspy.Highs()
+    h = _quiet_highs()
     h.setOptionValue("output_flag", False)
     if threads is not None:
         h.setOptionValue("threads", int(threads))
