@@ -56,14 +56,19 @@ def write_map_png(
     src = Path(html_path).resolve()
     out = Path(png_path)
     if not src.is_file():
-        raise OutputError(f"no map at {src}", hint=Hint(zh="先运行 geoplan audit 生成地图",
-                                                        en="write the map first (geoplan audit)"))
+        raise OutputError(f"no map at {src}", hint=_NO_MAP)
     # playwright's sync API refuses to run where an asyncio loop runs (Jupyter, or another sync session in
     # this thread), so the browser gets a thread of its own.
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(_shoot, src, out, width, height, scale, timeout_s).result()
     log.info("map image %s (%dx%d px)", out, int(width * scale), int(height * scale))
     return out
+
+
+#: What to do when there is no map to photograph, or it never finished drawing.
+_NO_MAP = Hint(zh="先运行 geoplan audit 生成地图", en="write the map first (geoplan audit)")
+_NOT_DRAWN = Hint(zh="给出 geoplan 写出的缺口地图（gap_map.html），或加大超时",
+                  en="give a gap map written by geoplan (gap_map.html), or a longer timeout")
 
 
 def _shoot(src: Path, out: Path, width: int, height: int, scale: float, timeout_s: float) -> None:
@@ -77,8 +82,7 @@ def _shoot(src: Path, out: Path, width: int, height: int, scale: float, timeout_
         except Exception as exc:  # playwright's TimeoutError; the message below says what matters
             raise OutputError(
                 f"{src} did not finish drawing in {timeout_s:.0f} s (not a gap map?); script errors: {errors}",
-                hint=Hint(zh="给出 geoplan 写出的缺口地图（gap_map.html），或加大超时",
-                          en="give a gap map written by geoplan (gap_map.html), or a longer timeout"),
+                hint=_NOT_DRAWN,
             ) from exc
         page.add_style_tag(content=_PRINT_CSS)
         page.evaluate("document.querySelector('.gp-map').classList.add('gp-print')")
@@ -140,7 +144,7 @@ def write_rule_pngs(html_path: str | Path, pngs: dict[str, Path], *, width: int 
     """
     src = Path(html_path).resolve()
     if not src.is_file():
-        raise OutputError(f"no map at {src}")
+        raise OutputError(f"no map at {src}", hint=_NO_MAP)
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(_shoot_rules, src, pngs, width, height, timeout_s).result()
 
@@ -153,7 +157,8 @@ def _shoot_rules(src: Path, pngs: dict[str, Path], width: int, height: int, time
         try:
             page.wait_for_function(_READY, timeout=timeout_s * 1000)
         except Exception as exc:  # playwright's TimeoutError
-            raise OutputError(f"{src} did not finish drawing in {timeout_s:.0f} s (not a gap map?)") from exc
+            msg = f"{src} did not finish drawing in {timeout_s:.0f} s (not a gap map?)"
+            raise OutputError(msg, hint=_NOT_DRAWN) from exc
         page.add_style_tag(content=_PRINT_CSS)
         for rule_id, out in pngs.items():
             if not page.evaluate(_SHOW_RULE, rule_id):
