@@ -23,8 +23,8 @@ from geoplan.access import site_reach
 from geoplan.outputs._mapdata import COORD_DIGITS, str_column
 from geoplan.result import SEP
 from geoplan.rules._rates import counted_mask
-from geoplan.siting.context import TOLERANCE_M
-from geoplan.siting.demand import threshold_of
+from geoplan.siting.planning.context import TOLERANCE_M
+from geoplan.siting.planning.reach_demand import threshold_of
 
 if TYPE_CHECKING:
     from geoplan.network import Network
