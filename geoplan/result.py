@@ -113,11 +113,16 @@ class AuditResult:
         -------
         DataFrame
             Indexed like the layer; a row the rule has no result for is NA; no columns when the rule is not in
-            this result or is of another level. Read this rather than the ``<rule_id>__<field>`` columns.
+            this result or is of another level (a result holding only the flat columns, made by hand or read back,
+            gives them by field name). Read this rather than the ``<rule_id>__<field>`` columns.
         """
         frame = getattr(self, layer)
         index = frame.index if frame is not None else pd.RangeIndex(0)
         res = self.rule_results.get(rule_id)
+        if frame is not None and res is None:  # a result made from the flat columns only (by hand, read back)
+            prefix = f"{rule_id}{SEP}"
+            flat = [c for c in frame.columns if str(c).startswith(prefix)]
+            return frame[flat].rename(columns=lambda c: str(c)[len(prefix):]) if flat else pd.DataFrame(index=index)
         if frame is None or res is None:
             return pd.DataFrame(index=index)
         codes = frame["unit_code"].astype(str).to_numpy() if layer == "admin_units" else None

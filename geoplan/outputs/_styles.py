@@ -30,7 +30,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 
@@ -200,6 +200,15 @@ def status_qml(attribute: str, kind: str) -> str:
     return qml(categorized_renderer(attribute, categories, kind), kind)
 
 
+#: QGIS simple-marker shapes drawn by their stroke alone: their colour is the stroke's.
+_STROKE_SHAPES = frozenset(("cross", "x", "line"))
+
+
+def _stroke_only(shape: str, colour: str) -> dict[str, Any]:
+    """A stroke-only shape (the 候选站点 cross) takes the type's colour on its stroke, and a heavier line."""
+    return {"outline": colour, "outline_width": 0.8} if shape in _STROKE_SHAPES else {}
+
+
 def _type_categories(gdf: gpd.GeoDataFrame, kind: str, labels: Mapping[str, str], *, site: bool = False) -> (
     list[tuple[str, str, Sym]]
 ):
@@ -212,9 +221,9 @@ def _type_categories(gdf: gpd.GeoDataFrame, kind: str, labels: Mapping[str, str]
         if kind != "marker":
             sym = Sym(kind, colour, alpha=40, outline=colour, outline_width=0.5)
         elif site:
-            sym = Sym(kind, colour, shape=shape, size=4.2, outline_width=0.6)
+            sym = Sym(kind, colour, shape=shape, size=4.2, outline_width=0.6, **_stroke_only(shape, colour))
         else:
-            sym = Sym(kind, colour, shape=shape)
+            sym = Sym(kind, colour, shape=shape, **_stroke_only(shape, colour))
         label = f"{labels[term]} {term}" if labels.get(term) and labels[term] != term else term
         out.append((term, label, sym))
     return out

@@ -31,4 +31,4 @@ def test_each_bad_option_is_named(args: tuple, match: str) -> None:
 def test_every_problem_in_one_message() -> None:
     with pytest.raises(InputError) as err:
         check_options("mclp", None, "nowhere", -1.0)
-    assert str(err.value).count(";") == 2 and "\n" not in str(err.value)
+    assert err.value.what.count(";") == 2 and "\n" not in str(err.value)
