@@ -5,10 +5,8 @@ Registered into :data:`badinputs.make_corpus.CASES` (imported at the end of ``ma
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from badinputs import make_corpus
 from badinputs.base import PRESET, communities, write_project
@@ -16,16 +14,8 @@ from badinputs.base import PRESET, communities, write_project
 Builder = Callable[[Path], Path]
 
 
-def case(**kw: Any) -> Callable[[Builder], Builder]:
-    """Register a case in make_corpus's list (and in the running script's, when make_corpus runs as one)."""
-    def register(fn: Builder) -> Builder:
-        make_corpus.case(**kw)(fn)
-        main = sys.modules.get("__main__")
-        if main is not None and main is not make_corpus and isinstance(getattr(main, "CASES", None), list) \
-                and callable(getattr(main, "case", None)):
-            main.case(**kw)(fn)
-        return fn
-    return register
+#: Registers into make_corpus's CASES (make_corpus.py run as a script imports itself as that module).
+case = make_corpus.case
 
 
 _CATCHMENT_RULE = """

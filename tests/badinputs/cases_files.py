@@ -7,26 +7,19 @@ built, run and listed in ``docs/bad-inputs.md`` like every other case.
 
 from __future__ import annotations
 
-import importlib
 import re
 import zipfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from badinputs import make_corpus
 from badinputs.base import communities, grid_lines_m, lonlat, write_project
 
-
-def _corpus() -> ModuleType:
-    """make_corpus itself (the module holding ``CASES``)."""
-    # make_corpus.py run as a script re-imports itself as this module, so there is one CASES list.
-    return importlib.import_module("badinputs.make_corpus")
-
-
-_mc = _corpus()
+#: make_corpus, whose CASES these register into (run as a script it imports itself as that module).
+_mc = make_corpus
 case = _mc.case
 _GIS = {"path": "communities.geojson", "x": None, "y": None, "crs": None}
 NAMES = list(communities()["小区名称"])

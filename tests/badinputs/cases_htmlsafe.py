@@ -7,10 +7,8 @@ before the audit (tests/test_maps_tiles.py), since the API audit draws no map.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from badinputs import make_corpus
 from badinputs.base import write_project
@@ -18,16 +16,8 @@ from badinputs.base import write_project
 Builder = Callable[[Path], Path]
 
 
-def case(**kw: Any) -> Callable[[Builder], Builder]:
-    """Register a case in make_corpus's list (and in the running script's, when make_corpus runs as one)."""
-    def register(fn: Builder) -> Builder:
-        make_corpus.case(**kw)(fn)
-        main = sys.modules.get("__main__")
-        if main is not None and main is not make_corpus and isinstance(getattr(main, "CASES", None), list) \
-                and callable(getattr(main, "case", None)):
-            main.case(**kw)(fn)
-        return fn
-    return register
+#: Registers into make_corpus's CASES (make_corpus.py run as a script imports itself as that module).
+case = make_corpus.case
 
 
 @case(group="map basemap key of the wrong type", input="[project] tiles = 3 (a number, not a URL template)",

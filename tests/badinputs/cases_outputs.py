@@ -7,22 +7,16 @@ tests/test_security_cli.py and are listed under the table in docs/bad-inputs.md.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from badinputs import make_corpus
 from badinputs.base import PRESET, communities, write_project
 
-
-def _corpus() -> Any:
-    """make_corpus itself (the module holding ``CASES``)."""
-    # make_corpus.py run as a script re-imports itself as this module, so there is one CASES list.
-    return importlib.import_module("badinputs.make_corpus")
-
-
-case = _corpus().case
+#: Registers into make_corpus's CASES (make_corpus.py run as a script imports itself as that module).
+case = make_corpus.case
 
 #: Text a template engine or a format string would run or change; each must come out exactly as it went in.
 TEMPLATE_NAMES = [

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from badinputs import make_corpus
 from badinputs.base import PRESET, communities, facilities, lonlat, write_project
 from geoplan.rules.base import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
 
-# Register into the corpus module that imports this one: ``badinputs.make_corpus`` when imported, ``__main__``
-# when make_corpus.py runs as a script (``--table``), so that both see the same CASES list.
-_CORPUS = sys.modules.get("badinputs.make_corpus") or sys.modules["__main__"]
-case = _CORPUS.case
+#: Registers into make_corpus's CASES (make_corpus.py run as a script imports itself as that module).
+case = make_corpus.case
 
 #: A point in another province (Beijing), where compounds of a Hangzhou list get geocoded by mistake.
 ELSEWHERE = (116.4074, 39.9042)
