@@ -17,7 +17,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
-import shapely
 from numpy.typing import NDArray
 
 from geoplan.access import Access
@@ -80,13 +79,8 @@ def _raw(lon: NDArray[np.float64], lat: NDArray[np.float64], system: str) -> tup
     return lon, lat
 
 
-def street_index(network: Network) -> shapely.STRtree:
-    """A spatial index of the network's edges (build once, test several layers)."""
-    return shapely.STRtree(network.edges_gdf().geometry.to_numpy())
-
-
 def detect_offset(points: gpd.GeoSeries, declared: str | pyproj.CRS | None, network: Network,
-                  layer: str, tree: shapely.STRtree | None = None) -> OffsetSuspicion | None:
+                  layer: str) -> OffsetSuspicion | None:
     """Whether a layer's points fit the network better under another of WGS84 / GCJ-02 / BD-09.
 
     Parameters
@@ -100,16 +94,13 @@ def detect_offset(points: gpd.GeoSeries, declared: str | pyproj.CRS | None, netw
         The walking network (its own CRS is the reference).
     layer : str
         Named in the message.
-    tree : shapely.STRtree, optional
-        :func:`street_index` of the network, when already built; default the network's own
-        :attr:`~geoplan.network.Network.edge_index` (the k-d tree the points were attached with).
 
     Returns
     -------
     OffsetSuspicion or None
         None when the declared system fits at least as well, or there are too few points to tell.
     """
-    return check_offset(points, declared, network, layer, tree)[0]
+    return check_offset(points, declared, network, layer)[0]
 
 
 def _undecided(layer: str, system: str, n_near: int) -> str:
@@ -119,8 +110,8 @@ def _undecided(layer: str, system: str, n_near: int) -> str:
             f"{_source(GCJ02)} set crs = \"GCJ02\", from {_source(BD09)} crs = \"BD09\"")
 
 
-def check_offset(points: gpd.GeoSeries, declared: str | pyproj.CRS | None, network: Network, layer: str,
-                 tree: shapely.STRtree | None = None) -> tuple[OffsetSuspicion | None, str | None]:
+def check_offset(points: gpd.GeoSeries, declared: str | pyproj.CRS | None, network: Network,
+                 layer: str) -> tuple[OffsetSuspicion | None, str | None]:
     """:func:`detect_offset`, and why it abstained when the points could not decide (too few near streets).
 
     Returns
@@ -142,10 +133,8 @@ def check_offset(points: gpd.GeoSeries, declared: str | pyproj.CRS | None, netwo
 
     def distances(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
         x, y = to_net.transform(a, b)
-        if tree is None:  # no shapely geometry for every edge: the attachment's k-d tree answers
-            return network.edge_index.distance(np.column_stack([x, y]))
-        _, d = tree.query_nearest(shapely.points(x, y), return_distance=True, all_matches=False)
-        return np.asarray(d, dtype=float)
+        # No shapely geometry for every edge: the k-d tree the points were attached with answers.
+        return network.edge_index.distance(np.column_stack([x, y]))
 
     base_all = distances(lon, lat)
     best: OffsetSuspicion | None = None

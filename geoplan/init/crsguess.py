@@ -23,7 +23,6 @@ import pyproj
 import shapely
 from numpy.typing import NDArray
 
-from geoplan._netcheck import street_index
 from geoplan.crs import BD09, GCJ02, to_wgs84
 from geoplan.network import Network
 
@@ -115,24 +114,22 @@ def _points(x: NDArray[np.float64], y: NDArray[np.float64], crs: str | pyproj.CR
     return gpd.GeoSeries(shapely.points(lon, lat), crs=4326)
 
 
-def _median_to_streets(points: gpd.GeoSeries, network: Network, tree: shapely.STRtree) -> float:
+def _median_to_streets(points: gpd.GeoSeries, network: Network) -> float:
     ok = ~(points.isna() | points.is_empty)
     pts = points[ok].to_crs(network.crs)
     if not len(pts):
         return float("inf")
-    _, d = tree.query_nearest(pts.to_numpy(), return_distance=True, all_matches=False)
-    return float(np.median(d))
+    return float(np.median(network.edge_index.distance(np.column_stack([pts.x, pts.y]))))
 
 
-def _log_distances(x: NDArray[np.float64], y: NDArray[np.float64], network: Network,
-                   tree: shapely.STRtree) -> dict[str, NDArray[np.float64]]:
+def _log_distances(x: NDArray[np.float64], y: NDArray[np.float64],
+                   network: Network) -> dict[str, NDArray[np.float64]]:
     to_net = pyproj.Transformer.from_crs(4326, network.crs, always_xy=True)
     out = {}
     for system in _SYSTEMS:
         lon, lat = to_wgs84(x, y, system)
         px, py = to_net.transform(lon, lat)
-        _, d = tree.query_nearest(shapely.points(px, py), return_distance=True, all_matches=False)
-        out[system] = np.asarray(d, dtype=float)
+        out[system] = network.edge_index.distance(np.column_stack([px, py]))
     return out
 
 
@@ -147,7 +144,7 @@ def _offset_system(x: NDArray[np.float64], y: NDArray[np.float64], prior: str, w
         return CrsGuess(prior, f"{why}; no street network to check it against", False, _SYSTEMS)
     ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
     ok = ok[np.linspace(0, ok.size - 1, min(ok.size, _MAX_POINTS)).astype(int)] if ok.size else ok
-    dist = _log_distances(x[ok], y[ok], network, street_index(network))
+    dist = _log_distances(x[ok], y[ok], network)
     near = np.minimum.reduce(list(dist.values())) <= _NEAR_M
     if near.sum() < _MIN_POINTS:
         return CrsGuess(prior, f"{why}; only {int(near.sum())} points within {_NEAR_M:g} m of a street: could not "
@@ -240,7 +237,7 @@ def _gk_without_zone(x: NDArray[np.float64], y: NDArray[np.float64], network: Ne
     if network is None:
         return CrsGuess(f"EPSG:{epsg}", f"Gauss-Krüger eastings without zone prefix; central meridian from the "
                         f"other layers' longitude {longitude:.2f}: {name}", False)
-    median = _median_to_streets(_points(x, y, f"EPSG:{epsg}"), network, street_index(network))
+    median = _median_to_streets(_points(x, y, f"EPSG:{epsg}"), network)
     sure = median <= _CONFIRM_M
     return CrsGuess(f"EPSG:{epsg}", f"Gauss-Krüger eastings without zone prefix: {name} (central meridian nearest "
                     f"longitude {longitude:.2f}); median {median:.0f} m to the nearest street"
